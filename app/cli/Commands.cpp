@@ -1,0 +1,294 @@
+#include "Commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "RunOutputs.h"
+#include "common/Error.h"
+#include "common/MemoryUsage.h"
+#include "common/Stopwatch.h"
+#include "config/Configuration.h"
+#include "image/ImageIO.h"
+#include "image/Quality.h"
+#include "learning/LearningSession.h"
+#include "learning/ModelFactory.h"
+#include "learning/TrainingPair.h"
+
+namespace bilevel::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+Configuration loadConfiguration(const CommandLine& options) {
+  if (!options.preset.empty() && !options.configFile.empty()) {
+    throw usageError("give either --preset or --config, not both");
+  }
+  if (options.preset.empty() && options.configFile.empty()) {
+    throw usageError("give --preset NAME or --config FILE (see `bilevel-cli presets`)");
+  }
+  Configuration config = options.preset.empty() ? Configuration::fromFile(options.configFile)
+                                                : Configuration::fromPreset(options.preset);
+  if (!options.image.empty()) {
+    std::error_code ec;
+    config.merge({{"image", fs::absolute(options.image, ec).string()}}, "--image");
+  }
+  if (!options.method.empty()) config.merge({{"hypergradient", {{"method", options.method}}}}, "--method");
+  if (options.iterations != -2) {
+    if (options.iterations < 0) {
+      throw usageError("--iterations must be 0 or a positive integer, got " +
+                       std::to_string(options.iterations));
+    }
+    config.merge({{"outer", {{"iterations", options.iterations}}}}, "--iterations");
+  }
+  for (const auto& assignment : options.assignments) config.set(assignment);
+  return config;
+}
+
+// The benchmark problem of issue 2 (and DESIGN.md §4's check/bench): the generated image at n×n,
+// σ = 0.1, λ = 0.08, ε = 0.01, inner and adjoint tolerances 1e-8.
+Configuration benchmarkConfiguration(const CommandLine& options) {
+  if (options.model.empty()) throw usageError("--model is required (quadratic, huber-tv, huber-tv-map)");
+  if (options.size < kMinimumImageSide || options.size > 8192) {
+    throw usageError("--size must lie in [" + std::to_string(kMinimumImageSide) + ", 8192]");
+  }
+  Configuration config;
+  config.merge({{"image", "benchmark:" + std::to_string(options.size)},
+                {"noise", {{"sigma", 0.1}, {"seed", 0}}},
+                {"model", {{"type", options.model}, {"lambda", 0.08}, {"epsilon", 0.01}}}},
+               "benchmark problem");
+  for (const auto& assignment : options.assignments) config.set(assignment);
+  return config;
+}
+
+std::string formatSeconds(double seconds) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(seconds < 1.0 ? 1 : 2)
+      << (seconds < 1.0 ? seconds * 1e3 : seconds) << (seconds < 1.0 ? " ms" : " s");
+  return out.str();
+}
+
+}  // namespace
+
+int listPresets() {
+  for (const auto& name : presetNames()) std::cout << name << "\n";
+  return 0;
+}
+
+int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
+  if (options.out.empty()) throw usageError("--out DIR is required");
+  const Configuration config = loadConfiguration(options);
+  const auto pairs = loadTrainingPairs(config);
+  prepareOutputDirectory(options.out);
+  const TrainingPair& pair = pairs.front();
+  const auto model = makeModel(config, pair.noisy);
+  const auto solver = makeInnerSolver(config.solverType());
+  const Vector theta = initialParameters(config, *model);
+  Vector x = pair.noisy.pixels;
+  const SolveSummary summary = solver->solve(*model, theta, x, config.solveOptions(), &cancel);
+  if (summary.termination == Termination::Cancelled) {
+    std::cerr << "solve cancelled after " << summary.iterations << " iterations\n";
+    return kExitCancelled;
+  }
+  if (summary.termination == Termination::Diverged) {
+    throw numericalError("the " + solver->name() + " solve diverged: " + summary.message);
+  }
+  Image result = pair.clean;
+  result.pixels = x;
+  const fs::path out(options.out);
+  if (!pair.cleanPath.empty()) refuseToOverwrite(pair.cleanPath, out / "reconstruction.png");
+  writeImage(result, out / "reconstruction.png", 8);
+  if (pair.clean.sourceBitDepth == 16) writeImage(result, out / "reconstruction_16.png", 16);
+  writeImage(pair.noisy, out / "noisy.png", 8);
+  const json report = {{"model", model->name()},
+                       {"solver", solver->name()},
+                       {"termination", toString(summary.termination)},
+                       {"iterations", summary.iterations},
+                       {"relative_gradient_norm", summary.relativeGradientNorm},
+                       {"energy", summary.energy},
+                       {"psnr_noisy", psnr(pair.noisy.pixels, pair.clean.pixels)},
+                       {"psnr", psnr(x, pair.clean.pixels)},
+                       {"ssim", ssim(result, pair.clean)},
+                       {"params", parametersJson(*model, theta)},
+                       {"seconds", summary.seconds}};
+  writeTextFileAtomically(out / "summary.json", report.dump(2) + "\n");
+  std::cout << report.dump(options.json ? -1 : 2) << "\n";
+  return 0;
+}
+
+int learnCommand(const CommandLine& options, const CancellationFlag& cancel) {
+  if (options.out.empty()) throw usageError("--out DIR is required");
+  const Configuration config = loadConfiguration(options);
+  auto pairs = loadTrainingPairs(config);
+  prepareOutputDirectory(options.out);
+  LearningSession session(std::move(pairs), config);
+  const std::string modelName = session.model().name();
+  const std::string method = config.method();
+  const int iterations = config.json()["outer"]["iterations"].get<int>();
+  session.setObserver([&](const Snapshot& s) {
+    if (options.json) {
+      std::cout << snapshotJson(s).dump() << std::endl;
+    } else {
+      std::cerr << "iter " << std::setw(3) << s.iteration << "  loss " << std::setprecision(8)
+                << s.outerLoss << "  PSNR " << std::fixed << std::setprecision(3) << s.psnr
+                << " dB  |∇U| " << std::scientific << std::setprecision(3) << s.hypergradientNorm
+                << "  θ∈[" << std::setprecision(4) << s.parameters.minCoeff() << ", "
+                << s.parameters.maxCoeff() << "]  " << std::defaultfloat
+                << formatSeconds(s.stepSeconds) << std::endl;
+    }
+  });
+  int exitCode = 0;
+  try {
+    session.run(iterations, &cancel);
+  } catch (const Error&) {
+    // Keep what was learned so far, then report the failure.
+    if (!session.history().empty()) writeLearnOutputs(session, modelName, method, options.out);
+    throw;
+  }
+  if (session.summary().termination == "cancelled") exitCode = kExitCancelled;
+  if (!session.history().empty()) writeLearnOutputs(session, modelName, method, options.out);
+  const json summary = summaryJson(session, modelName, method);
+  if (options.json) {
+    std::cout << summary.dump() << std::endl;
+  } else {
+    std::cerr << summary["termination"].get<std::string>() << " after "
+              << summary["iterations"].get<int>() << " iterations: PSNR "
+              << summary["initial"]["psnr"].get<double>() << " → "
+              << summary["final"]["psnr"].get<double>() << " dB; outputs in " << options.out
+              << "\n";
+  }
+  if (exitCode == kExitCancelled) std::cerr << "cancelled; partial results written\n";
+  return exitCode;
+}
+
+int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
+  // Tight tolerances by default so that the methods' own truncation shows, not the solver's.
+  CommandLine tight = options;
+  tight.assignments.insert(tight.assignments.begin(),
+                           {"solver.tolerance=1e-10", "hypergradient.tolerance=1e-10"});
+  const Configuration config = benchmarkConfiguration(tight);
+  std::vector<std::string> methods;
+  if (options.methods.empty()) {
+    methods = hypergradientMethodNames();
+  } else {
+    std::stringstream list(options.methods);
+    for (std::string name; std::getline(list, name, ',');) {
+      makeHypergradientMethod(name, {});  // rejects unknown names before any work
+      methods.push_back(name);
+    }
+  }
+  const auto pairs = loadTrainingPairs(config);
+  const auto model = makeModel(config, pairs.front().noisy);
+  const auto solver = makeInnerSolver(config.solverType());
+  const SquaredError loss(pairs.front().clean.pixels);
+  const Vector theta = initialParameters(config, *model);
+  const BilevelProblem problem{*model, loss, *solver, config.solveOptions()};
+  const HypergradientOptions hypergradientOptions = config.hypergradientOptions();
+
+  // Reference first.
+  Vector reference(theta.size());
+  {
+    Vector x = pairs.front().noisy.pixels;
+    const auto summary = makeHypergradientMethod("finite-difference", hypergradientOptions)
+                             ->evaluate(problem, theta, x, reference, &cancel);
+    if (summary.termination == Termination::Cancelled) return kExitCancelled;
+    if (!summary.usable()) throw numericalError("the finite-difference reference failed");
+  }
+  if (!options.json) {
+    std::cout << "model " << model->name() << ", " << options.size << "×" << options.size << ", "
+              << theta.size() << " parameter(s); reference: finite-difference\n";
+    std::cout << std::left << std::setw(20) << "method" << std::setw(16) << "‖∇U‖" << std::setw(14)
+              << "rel. error" << std::setw(12) << "cosine" << std::setw(12) << "time"
+              << "memory\n";
+  }
+  int exitCode = 0;
+  for (const auto& name : methods) {
+    Vector x = pairs.front().noisy.pixels, gradient(theta.size());
+    Stopwatch clock;
+    const auto summary =
+        makeHypergradientMethod(name, hypergradientOptions)->evaluate(problem, theta, x, gradient, &cancel);
+    const double seconds = clock.seconds();
+    if (summary.termination == Termination::Cancelled) return kExitCancelled;
+    if (summary.termination == Termination::Diverged) exitCode = 4;
+    const double relativeError = (gradient - reference).norm() / std::max(reference.norm(), 1e-300);
+    const double cosine = gradient.dot(reference) /
+                          std::max(gradient.norm() * reference.norm(), 1e-300);
+    if (options.json) {
+      std::cout << json{{"method", name},
+                        {"relative_error", relativeError},
+                        {"cosine", cosine},
+                        {"seconds", seconds},
+                        {"hypergradient_norm", gradient.norm()},
+                        {"iterations", summary.iterations},
+                        {"inner_iterations", summary.inner.iterations},
+                        {"residual", std::isnan(summary.residual) ? json(nullptr) : json(summary.residual)},
+                        {"working_mb", summary.workingMegabytes},
+                        {"termination", toString(summary.termination)}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::ostringstream error, cos;
+      error << std::scientific << std::setprecision(2) << relativeError;
+      cos << std::fixed << std::setprecision(6) << cosine;
+      std::ostringstream norm;
+      norm << std::scientific << std::setprecision(6) << gradient.norm();
+      std::ostringstream memory;
+      memory << std::fixed << std::setprecision(1) << summary.workingMegabytes << " MB";
+      std::cout << std::left << std::setw(20) << name << std::setw(16) << norm.str()
+                << std::setw(14) << error.str() << std::setw(12) << cos.str() << std::setw(12)
+                << formatSeconds(seconds) << memory.str() << std::endl;
+    }
+  }
+  return exitCode;
+}
+
+int benchCommand(const CommandLine& options, const CancellationFlag& cancel) {
+  if (options.method.empty()) throw usageError("--method is required");
+  if (options.repeat < 1) throw usageError("--repeat must be at least 1");
+  const Configuration config = benchmarkConfiguration(options);
+  const auto pairs = loadTrainingPairs(config);
+  const auto model = makeModel(config, pairs.front().noisy);
+  const auto solver = makeInnerSolver(config.solverType());
+  const SquaredError loss(pairs.front().clean.pixels);
+  const Vector theta = initialParameters(config, *model);
+  SolveOptions solve = config.solveOptions();
+  solve.recordTrace = false;
+  const BilevelProblem problem{*model, loss, *solver, solve};
+  const auto method = makeHypergradientMethod(options.method, config.hypergradientOptions());
+
+  struct Run {
+    double total, inner, hypergradient;
+    int innerIterations;
+  };
+  std::vector<Run> runs;
+  for (int r = 0; r < options.repeat; ++r) {
+    Vector x = pairs.front().noisy.pixels, gradient(theta.size());
+    Stopwatch clock;
+    const auto summary = method->evaluate(problem, theta, x, gradient, &cancel);
+    const double total = clock.seconds();
+    if (summary.termination == Termination::Cancelled) return kExitCancelled;
+    if (summary.termination == Termination::Diverged) throw numericalError("the benchmark diverged");
+    runs.push_back({total, summary.innerSeconds, summary.hypergradientSeconds, summary.inner.iterations});
+  }
+  // The median run by total time: robust to the shared machine's noise.
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.total < b.total; });
+  const Run& median = runs[runs.size() / 2];
+  const json report = {{"model", model->name()},
+                       {"size", options.size},
+                       {"method", method->name()},
+                       {"solver", solver->name()},
+                       {"inner_iterations", median.innerIterations},
+                       {"inner_seconds", median.inner},
+                       {"hypergradient_seconds", median.hypergradient},
+                       {"total_seconds", median.total},
+                       {"min_total_seconds", runs.front().total},
+                       {"repeat", options.repeat},
+                       {"peak_rss_mb", peakResidentMegabytes()}};
+  std::cout << report.dump(options.json ? -1 : 2) << std::endl;
+  return 0;
+}
+
+}  // namespace bilevel::cli

@@ -1,0 +1,84 @@
+// bilevel-cli: the headless face of Bilevel Studio (DESIGN.md §4).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "Commands.h"
+#include "common/Error.h"
+
+namespace {
+bilevel::CancellationFlag interrupted;
+// Ctrl-C raises the flag the inner loops poll, so a run stops at the next iteration and still
+// writes its partial results; a second Ctrl-C falls back to the default action.
+extern "C" void onInterrupt(int) {
+  interrupted.cancel();
+  std::signal(SIGINT, SIG_DFL);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace bilevel::cli;
+  CLI::App app{"Bilevel Studio command line: learn image-model parameters by bilevel optimisation"};
+  app.require_subcommand(1);
+  CommandLine options;
+
+  app.add_subcommand("presets", "List the built-in presets, one per line");
+
+  auto addConfig = [&](CLI::App* sub) {
+    sub->add_option("--preset", options.preset, "Built-in preset (see `presets`)");
+    sub->add_option("--config", options.configFile, "JSON configuration file");
+    sub->add_option("--set", options.assignments,
+                    "Override a setting by dotted key, e.g. --set model.lambda=0.1");
+  };
+  auto* solve = app.add_subcommand("solve", "Solve the lower-level problem at the configured parameters");
+  addConfig(solve);
+  solve->add_option("--image", options.image, "Clean image to use instead of the configured one");
+  solve->add_option("--out", options.out, "Output folder")->required();
+  solve->add_flag("--json", options.json, "Print the summary as one JSON line");
+
+  auto* learn = app.add_subcommand("learn", "Learn the parameters by bilevel optimisation");
+  addConfig(learn);
+  learn->add_option("--image", options.image, "Clean image to use instead of the configured one");
+  learn->add_option("--iterations", options.iterations, "Outer iterations (outer.iterations)");
+  learn->add_option("--method", options.method, "Hypergradient method (hypergradient.method)");
+  learn->add_option("--out", options.out, "Output folder")->required();
+  learn->add_flag("--json", options.json, "One JSON object per outer iteration, then the summary");
+
+  auto* check = app.add_subcommand("check", "Compare every hypergradient method with finite differences");
+  check->add_option("--model", options.model, "quadratic, huber-tv or huber-tv-map")->required();
+  check->add_option("--size", options.size, "Benchmark image size N (N×N)")->required();
+  check->add_option("--methods", options.methods, "Comma-separated methods (default: all)");
+  check->add_option("--set", options.assignments, "Override a setting by dotted key");
+  check->add_flag("--json", options.json, "One JSON object per method");
+
+  auto* bench = app.add_subcommand("bench", "Time one method on the benchmark problem");
+  bench->add_option("--model", options.model, "quadratic, huber-tv or huber-tv-map")->required();
+  bench->add_option("--size", options.size, "Benchmark image size N (N×N)")->required();
+  bench->add_option("--method", options.method, "Hypergradient method")->required();
+  bench->add_option("--repeat", options.repeat, "Repetitions; the median is reported");
+  bench->add_option("--set", options.assignments, "Override a setting by dotted key");
+  bench->add_flag("--json", options.json, "Print the report as one JSON line");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // usage errors are exit code 2 (DESIGN.md §4)
+  }
+
+  std::signal(SIGINT, onInterrupt);
+  try {
+    if (app.got_subcommand("presets")) return listPresets();
+    if (app.got_subcommand("solve")) return solveCommand(options, interrupted);
+    if (app.got_subcommand("learn")) return learnCommand(options, interrupted);
+    if (app.got_subcommand("check")) return checkCommand(options, interrupted);
+    if (app.got_subcommand("bench")) return benchCommand(options, interrupted);
+  } catch (const bilevel::Error& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return e.exitCode();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 4;
+  }
+  return 2;
+}

@@ -1,0 +1,50 @@
+#include "hypergradients/AdjointHypergradient.h"
+
+#include <cmath>
+
+#include "common/Stopwatch.h"
+
+namespace bilevel {
+
+SolveSummary AdjointHypergradient::solveLowerLevel(const BilevelProblem& problem,
+                                                   const Vector& theta, Vector& x,
+                                                   const CancellationFlag* cancel) const {
+  return problem.solver.solve(problem.model, theta, x, problem.solve, cancel);
+}
+
+HypergradientSummary AdjointHypergradient::evaluate(const BilevelProblem& problem,
+                                                    const Vector& theta, Vector& x,
+                                                    Vector& gradient,
+                                                    const CancellationFlag* cancel) const {
+  HypergradientSummary summary;
+  summary.method = name();
+  summary.inner = solveLowerLevel(problem, theta, x, cancel);
+  summary.innerSeconds = summary.inner.seconds;
+  if (!summary.inner.usable()) {
+    summary.termination = summary.inner.termination;
+    summary.message = "inner solve " + toString(summary.inner.termination);
+    return summary;
+  }
+  Stopwatch clock;
+  summary.outerLoss = problem.loss.value(x, theta);
+  Vector rhs(x.size()), adjoint = Vector::Zero(x.size());
+  problem.loss.gradientX(x, theta, rhs);
+  solveAdjoint(problem, theta, x, rhs, adjoint, summary, cancel);
+  if (summary.termination == Termination::Cancelled) return summary;
+  if (std::isnan(summary.residual)) {
+    Vector product(x.size());
+    problem.model.hessianVectorProduct(x, theta, adjoint, product);
+    const double rhsNorm = rhs.norm();
+    summary.residual = rhsNorm > 0.0 ? (product - rhs).norm() / rhsNorm : 0.0;
+  }
+  // ∇U = ∂_θL − (∂²_θxE) a
+  Vector mixed(theta.size());
+  problem.model.mixedProduct(x, theta, adjoint, mixed);
+  problem.loss.gradientTheta(x, theta, gradient);
+  gradient -= mixed;
+  summary.hypergradientSeconds = clock.seconds();
+  summary.workingMegabytes = (workingVectors() + 2.0) * double(x.size()) * 8.0 / (1024.0 * 1024.0);
+  return summary;
+}
+
+}  // namespace bilevel

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/Cancellation.h"
+#include "losses/UpperLoss.h"
+#include "models/Model.h"
+#include "solvers/InnerSolver.h"
+
+namespace bilevel {
+
+// Settings shared by the hypergradient methods of DESIGN.md §2 (each reads the ones it uses).
+struct HypergradientOptions {
+  // implicit-cg, implicit-neumann, fpad: stop when the relative residual of the adjoint system
+  // (or the norm of the next series term) falls below this. Range (0, 1); default 1e-8.
+  double tolerance = 1e-8;
+  // implicit-cg: CG iterations; implicit-neumann: series terms; fpad: recursion steps. Default 5000.
+  int maxIterations = 5000;
+  // unrolled: differentiate only the last T inner iterations, treating earlier ones as constant
+  // (truncated back-propagation). 0 differentiates all of them. Default 0.
+  int truncation = 0;
+  // unrolled: keep every c-th iterate and recompute the ones between in the reverse pass, so
+  // memory is O((K/c + c)·n) rather than O(K·n). 0 picks c = ⌈√K⌉; c ≥ K stores every iterate.
+  int checkpointInterval = 0;
+  // finite-difference: step h_j = step · max(|θ_j|, 1e-3) of the central difference. Default 1e-5.
+  double finiteDifferenceStep = 1e-5;
+  // finite-difference: inner tolerance of every solve it makes. Default 1e-12.
+  double finiteDifferenceTolerance = 1e-12;
+
+  bool isValid(std::string* error) const;
+};
+
+// One bilevel problem instance: the lower level (model and its data), the upper loss, and how the
+// lower level is solved.
+struct BilevelProblem {
+  const Model& model;
+  const UpperLoss& loss;
+  const InnerSolver& solver;
+  SolveOptions solve;
+};
+
+// What one hypergradient evaluation did: the report a Jacobian-diagnostics table shows.
+struct HypergradientSummary {
+  std::string method;
+  // Converged, IterationLimit (the adjoint computation hit its cap), Cancelled or Diverged.
+  Termination termination = Termination::Converged;
+  double outerLoss = 0.0;     // U(θ) = L(x(θ), θ) at the point differentiated
+  SolveSummary inner;         // the lower-level solve or forward pass behind the gradient
+  int iterations = 0;         // CG steps, series terms, recursion/unrolled steps or solves
+  double residual = std::numeric_limits<double>::quiet_NaN();  // ‖(∂²_xxE)a − ∂_xL‖ / ‖∂_xL‖
+  std::vector<double> residualHistory;
+  double innerSeconds = 0.0;
+  double hypergradientSeconds = 0.0;
+  double workingMegabytes = 0.0;  // memory the method held beyond x and θ
+  std::string message;
+
+  bool usable() const {
+    return termination == Termination::Converged || termination == Termination::IterationLimit;
+  }
+};
+
+// A way to compute ∇U(θ). Every method is given θ and a warm start in x, leaves in x the lower-level
+// point it differentiated (the solution x* for implicit methods, the K-th iterate for unrolled and
+// forward) and writes ∇U(θ) into `gradient`.
+class HypergradientMethod {
+ public:
+  virtual ~HypergradientMethod() = default;
+  virtual std::string name() const = 0;
+  // One or two sentences: what the method computes and what it costs (the studio's tooltips).
+  virtual std::string description() const = 0;
+  virtual HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta,
+                                        Vector& x, Vector& gradient,
+                                        const CancellationFlag* cancel = nullptr) const = 0;
+};
+
+// All method names in the order of DESIGN.md §2.
+const std::vector<std::string>& hypergradientMethodNames();
+
+// Throws Error(Usage) naming the method when it is unknown.
+std::unique_ptr<HypergradientMethod> makeHypergradientMethod(const std::string& name,
+                                                             const HypergradientOptions& options);
+
+}  // namespace bilevel

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "common/Vector.h"
+
+namespace bilevel {
+
+// A grey image with intensities in [0, 1], stored row-major as a flat vector so that models and
+// solvers treat it as the vector x of DESIGN.md §2.
+struct Image {
+  int rows = 0;
+  int cols = 0;
+  Vector pixels;
+  // Bit depth of the file the image came from (8 or 16; 32 for floating-point files); outputs are
+  // written at this depth as well as in 8 bit.
+  int sourceBitDepth = 8;
+
+  Image() = default;
+  Image(int rowCount, int colCount) : rows(rowCount), cols(colCount), pixels(Vector::Zero(
+      static_cast<Eigen::Index>(rowCount) * colCount)) {}
+
+  Eigen::Index size() const { return pixels.size(); }
+  double& at(int r, int c) { return pixels[static_cast<Eigen::Index>(r) * cols + c]; }
+  double at(int r, int c) const { return pixels[static_cast<Eigen::Index>(r) * cols + c]; }
+};
+
+}  // namespace bilevel

@@ -1,0 +1,232 @@
+#include "learning/LearningSession.h"
+
+#include <cmath>
+#include <utility>
+
+#include "common/Error.h"
+#include "common/Stopwatch.h"
+#include "image/Quality.h"
+#include "learning/ModelFactory.h"
+
+namespace bilevel {
+
+// U(φ) = Σ_pairs ½‖x_p(θ) − clean_p‖² with θ = e^φ on positive blocks (so weights stay positive)
+// and ∇_φU = ∇_θU ⊙ ∂θ/∂φ. Keeps the accepted lower-level solutions as warm starts.
+class LearningSession::Objective final : public OuterObjective {
+ public:
+  Objective(const std::vector<TrainingPair>& pairs, const Configuration& configuration,
+            const CancellationFlag*& cancel)
+      : cancel_(cancel) {
+    solver_ = makeInnerSolver(configuration.solverType());
+    method_ = makeHypergradientMethod(configuration.method(), configuration.hypergradientOptions());
+    solveOptions_ = configuration.solveOptions();
+    for (const auto& pair : pairs) {
+      models_.push_back(makeModel(configuration, pair.noisy));
+      losses_.push_back(std::make_unique<SquaredError>(pair.clean.pixels));
+      accepted_.push_back(pair.noisy.pixels);
+      trial_.push_back(pair.noisy.pixels);
+    }
+  }
+
+  const Model& model(std::size_t i) const { return *models_.at(i); }
+  const Vector& accepted(std::size_t i) const { return accepted_.at(i); }
+
+  Vector toTheta(const Vector& phi) const {
+    Vector theta = phi;
+    for (const auto& block : models_.front()->parameterLayout().blocks()) {
+      if (block.positive) {
+        theta.segment(block.offset, block.size) = phi.segment(block.offset, block.size).array().exp();
+      }
+    }
+    return theta;
+  }
+  Vector toPhi(const Vector& theta) const {
+    Vector phi = theta;
+    for (const auto& block : models_.front()->parameterLayout().blocks()) {
+      if (block.positive) {
+        phi.segment(block.offset, block.size) = theta.segment(block.offset, block.size).array().log();
+      }
+    }
+    return phi;
+  }
+
+  bool evaluate(const Vector& phi, OuterEvaluation& result) override {
+    const Vector theta = toTheta(phi);
+    Vector total = Vector::Zero(theta.size()), gradient(theta.size());
+    double value = 0.0;
+    for (std::size_t i = 0; i < models_.size(); ++i) {
+      trial_[i] = accepted_[i];
+      const BilevelProblem problem{*models_[i], *losses_[i], *solver_, solveOptions_};
+      HypergradientSummary summary = method_->evaluate(problem, theta, trial_[i], gradient, cancel_);
+      innerIterations_ += summary.inner.iterations;
+      if (summary.termination == Termination::Cancelled) return false;
+      if (summary.termination == Termination::Diverged || !std::isfinite(summary.outerLoss) ||
+          !gradient.allFinite()) {
+        throw numericalError("the " + summary.method + " evaluation diverged at θ = [" +
+                             std::to_string(theta.minCoeff()) + " … " +
+                             std::to_string(theta.maxCoeff()) + "] (" + summary.message + ")");
+      }
+      value += summary.outerLoss;
+      total += gradient;
+      if (i == 0) trialDiagnostics_ = std::move(summary);
+    }
+    lastTheta_ = theta;
+    lastGradientTheta_ = total;
+    result.value = value;
+    // ∂θ/∂φ = θ on positive blocks, 1 elsewhere.
+    result.gradient = total;
+    for (const auto& block : models_.front()->parameterLayout().blocks()) {
+      if (block.positive) {
+        result.gradient.segment(block.offset, block.size).array() *=
+            theta.segment(block.offset, block.size).array();
+      }
+    }
+    return true;
+  }
+
+  void accept() override {
+    std::swap(accepted_, trial_);
+    acceptedTheta_ = lastTheta_;
+    acceptedGradientTheta_ = lastGradientTheta_;
+    acceptedDiagnostics_ = trialDiagnostics_;
+  }
+
+  const Vector& acceptedGradientTheta() const { return acceptedGradientTheta_; }
+  const HypergradientSummary& acceptedDiagnostics() const { return acceptedDiagnostics_; }
+  int takeInnerIterations() { return std::exchange(innerIterations_, 0); }
+
+ private:
+  const CancellationFlag*& cancel_;
+  std::unique_ptr<InnerSolver> solver_;
+  std::unique_ptr<HypergradientMethod> method_;
+  SolveOptions solveOptions_;
+  std::vector<std::unique_ptr<Model>> models_;
+  std::vector<std::unique_ptr<SquaredError>> losses_;
+  std::vector<Vector> accepted_, trial_;
+  Vector lastTheta_, lastGradientTheta_, acceptedTheta_, acceptedGradientTheta_;
+  HypergradientSummary trialDiagnostics_, acceptedDiagnostics_;
+  int innerIterations_ = 0;
+};
+
+LearningSession::LearningSession(std::vector<TrainingPair> pairs,
+                                 const Configuration& configuration)
+    : pairs_(std::move(pairs)) {
+  if (pairs_.empty()) throw usageError("a learning session needs at least one image");
+  objective_ = std::make_unique<Objective>(pairs_, configuration, cancel_);
+  const auto& outer = configuration.json()["outer"];
+  OuterOptions options;
+  options.step = outer["step"].get<double>();
+  options.tolerance = outer["tolerance"].get<double>();
+  optimizer_ = makeOuterOptimizer(outer["optimizer"].get<std::string>(), options);
+  theta_ = initialParameters(configuration, objective_->model(0));
+  phi_ = objective_->toPhi(theta_);
+}
+
+LearningSession::~LearningSession() = default;
+
+const Model& LearningSession::model(std::size_t pair) const { return objective_->model(pair); }
+const Vector& LearningSession::reconstruction(std::size_t pair) const {
+  return objective_->accepted(pair);
+}
+
+Snapshot LearningSession::makeSnapshot(double stepSeconds, int innerIterations, int evaluations,
+                                       const std::string& status) const {
+  Snapshot s;
+  s.iteration = iteration_;
+  s.outerLoss = current_.value;
+  double psnrSum = 0.0;
+  for (std::size_t i = 0; i < pairs_.size(); ++i) {
+    psnrSum += psnr(objective_->accepted(i), pairs_[i].clean.pixels);
+  }
+  s.psnr = psnrSum / double(pairs_.size());
+  s.hypergradient = objective_->acceptedGradientTheta();
+  s.hypergradientNorm = s.hypergradient.norm();
+  s.stepSeconds = stepSeconds;
+  s.elapsedSeconds = elapsed_;
+  s.innerIterations = innerIterations;
+  s.evaluations = evaluations;
+  s.parameters = theta_;
+  s.reconstruction = pairs_.front().clean;
+  s.reconstruction.pixels = objective_->accepted(0);
+  s.diagnostics = objective_->acceptedDiagnostics();
+  s.status = status;
+  return s;
+}
+
+Snapshot LearningSession::step(const CancellationFlag* cancel) {
+  Stopwatch clock;
+  cancel_ = cancel;
+  Snapshot snapshot;
+  if (!started_) {
+    if (!objective_->evaluate(phi_, current_)) {
+      finished_ = true;
+      summary_.termination = "cancelled";
+      snapshot.status = "cancelled";
+      return snapshot;
+    }
+    objective_->accept();
+    started_ = true;
+    elapsed_ += clock.seconds();
+    snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), 1, "running");
+    summary_.initialOuterLoss = snapshot.outerLoss;
+    summary_.initialPsnr = snapshot.psnr;
+  } else if (finished_) {
+    return history_.empty() ? snapshot : history_.back();
+  } else {
+    const OuterStep report = optimizer_->step(phi_, current_, *objective_);
+    elapsed_ += clock.seconds();
+    summary_.evaluations += report.evaluations;
+    if (report.cancelled) {
+      finished_ = true;
+      summary_.termination = "cancelled";
+      summary_.message = "cancelled during iteration " + std::to_string(iteration_ + 1);
+      Snapshot last = history_.back();
+      last.status = "cancelled";
+      return last;
+    }
+    if (report.moved) {
+      ++iteration_;
+      theta_ = objective_->toTheta(phi_);
+    }
+    std::string status = "running";
+    if (report.converged) {
+      finished_ = true;
+      status = summary_.termination = "converged";
+      summary_.message = report.message;
+    }
+    if (!report.moved && !report.converged) summary_.message = report.message;
+    snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), report.evaluations,
+                            status);
+  }
+  summary_.iterations = iteration_;
+  summary_.finalOuterLoss = snapshot.outerLoss;
+  summary_.finalPsnr = snapshot.psnr;
+  summary_.seconds = elapsed_;
+  Snapshot light = snapshot;
+  light.reconstruction = Image();
+  light.diagnostics.inner.trace.clear();
+  light.diagnostics.residualHistory.clear();
+  if (history_.empty() || history_.back().iteration != light.iteration) history_.push_back(light);
+  if (observer_) observer_(snapshot);
+  return snapshot;
+}
+
+LearnSummary LearningSession::run(int iterations, const CancellationFlag* cancel) {
+  if (!started_) step(cancel);
+  while (!finished_ && iteration_ < iterations) {
+    const int before = iteration_;
+    step(cancel);
+    if (iteration_ == before && !finished_) {
+      // A failed L-BFGS line search resets its memory and does not move; the next step retries
+      // along −∇U and either moves or declares convergence.
+      continue;
+    }
+  }
+  if (!finished_) {
+    summary_.termination = "iteration-limit";
+    finished_ = true;
+  }
+  return summary_;
+}
+
+}  // namespace bilevel

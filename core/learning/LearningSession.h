@@ -1,0 +1,97 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/Cancellation.h"
+#include "config/Configuration.h"
+#include "hypergradients/HypergradientMethod.h"
+#include "image/Image.h"
+#include "learning/TrainingPair.h"
+#include "losses/SquaredError.h"
+#include "outer/OuterOptimizer.h"
+
+namespace bilevel {
+
+// What an observer (the window's plots, the CLI's --json lines) receives after every outer step.
+struct Snapshot {
+  int iteration = 0;            // 0 is the initial evaluation
+  double outerLoss = 0.0;       // U(θ) summed over the training pairs
+  double psnr = 0.0;            // mean PSNR of the reconstructions, dB
+  double hypergradientNorm = 0.0;  // ‖∇_θU‖
+  double stepSeconds = 0.0;
+  double elapsedSeconds = 0.0;
+  int innerIterations = 0;      // lower-level iterations spent in this step, all pairs
+  int evaluations = 0;          // U evaluations in this step (line-search trials included)
+  Vector parameters;            // θ
+  Vector hypergradient;         // ∇_θU
+  Image reconstruction;         // x(θ) of the first pair
+  HypergradientSummary diagnostics;  // of the first pair at the accepted point
+  std::string status;           // "running", "converged", "iteration-limit", "cancelled"
+};
+
+struct LearnSummary {
+  std::string termination;  // "converged", "iteration-limit" or "cancelled"
+  std::string message;
+  int iterations = 0;
+  int evaluations = 0;
+  double initialOuterLoss = 0.0, initialPsnr = 0.0;
+  double finalOuterLoss = 0.0, finalPsnr = 0.0;
+  double seconds = 0.0;
+};
+
+// A bilevel learning run (DESIGN.md §3): a plain object with step(), an observer and a cancellation
+// flag, with no global state, so the studio runs it in a worker thread and the CLI in the
+// foreground. Not thread-safe: one thread drives it; only the cancellation flag crosses threads.
+class LearningSession {
+ public:
+  using Observer = std::function<void(const Snapshot&)>;
+
+  // Builds models, losses, solver, method and optimiser from a validated configuration.
+  LearningSession(std::vector<TrainingPair> pairs, const Configuration& configuration);
+  ~LearningSession();
+
+  void setObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // One outer iteration (the first call also evaluates the initial parameters and reports them as
+  // iteration 0). Returns the snapshot it sent to the observer. Throws Error(Numerical) when a
+  // lower-level solve diverges.
+  Snapshot step(const CancellationFlag* cancel = nullptr);
+  // Steps until converged, `iterations` outer iterations, or cancellation.
+  LearnSummary run(int iterations, const CancellationFlag* cancel = nullptr);
+
+  bool finished() const { return finished_; }
+  int iteration() const { return iteration_; }
+  const Vector& parameters() const { return theta_; }
+  const std::vector<TrainingPair>& pairs() const { return pairs_; }
+  const Model& model(std::size_t pair = 0) const;
+  // The current reconstruction of a pair (x at the accepted parameters).
+  const Vector& reconstruction(std::size_t pair = 0) const;
+  // Scalar history, one entry per reported iteration (no images), for history.csv and plots.
+  const std::vector<Snapshot>& history() const { return history_; }
+  const LearnSummary& summary() const { return summary_; }
+
+ private:
+  class Objective;
+  Snapshot makeSnapshot(double stepSeconds, int innerIterations, int evaluations,
+                        const std::string& status) const;
+
+  std::vector<TrainingPair> pairs_;
+  // The flag of the step in progress; the objective polls it inside every solve.
+  const CancellationFlag* cancel_ = nullptr;
+  std::unique_ptr<Objective> objective_;
+  std::unique_ptr<OuterOptimizer> optimizer_;
+  Vector phi_, theta_;
+  OuterEvaluation current_;
+  Observer observer_;
+  std::vector<Snapshot> history_;
+  LearnSummary summary_;
+  int iteration_ = 0;
+  bool started_ = false;
+  bool finished_ = false;
+  double elapsed_ = 0.0;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,52 @@
+#include "outer/OuterOptimizer.h"
+
+#include "common/Error.h"
+#include "outer/Adam.h"
+#include "outer/GradientDescent.h"
+#include "outer/OuterLbfgs.h"
+
+namespace bilevel {
+
+std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
+                                                   const OuterOptions& options) {
+  if (name == "gradient-descent") return std::make_unique<GradientDescent>(options);
+  if (name == "adam") return std::make_unique<Adam>(options);
+  if (name == "lbfgs") return std::make_unique<OuterLbfgs>(options);
+  throw usageError("unknown outer optimizer '" + name +
+                   "' (known: gradient-descent, adam, lbfgs)");
+}
+
+OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
+                             double initialStep, OuterObjective& objective, double* acceptedStep) {
+  constexpr double kArmijo = 1e-4;
+  constexpr int kMaxHalvings = 30;
+  OuterStep report;
+  const double slope = current.gradient.dot(direction);
+  OuterEvaluation trial;
+  double t = initialStep;
+  for (int halving = 0; halving < kMaxHalvings; ++halving) {
+    const Vector candidate = phi + t * direction;
+    if (!objective.evaluate(candidate, trial)) {
+      report.cancelled = true;
+      return report;
+    }
+    ++report.evaluations;
+    if (trial.value <= current.value + kArmijo * t * slope) {
+      objective.accept();
+      report.stepLength = t * direction.norm();
+      report.moved = true;
+      phi = candidate;
+      current = std::move(trial);
+      if (acceptedStep) *acceptedStep = t;
+      return report;
+    }
+    t *= 0.5;
+  }
+  // No decrease along a descent direction down to 2^-30 of the step: the hypergradient's accuracy
+  // (inner and adjoint tolerances) is exhausted, which is as close as the method can get.
+  report.converged = true;
+  report.message = "no further decrease along the hypergradient";
+  return report;
+}
+
+}  // namespace bilevel

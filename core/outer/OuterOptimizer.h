@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/Vector.h"
+
+namespace bilevel {
+
+// The upper-level objective as the outer optimisers see it: U and ∇U in the optimisation
+// variables φ (log θ for positive weights). Each evaluation solves every lower-level problem.
+struct OuterEvaluation {
+  double value = 0.0;
+  Vector gradient;
+};
+
+class OuterObjective {
+ public:
+  virtual ~OuterObjective() = default;
+  // Returns false when the evaluation was cancelled; throws Error(Numerical) on divergence.
+  virtual bool evaluate(const Vector& phi, OuterEvaluation& result) = 0;
+  // The point evaluated last becomes the current iterate (its lower-level solutions become the
+  // warm starts of the next evaluations).
+  virtual void accept() = 0;
+};
+
+struct OuterOptions {
+  // Length of the first step in φ = log θ units (gradient descent and L-BFGS), or Adam's learning
+  // rate. Range (0, 10]; default 0.5.
+  double step = 0.5;
+  // Stop when ‖∇_φU‖ ≤ tolerance · ‖∇_φU‖ at the first iterate. Range [0, 1); default 1e-6.
+  double tolerance = 1e-6;
+  // L-BFGS pairs kept. Default 10.
+  int memory = 10;
+};
+
+struct OuterStep {
+  int evaluations = 0;
+  double stepLength = 0.0;   // ‖φ_new − φ_old‖
+  bool moved = false;        // φ changed
+  bool converged = false;    // the stopping test holds, or no decrease is possible any more
+  bool cancelled = false;
+  std::string message;
+};
+
+// One outer iteration: from φ with its evaluation `current`, find the next iterate, call
+// objective.accept() for it and update φ and `current`.
+class OuterOptimizer {
+ public:
+  virtual ~OuterOptimizer() = default;
+  virtual std::string name() const = 0;
+  virtual OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) = 0;
+};
+
+// "gradient-descent", "adam" or "lbfgs"; Error(Usage) otherwise.
+std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
+                                                   const OuterOptions& options);
+
+// Armijo backtracking along `direction` from `initialStep`, halving up to 30 times:
+// accepts φ + t d when U(φ + t d) ≤ U(φ) + 1e-4 t ⟨∇U, d⟩. Shared by gradient descent and L-BFGS.
+OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
+                             double initialStep, OuterObjective& objective, double* acceptedStep);
+
+}  // namespace bilevel

@@ -1,0 +1,59 @@
+#include "solvers/ConjugateGradient.h"
+
+#include <cmath>
+
+namespace bilevel {
+
+ConjugateGradientSummary conjugateGradient(const LinearOperator& apply, const Vector& b, Vector& a,
+                                           const ConjugateGradientOptions& options,
+                                           const CancellationFlag* cancel) {
+  ConjugateGradientSummary summary;
+  const double bNorm = b.norm();
+  if (bNorm == 0.0) {
+    a.setZero(b.size());
+    summary.termination = Termination::Converged;
+    summary.residualHistory.push_back(0.0);
+    return summary;
+  }
+  Vector r(b.size()), p(b.size()), ap(b.size());
+  if (a.size() != b.size()) a.setZero(b.size());
+  apply(a, ap);
+  r = b - ap;
+  p = r;
+  double rr = r.squaredNorm();
+  summary.residualHistory.reserve(std::min(options.maxIterations, 10000) + 1);
+  summary.residualHistory.push_back(std::sqrt(rr) / bNorm);
+  const double threshold = options.tolerance * bNorm;
+  summary.termination = Termination::IterationLimit;
+  for (int k = 0; k < options.maxIterations; ++k) {
+    if (std::sqrt(rr) <= threshold) {
+      summary.termination = Termination::Converged;
+      break;
+    }
+    if (isCancelled(cancel)) {
+      summary.termination = Termination::Cancelled;
+      break;
+    }
+    apply(p, ap);
+    const double curvature = p.dot(ap);
+    if (!(curvature > 0.0) || !std::isfinite(curvature)) {
+      summary.termination = Termination::Diverged;  // A is not positive definite along p
+      break;
+    }
+    const double alpha = rr / curvature;
+    a += alpha * p;
+    r -= alpha * ap;
+    const double rrNew = r.squaredNorm();
+    p = r + (rrNew / rr) * p;
+    rr = rrNew;
+    ++summary.iterations;
+    summary.residualHistory.push_back(std::sqrt(rr) / bNorm);
+  }
+  if (summary.termination == Termination::IterationLimit && std::sqrt(rr) <= threshold) {
+    summary.termination = Termination::Converged;
+  }
+  summary.relativeResidual = std::sqrt(rr) / bNorm;
+  return summary;
+}
+
+}  // namespace bilevel

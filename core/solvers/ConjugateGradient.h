@@ -1,0 +1,34 @@
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "common/Cancellation.h"
+#include "common/Vector.h"
+#include "solvers/InnerSolver.h"
+
+namespace bilevel {
+
+// Conjugate gradients for A a = b with A symmetric positive definite, given only as a product
+// v ↦ Av (Hestenes & Stiefel 1952). Stops when ‖b − Aa‖ ≤ tolerance·‖b‖. Used for the adjoint
+// system (∂²_xxE) a = ∂_xL of `implicit-cg`.
+struct ConjugateGradientOptions {
+  double tolerance = 1e-8;  // relative residual
+  int maxIterations = 5000;
+};
+
+struct ConjugateGradientSummary {
+  Termination termination = Termination::IterationLimit;
+  int iterations = 0;
+  double relativeResidual = 0.0;
+  std::vector<double> residualHistory;  // relative residual after each iteration (and at start)
+};
+
+using LinearOperator = std::function<void(const Vector& in, Vector& out)>;
+
+// `a` holds the initial guess on entry (zero is a fine default) and the solution on return.
+ConjugateGradientSummary conjugateGradient(const LinearOperator& apply, const Vector& b, Vector& a,
+                                           const ConjugateGradientOptions& options,
+                                           const CancellationFlag* cancel = nullptr);
+
+}  // namespace bilevel

@@ -1,0 +1,12 @@
+# Writes a C++ source that holds every resources/presets/*.json as a string, keyed by file stem.
+file(GLOB files ${PRESET_DIR}/*.json)
+list(SORT files)
+set(body "#include <map>\n#include <string>\n\nnamespace bilevel {\n\nconst std::map<std::string, std::string>& embeddedPresets() {\n  static const std::map<std::string, std::string> presets = {\n")
+foreach(file ${files})
+  get_filename_component(name ${file} NAME_WE)
+  file(READ ${file} text)
+  string(APPEND body "    {\"${name}\", R\"preset(${text})preset\"},\n")
+endforeach()
+string(APPEND body "  };\n  return presets;\n}\n\n}  // namespace bilevel\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(RENAME ${OUTPUT}.tmp ${OUTPUT})
