@@ -1,0 +1,51 @@
+#pragma once
+
+// Small fixtures shared by the core suites: the benchmark problem of issue 2 at a test-friendly
+// size, and random vectors from a fixed seed so every run checks the same numbers.
+
+#include <random>
+
+#include "image/BenchmarkImage.h"
+#include "image/Noise.h"
+#include "models/HuberTV.h"
+#include "models/Quadratic.h"
+#include "solvers/InnerSolver.h"
+
+namespace bilevel::test {
+
+inline Vector randomVector(Eigen::Index n, unsigned seed, double scale = 1.0) {
+  std::mt19937_64 generator(seed);
+  std::normal_distribution<double> normal(0.0, scale);
+  Vector v(n);
+  for (Eigen::Index i = 0; i < n; ++i) v[i] = normal(generator);
+  return v;
+}
+
+struct BenchmarkPair {
+  Image clean;
+  Image noisy;
+};
+
+inline BenchmarkPair benchmarkPair(int n) {
+  BenchmarkPair pair{benchmarkImage(n), {}};
+  pair.noisy = addGaussianNoise(pair.clean, kBenchmarkNoiseSigma, kBenchmarkNoiseSeed);
+  return pair;
+}
+
+inline HuberTV::Options huberOptions(bool map) {
+  HuberTV::Options options;
+  options.lambda = 0.08;
+  options.epsilon = 0.01;
+  if (map) {
+    options.gridRows = 4;
+    options.gridCols = 5;
+  }
+  return options;
+}
+
+inline double relativeError(const Vector& value, const Vector& reference) {
+  return (value - reference).norm() / std::max(reference.norm(), 1e-300);
+}
+
+}  // namespace bilevel::test
+
