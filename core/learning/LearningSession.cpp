@@ -206,8 +206,15 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
   light.reconstruction = Image();
   light.diagnostics.inner.trace.clear();
   light.diagnostics.residualHistory.clear();
-  if (history_.empty() || history_.back().iteration != light.iteration) history_.push_back(light);
-  if (observer_) observer_(snapshot);
+  // One history row per iteration; a step that did not move (a failed line search, or the final
+  // convergence test) updates the row of the current iteration instead of adding one.
+  const bool moved = history_.empty() || history_.back().iteration != light.iteration;
+  if (moved) {
+    history_.push_back(light);
+  } else {
+    history_.back().status = light.status;
+  }
+  if (observer_ && (moved || finished_)) observer_(snapshot);
   return snapshot;
 }
 
