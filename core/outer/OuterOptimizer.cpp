@@ -19,7 +19,9 @@ std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
                              double initialStep, OuterObjective& objective, double* acceptedStep) {
   constexpr double kArmijo = 1e-4;
-  constexpr int kMaxHalvings = 30;
+  // Each trial solves every lower-level problem; 12 halvings (a step 4096× shorter than the first)
+  // is where an inexact hypergradient, not the step length, is the limit.
+  constexpr int kMaxHalvings = 12;
   OuterStep report;
   const double slope = current.gradient.dot(direction);
   OuterEvaluation trial;
@@ -42,7 +44,7 @@ OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector
     }
     t *= 0.5;
   }
-  // No decrease along a descent direction down to 2^-30 of the step: the hypergradient's accuracy
+  // No decrease along a descent direction down to 2^-12 of the step: the hypergradient's accuracy
   // (inner and adjoint tolerances) is exhausted, which is as close as the method can get.
   report.converged = true;
   report.message = "no further decrease along the hypergradient";

@@ -56,7 +56,7 @@ class OuterOptimizer {
 std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
                                                    const OuterOptions& options);
 
-// Armijo backtracking along `direction` from `initialStep`, halving up to 30 times:
+// Armijo backtracking along `direction` from `initialStep`, halving up to 12 times:
 // accepts φ + t d when U(φ + t d) ≤ U(φ) + 1e-4 t ⟨∇U, d⟩. Shared by gradient descent and L-BFGS.
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
                              double initialStep, OuterObjective& objective, double* acceptedStep);

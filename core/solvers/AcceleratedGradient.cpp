@@ -21,8 +21,9 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
   const auto [step, momentum] = nesterovParameters(model, theta);
   const bool fixed = options.fixedIterations > 0;
   const int iterationLimit = fixed ? options.fixedIterations : options.maxIterations;
+  const Eigen::Index n = x.size();
 
-  Vector g(x.size()), y(x.size()), previous = x;
+  Vector g(n), y = x, next(n), stepped(n);
   model.gradient(model.initialPoint(), theta, g);
   summary.gradientEvaluations = 1;
   summary.referenceGradientNorm = std::max(g.norm(), 1e-300);
@@ -30,16 +31,33 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
   if (options.recordTrace) summary.trace.reserve(iterationLimit + 1);
 
   summary.termination = Termination::IterationLimit;
-  bool atY = false;  // whether g currently holds ∂_xE at x
+  bool atY = false;  // whether the returned point is y (whose gradient passed the test)
   for (int k = 0; k < iterationLimit; ++k) {
     if (isCancelled(cancel)) {
       summary.termination = Termination::Cancelled;
       break;
     }
-    y = x + momentum * (x - previous);
     model.gradient(y, theta, g);
     ++summary.gradientEvaluations;
-    const double norm = g.norm();
+    // One fused pass computes x_{k+1} = y − τg, the next extrapolation y_{k+1} = x_{k+1} +
+    // β(x_{k+1} − x_k), ‖g‖² and the restart test ⟨g, x_{k+1} − x_k⟩: the iteration is memory-bound,
+    // so one pass over five vectors instead of four passes saves a third of its time.
+    double squaredNorm = 0.0, restartTest = 0.0;
+    const double* yp = y.data();
+    const double* gp = g.data();
+    const double* xp = x.data();
+    double* sp = stepped.data();
+    double* np = next.data();
+#pragma omp parallel for simd reduction(+ : squaredNorm, restartTest) schedule(static) \
+    if (n >= 128 * 128)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double xNew = yp[i] - step * gp[i];
+      squaredNorm += gp[i] * gp[i];
+      restartTest += gp[i] * (xNew - xp[i]);
+      sp[i] = xNew;
+      np[i] = xNew + momentum * (xNew - xp[i]);
+    }
+    const double norm = std::sqrt(squaredNorm);
     if (options.recordTrace) summary.trace.push_back(norm / summary.referenceGradientNorm);
     if (!std::isfinite(norm) || norm > 1e12 * summary.referenceGradientNorm) {
       summary.termination = Termination::Diverged;
@@ -47,24 +65,26 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
       break;
     }
     if (!fixed && norm <= threshold) {
-      x = y;
+      x.swap(y);
       atY = true;
       summary.termination = Termination::Converged;
       summary.relativeGradientNorm = norm / summary.referenceGradientNorm;
       break;
     }
-    previous.swap(x);    // previous ← x_k
-    x = y - step * g;    // x ← x_{k+1}
+    x.swap(stepped);  // x ← x_{k+1}
+    if (!fixed && restartTest > 0.0) {
+      y = x;  // restart: drop the momentum
+    } else {
+      y.swap(next);
+    }
     ++summary.iterations;
-    if (!fixed && g.dot(x - previous) > 0.0) previous = x;  // restart: drop the momentum
   }
-  summary.iterations = std::max(summary.iterations, 0);
-  if (!atY && summary.termination != Termination::Diverged) {
+  if (atY) {
+    summary.energy = model.energy(x, theta);
+  } else if (summary.termination != Termination::Diverged) {
     summary.energy = model.energyAndGradient(x, theta, g);
     ++summary.gradientEvaluations;
     summary.relativeGradientNorm = g.norm() / summary.referenceGradientNorm;
-  } else if (atY) {
-    summary.energy = model.energy(x, theta);
   }
   summary.seconds = clock.seconds();
   return summary;

@@ -1,0 +1,199 @@
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <csignal>
+
+// bilevel-cli end to end (DESIGN.md §4): outputs, JSON lines, exit codes for bad input, Ctrl-C.
+class TestCli : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+  struct Run {
+    int exitCode;
+    QString out;
+    QString err;
+  };
+  Run run(const QStringList& arguments, int timeoutMs = 120000) {
+    QProcess process;
+    process.start(BILEVEL_CLI, arguments);
+    process.waitForFinished(timeoutMs);
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+  }
+  QString path(const QString& name) const { return dir_.filePath(name); }
+  void writeFile(const QString& name, const QByteArray& bytes) {
+    QFile file(path(name));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(bytes);
+  }
+  static QJsonObject parse(const QString& line) {
+    QJsonParseError error;
+    const auto document = QJsonDocument::fromJson(line.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError) qWarning() << "not JSON:" << line;
+    return document.object();
+  }
+
+ private slots:
+  void presetsAreListed() {
+    const Run r = run({"presets"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.split('\n').contains("tv-denoise"));
+    QVERIFY(r.out.split('\n').contains("tv-weightmap-denoise"));
+  }
+
+  void learnWritesEveryOutputAndJsonLines() {
+    const QString out = path("learn");
+    const Run r = run({"learn", "--preset", "tv-denoise", "--iterations", "2", "--json", "--out", out});
+    QCOMPARE(r.exitCode, 0);
+    const QStringList lines = r.out.trimmed().split('\n');
+    QVERIFY(lines.size() >= 3);  // iterations 0..2, then the summary
+    for (int i = 0; i + 1 < lines.size(); ++i) {
+      const QJsonObject row = parse(lines[i]);
+      for (const char* key : {"iter", "outer_loss", "psnr", "hypergradient_norm", "seconds"}) {
+        QVERIFY2(row.contains(key), key);
+      }
+    }
+    const QJsonObject summary = parse(lines.last());
+    QCOMPARE(summary["iterations"].toInt(), 2);
+    QVERIFY(summary["final"].toObject()["psnr"].toDouble() > summary["initial"].toObject()["psnr"].toDouble());
+    for (const char* file : {"reconstruction.png", "noisy.png", "params.json", "history.csv", "summary.json"}) {
+      QVERIFY2(QFile::exists(out + "/" + file), file);
+    }
+    QFile saved(out + "/summary.json");
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    const QJsonObject onDisk = QJsonDocument::fromJson(saved.readAll()).object();
+    for (const char* key : {"model", "method", "iterations", "initial", "final", "params", "seconds"}) {
+      QVERIFY2(onDisk.contains(key), key);
+    }
+    QFile history(out + "/history.csv");
+    QVERIFY(history.open(QIODevice::ReadOnly));
+    QCOMPARE(QString(history.readAll()).trimmed().split('\n').size(), 1 + 3);
+  }
+
+  void sixteenBitInputGivesSixteenBitOutput() {
+    const QString out = path("solve16");
+    const Run r = run({"solve", "--preset", "tv-denoise", "--image", QString(BILEVEL_SOURCE_DIR) + "/sample_images/phantom_16.png", "--out", out});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(QFile::exists(out + "/reconstruction_16.png"));
+    QVERIFY(QFile::exists(out + "/reconstruction.png"));
+  }
+
+  void badInputGetsAClearMessageAndItsExitCode_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("culprit");
+    const QString out = dir_.filePath("bad");
+    QTest::newRow("missing file") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("nope.png"), "--out", out} << 3 << "nope.png";
+    QTest::newRow("truncated png") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("truncated.png"), "--out", out} << 3 << "truncated.png";
+    QTest::newRow("text named png") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("text.png"), "--out", out} << 3 << "text.png";
+    QTest::newRow("0x0 image") << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("zero.pgm"), "--out", out} << 3 << "zero.pgm";
+    QTest::newRow("1xn image") << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("strip.pgm"), "--out", out} << 3 << "strip.pgm";
+    QTest::newRow("nan in config file") << QStringList{"learn", "--config", dir_.filePath("nan.json"), "--out", out} << 2 << "nan.json";
+    QTest::newRow("nan by --set") << QStringList{"learn", "--preset", "tv-denoise", "--set", "model.lambda=nan", "--out", out} << 2 << "model.lambda";
+    QTest::newRow("unknown key") << QStringList{"learn", "--config", dir_.filePath("unknown.json"), "--out", out} << 2 << "model.weight";
+    QTest::newRow("negative iterations") << QStringList{"learn", "--preset", "tv-denoise", "--iterations", "-1", "--out", out} << 2 << "--iterations";
+    QTest::newRow("unknown preset") << QStringList{"learn", "--preset", "tv-denoize", "--out", out} << 2 << "tv-denoize";
+    QTest::newRow("unknown method") << QStringList{"learn", "--preset", "tv-denoise", "--method", "magic", "--out", out} << 2 << "magic";
+    QTest::newRow("unknown option") << QStringList{"learn", "--preset", "tv-denoise", "--colour", "--out", out} << 2 << "colour";
+    QTest::newRow("no subcommand") << QStringList{} << 2 << "subcommand";
+    QTest::newRow("out is a file") << QStringList{"solve", "--preset", "tv-denoise", "--out", dir_.filePath("text.png")} << 2 << "text.png";
+  }
+  void badInputGetsAClearMessageAndItsExitCode() {
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QString, culprit);
+    writeFile("text.png", "not an image at all\n");
+    writeFile("zero.pgm", "P5\n0 0\n255\n");
+    writeFile("strip.pgm", "P5\n40 1\n255\n" + QByteArray(40, '\x80'));
+    writeFile("nan.json", "{\"model\": {\"lambda\": NaN}}");
+    writeFile("unknown.json", "{\"model\": {\"weight\": 0.1}}");
+    QFile whole(QString(BILEVEL_SOURCE_DIR) + "/sample_images/shapes.png");
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    const QByteArray bytes = whole.readAll();
+    writeFile("truncated.png", bytes.left(bytes.size() / 2));
+
+    const Run r = run(arguments);
+    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.err.contains(culprit), qPrintable(r.err));
+    QVERIFY(!r.err.contains("terminate called"));
+  }
+
+  void theInputImageIsNeverOverwritten() {
+    const QString out = path("inplace");
+    QDir().mkpath(out);
+    QVERIFY(QFile::copy(QString(BILEVEL_SOURCE_DIR) + "/sample_images/shapes.png", out + "/reconstruction.png"));
+    QFile before(out + "/reconstruction.png");
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray original = before.readAll();
+    before.close();
+    const Run r = run({"solve", "--preset", "tv-denoise", "--image", out + "/reconstruction.png", "--out", out});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("refusing to overwrite"), qPrintable(r.err));
+    QFile after(out + "/reconstruction.png");
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), original);
+  }
+
+  void ctrlCCancelsCleanlyAndWritesPartialResults() {
+    const QString out = path("cancel");
+    QProcess process;
+    process.start(BILEVEL_CLI, {"learn", "--preset", "tv-weightmap-denoise", "--iterations", "500",
+                                "--json", "--out", out});
+    QVERIFY(process.waitForStarted());
+    // Wait for the first two outer iterations, then interrupt as a terminal's Ctrl-C would.
+    QString output;
+    QElapsedTimer clock;
+    clock.start();
+    while (output.count('\n') < 2 && clock.elapsed() < 60000) {
+      process.waitForReadyRead(1000);
+      output += QString::fromUtf8(process.readAllStandardOutput());
+    }
+    QVERIFY(output.count('\n') >= 2);
+    clock.restart();
+    ::kill(pid_t(process.processId()), SIGINT);
+    QVERIFY(process.waitForFinished(30000));
+    qInfo("stopped %lld ms after Ctrl-C", clock.elapsed());
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 130);
+    QFile summary(out + "/summary.json");
+    QVERIFY(summary.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(summary.readAll()).object()["termination"].toString(),
+             QString("cancelled"));
+    QVERIFY(QFile::exists(out + "/reconstruction.png"));
+  }
+
+  void checkAgreesWithTheReference() {
+    const Run r = run({"check", "--model", "huber-tv", "--size", "48", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QStringList lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 8);
+    for (const QString& line : lines) {
+      const QJsonObject row = parse(line);
+      for (const char* key : {"method", "relative_error", "cosine", "seconds", "hypergradient_norm"}) {
+        QVERIFY2(row.contains(key), key);
+      }
+      const QString method = row["method"].toString();
+      if (method != "jacobian-free" && method != "shine") {
+        QVERIFY2(row["relative_error"].toDouble() < 1e-5, qPrintable(line));
+      }
+    }
+  }
+
+  void benchReportsTheContractedFields() {
+    const Run r = run({"bench", "--model", "huber-tv", "--size", "64", "--method", "unrolled",
+                       "--set", "solver.iterations=50", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject report = parse(r.out.trimmed());
+    for (const char* key : {"model", "size", "method", "inner_iterations", "inner_seconds",
+                            "hypergradient_seconds", "total_seconds", "peak_rss_mb"}) {
+      QVERIFY2(report.contains(key), key);
+    }
+    QCOMPARE(report["inner_iterations"].toInt(), 50);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
