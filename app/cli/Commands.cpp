@@ -36,7 +36,8 @@ Configuration loadConfiguration(const CommandLine& options) {
     std::error_code ec;
     config.merge({{"image", fs::absolute(options.image, ec).string()}}, "--image");
   }
-  if (!options.method.empty()) config.merge({{"hypergradient", {{"method", options.method}}}}, "--method");
+  if (!options.method.empty())
+    config.merge({{"hypergradient", {{"method", options.method}}}}, "--method");
   if (options.iterations != -2) {
     if (options.iterations < 0) {
       throw usageError("--iterations must be 0 or a positive integer, got " +
@@ -44,14 +45,16 @@ Configuration loadConfiguration(const CommandLine& options) {
     }
     config.merge({{"outer", {{"iterations", options.iterations}}}}, "--iterations");
   }
-  for (const auto& assignment : options.assignments) config.set(assignment);
+  for (const auto& assignment : options.assignments)
+    config.set(assignment);
   return config;
 }
 
 // The benchmark problem of issue 2 (and DESIGN.md §4's check/bench): the generated image at n×n,
 // σ = 0.1, λ = 0.08, ε = 0.01, inner and adjoint tolerances 1e-8.
 Configuration benchmarkConfiguration(const CommandLine& options) {
-  if (options.model.empty()) throw usageError("--model is required (quadratic, huber-tv, huber-tv-map)");
+  if (options.model.empty())
+    throw usageError("--model is required (quadratic, huber-tv, huber-tv-map)");
   if (options.size < kMinimumImageSide || options.size > 8192) {
     throw usageError("--size must lie in [" + std::to_string(kMinimumImageSide) + ", 8192]");
   }
@@ -60,7 +63,8 @@ Configuration benchmarkConfiguration(const CommandLine& options) {
                 {"noise", {{"sigma", 0.1}, {"seed", 0}}},
                 {"model", {{"type", options.model}, {"lambda", 0.08}, {"epsilon", 0.01}}}},
                "benchmark problem");
-  for (const auto& assignment : options.assignments) config.set(assignment);
+  for (const auto& assignment : options.assignments)
+    config.set(assignment);
   return config;
 }
 
@@ -74,7 +78,8 @@ std::string formatSeconds(double seconds) {
 }  // namespace
 
 int listPresets() {
-  for (const auto& name : presetNames()) std::cout << name << "\n";
+  for (const auto& name : presetNames())
+    std::cout << name << "\n";
   return 0;
 }
 
@@ -208,14 +213,14 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
   for (const auto& name : methods) {
     Vector x = pairs.front().noisy.pixels, gradient(theta.size());
     Stopwatch clock;
-    const auto summary =
-        makeHypergradientMethod(name, hypergradientOptions)->evaluate(problem, theta, x, gradient, &cancel);
+    const auto summary = makeHypergradientMethod(name, hypergradientOptions)
+                             ->evaluate(problem, theta, x, gradient, &cancel);
     const double seconds = clock.seconds();
     if (summary.termination == Termination::Cancelled) return kExitCancelled;
     if (summary.termination == Termination::Diverged) exitCode = 4;
     const double relativeError = (gradient - reference).norm() / std::max(reference.norm(), 1e-300);
-    const double cosine = gradient.dot(reference) /
-                          std::max(gradient.norm() * reference.norm(), 1e-300);
+    const double cosine =
+        gradient.dot(reference) / std::max(gradient.norm() * reference.norm(), 1e-300);
     if (options.json) {
       std::cout << json{{"method", name},
                         {"relative_error", relativeError},
@@ -224,7 +229,8 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
                         {"hypergradient_norm", gradient.norm()},
                         {"iterations", summary.iterations},
                         {"inner_iterations", summary.inner.iterations},
-                        {"residual", std::isnan(summary.residual) ? json(nullptr) : json(summary.residual)},
+                        {"residual",
+                         std::isnan(summary.residual) ? json(nullptr) : json(summary.residual)},
                         {"working_mb", summary.workingMegabytes},
                         {"termination", toString(summary.termination)}}
                        .dump()
@@ -270,8 +276,10 @@ int benchCommand(const CommandLine& options, const CancellationFlag& cancel) {
     const auto summary = method->evaluate(problem, theta, x, gradient, &cancel);
     const double total = clock.seconds();
     if (summary.termination == Termination::Cancelled) return kExitCancelled;
-    if (summary.termination == Termination::Diverged) throw numericalError("the benchmark diverged");
-    runs.push_back({total, summary.innerSeconds, summary.hypergradientSeconds, summary.inner.iterations});
+    if (summary.termination == Termination::Diverged)
+      throw numericalError("the benchmark diverged");
+    runs.push_back(
+        {total, summary.innerSeconds, summary.hypergradientSeconds, summary.inner.iterations});
   }
   // The median run by total time: robust to the shared machine's noise.
   std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.total < b.total; });

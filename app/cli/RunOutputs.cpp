@@ -17,7 +17,8 @@ void prepareOutputDirectory(const fs::path& directory) {
     throw usageError("--out '" + directory.string() + "' exists and is not a folder");
   }
   fs::create_directories(directory, ec);
-  if (ec) throw inputError("cannot create output folder '" + directory.string() + "': " + ec.message());
+  if (ec)
+    throw inputError("cannot create output folder '" + directory.string() + "': " + ec.message());
 }
 
 json parametersJson(const Model& model, const Vector& theta) {
@@ -29,7 +30,8 @@ json parametersJson(const Model& model, const Vector& theta) {
       json rows = json::array();
       for (int r = 0; r < block.rows; ++r) {
         json row = json::array();
-        for (int c = 0; c < block.cols; ++c) row.push_back(theta[block.offset + r * block.cols + c]);
+        for (int c = 0; c < block.cols; ++c)
+          row.push_back(theta[block.offset + r * block.cols + c]);
         rows.push_back(row);
       }
       out[block.name] = rows;
@@ -74,14 +76,16 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     const std::string prefix = session.pairs().size() == 1 ? "" : pair.name + "_";
     Image result = pair.clean;
     result.pixels = session.reconstruction(i);
-    if (!pair.cleanPath.empty()) refuseToOverwrite(pair.cleanPath, directory / (prefix + "reconstruction.png"));
+    if (!pair.cleanPath.empty())
+      refuseToOverwrite(pair.cleanPath, directory / (prefix + "reconstruction.png"));
     writeImage(result, directory / (prefix + "reconstruction.png"), 8);
     if (pair.clean.sourceBitDepth == 16) {
       writeImage(result, directory / (prefix + "reconstruction_16.png"), 16);
     }
     writeImage(pair.noisy, directory / (prefix + "noisy.png"), 8);
   }
-  if (const auto* huber = dynamic_cast<const HuberTV*>(&session.model()); huber && huber->hasWeightMap()) {
+  if (const auto* huber = dynamic_cast<const HuberTV*>(&session.model());
+      huber && huber->hasWeightMap()) {
     // The λ map scaled to [0, 1] for viewing; its values are in params.json.
     Image map = session.pairs().front().clean;
     map.pixels = huber->weightMap(session.parameters());
@@ -110,7 +114,8 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     csv << s.iteration << "," << s.outerLoss << "," << s.psnr << "," << s.hypergradientNorm << ","
         << s.stepSeconds << "," << s.innerIterations << "," << s.evaluations;
     if (scalarParameters) {
-      for (Eigen::Index k = 0; k < s.parameters.size(); ++k) csv << "," << s.parameters[k];
+      for (Eigen::Index k = 0; k < s.parameters.size(); ++k)
+        csv << "," << s.parameters[k];
     } else {
       std::vector<double> sorted(s.parameters.data(), s.parameters.data() + s.parameters.size());
       std::sort(sorted.begin(), sorted.end());

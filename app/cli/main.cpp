@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     sub->add_option("--set", options.assignments,
                     "Override a setting by dotted key, e.g. --set model.lambda=0.1");
   };
-  auto* solve = app.add_subcommand("solve", "Solve the lower-level problem at the configured parameters");
+  auto* solve =
+      app.add_subcommand("solve", "Solve the lower-level problem at the configured parameters");
   addConfig(solve);
   solve->add_option("--image", options.image, "Clean image to use instead of the configured one");
   solve->add_option("--out", options.out, "Output folder")->required();
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   learn->add_option("--out", options.out, "Output folder")->required();
   learn->add_flag("--json", options.json, "One JSON object per outer iteration, then the summary");
 
-  auto* check = app.add_subcommand("check", "Compare every hypergradient method with finite differences");
+  auto* check =
+      app.add_subcommand("check", "Compare every hypergradient method with finite differences");
   check->add_option("--model", options.model, "quadratic, huber-tv or huber-tv-map")->required();
   check->add_option("--size", options.size, "Benchmark image size N (N×N)")->required();
   check->add_option("--methods", options.methods, "Comma-separated methods (default: all)");

@@ -17,6 +17,8 @@ class CancellationFlag {
 };
 
 // Loops accept a nullable pointer so that callers without a Stop button pass nothing.
-inline bool isCancelled(const CancellationFlag* flag) { return flag && flag->isCancelled(); }
+inline bool isCancelled(const CancellationFlag* flag) {
+  return flag && flag->isCancelled();
+}
 
 }  // namespace bilevel

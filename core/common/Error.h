@@ -8,9 +8,9 @@ namespace bilevel {
 // Errors the core reports to its callers. Each kind maps to one documented exit code of
 // bilevel-cli (DESIGN.md §4) and to one kind of dialog in the studio.
 enum class ErrorKind {
-  Usage = 2,          // a setting or configuration is invalid
+  Usage = 2,            // a setting or configuration is invalid
   UnreadableInput = 3,  // a file is missing, truncated or not an image
-  Numerical = 4,      // a solve diverged or produced NaN
+  Numerical = 4,        // a solve diverged or produced NaN
 };
 
 class Error : public std::runtime_error {
@@ -23,7 +23,9 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
 };
 
-inline Error usageError(const std::string& message) { return Error(ErrorKind::Usage, message); }
+inline Error usageError(const std::string& message) {
+  return Error(ErrorKind::Usage, message);
+}
 inline Error inputError(const std::string& message) {
   return Error(ErrorKind::UnreadableInput, message);
 }

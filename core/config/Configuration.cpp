@@ -32,7 +32,9 @@ const Json& defaults() {
 }
 
 // Keys whose value may be a string or a list of strings (or null for "noisy").
-bool isImageKey(const std::string& key) { return key == "image" || key == "noisy"; }
+bool isImageKey(const std::string& key) {
+  return key == "image" || key == "noisy";
+}
 
 std::string typeName(const Json& value) {
   if (value.is_null()) return "null";
@@ -67,10 +69,10 @@ void mergeInto(Json& target, const Json& source, const Json& schema, const std::
       continue;
     }
     if (isImageKey(key)) {
-      const bool ok = value.is_string() || (key == "noisy" && value.is_null()) ||
-                      (value.is_array() && !value.empty() &&
-                       std::all_of(value.begin(), value.end(),
-                                   [](const Json& v) { return v.is_string(); }));
+      const bool ok =
+          value.is_string() || (key == "noisy" && value.is_null()) ||
+          (value.is_array() && !value.empty() &&
+           std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_string(); }));
       if (!ok) {
         throw usageError(origin + ": '" + key + "' must be a path or a non-empty list of paths");
       }
@@ -85,13 +87,12 @@ void mergeInto(Json& target, const Json& source, const Json& schema, const std::
       if (!std::isfinite(value.get<double>())) {
         throw usageError(origin + ": '" + key + "' must be finite");
       }
-      if (expected.is_number_integer() && !(value.is_number_integer() ||
-                                            value.is_number_unsigned())) {
+      if (expected.is_number_integer() &&
+          !(value.is_number_integer() || value.is_number_unsigned())) {
         const double d = value.get<double>();
         if (d != std::floor(d)) throw usageError(origin + ": '" + key + "' must be an integer");
       }
-    } else if (expected.type() != value.type() &&
-               !(expected.is_array() && value.is_array())) {
+    } else if (expected.type() != value.type() && !(expected.is_array() && value.is_array())) {
       throw usageError(origin + ": '" + key + "' must be " + typeName(expected) + ", not " +
                        typeName(value));
     }
@@ -127,7 +128,8 @@ const std::set<std::string> kOptimizers = {"lbfgs", "adam", "gradient-descent"};
 
 std::string joined(const std::set<std::string>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
   return out;
 }
 
@@ -140,7 +142,8 @@ Configuration Configuration::fromPreset(const std::string& name) {
   const auto it = presets.find(name);
   if (it == presets.end()) {
     std::string known;
-    for (const auto& [n, text] : presets) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& [n, text] : presets)
+      known += (known.empty() ? "" : ", ") + n;
     throw usageError("unknown preset '" + name + "' (available: " + known + ")");
   }
   Configuration config;
@@ -234,9 +237,8 @@ void Configuration::validate() const {
         "must be one of " + joined(kOptimizers), c["outer"]["optimizer"]);
   const auto& methods = hypergradientMethodNames();
   const std::string method = c["hypergradient"]["method"].get<std::string>();
-  check(std::find(methods.begin(), methods.end(), method) != methods.end(),
-        "hypergradient.method", "must be a known method (see bilevel-cli check)",
-        c["hypergradient"]["method"]);
+  check(std::find(methods.begin(), methods.end(), method) != methods.end(), "hypergradient.method",
+        "must be a known method (see bilevel-cli check)", c["hypergradient"]["method"]);
   std::string error;
   if (!solveOptions().isValid(&error)) throw usageError("configuration: " + error);
   if (!hypergradientOptions().isValid(&error)) throw usageError("configuration: " + error);
@@ -248,8 +250,12 @@ void Configuration::validate() const {
   }
 }
 
-std::string Configuration::modelType() const { return json_["model"]["type"].get<std::string>(); }
-std::string Configuration::solverType() const { return json_["solver"]["type"].get<std::string>(); }
+std::string Configuration::modelType() const {
+  return json_["model"]["type"].get<std::string>();
+}
+std::string Configuration::solverType() const {
+  return json_["solver"]["type"].get<std::string>();
+}
 std::string Configuration::method() const {
   return json_["hypergradient"]["method"].get<std::string>();
 }
@@ -284,12 +290,17 @@ std::vector<std::string> listOf(const Json& value) {
 }
 }  // namespace
 
-std::vector<std::string> Configuration::imageSpecifications() const { return listOf(json_["image"]); }
-std::vector<std::string> Configuration::noisySpecifications() const { return listOf(json_["noisy"]); }
+std::vector<std::string> Configuration::imageSpecifications() const {
+  return listOf(json_["image"]);
+}
+std::vector<std::string> Configuration::noisySpecifications() const {
+  return listOf(json_["noisy"]);
+}
 
 std::vector<std::string> presetNames() {
   std::vector<std::string> names;
-  for (const auto& [name, text] : embeddedPresets()) names.push_back(name);
+  for (const auto& [name, text] : embeddedPresets())
+    names.push_back(name);
   return names;
 }
 

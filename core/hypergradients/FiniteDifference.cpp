@@ -6,8 +6,8 @@
 
 namespace bilevel {
 
-HypergradientSummary FiniteDifference::evaluate(const BilevelProblem& problem,
-                                                const Vector& theta, Vector& x, Vector& gradient,
+HypergradientSummary FiniteDifference::evaluate(const BilevelProblem& problem, const Vector& theta,
+                                                Vector& x, Vector& gradient,
                                                 const CancellationFlag* cancel) const {
   HypergradientSummary summary;
   summary.method = name();
@@ -28,7 +28,8 @@ HypergradientSummary FiniteDifference::evaluate(const BilevelProblem& problem,
   const auto lossAt = [&](double delta, Eigen::Index j, double& loss) {
     shifted[j] = theta[j] + delta;
     perturbed = x;
-    const SolveSummary solve = problem.solver.solve(problem.model, shifted, perturbed, tight, cancel);
+    const SolveSummary solve =
+        problem.solver.solve(problem.model, shifted, perturbed, tight, cancel);
     shifted[j] = theta[j];
     ++summary.iterations;
     if (!solve.usable()) {

@@ -4,9 +4,9 @@
 
 namespace bilevel {
 
-void Fpad::solveAdjoint(const BilevelProblem& problem, const Vector& theta,
-                        const Vector& solution, const Vector& rhs, Vector& adjoint,
-                        HypergradientSummary& summary, const CancellationFlag* cancel) const {
+void Fpad::solveAdjoint(const BilevelProblem& problem, const Vector& theta, const Vector& solution,
+                        const Vector& rhs, Vector& adjoint, HypergradientSummary& summary,
+                        const CancellationFlag* cancel) const {
   const auto [step, momentum] = nesterovParameters(problem.model, theta);
   const double rhsNorm = rhs.norm();
   Vector xBar = rhs, previousBar = Vector::Zero(rhs.size()), yBar(rhs.size());

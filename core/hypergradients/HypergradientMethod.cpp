@@ -17,7 +17,8 @@ bool HypergradientOptions::isValid(std::string* error) const {
     if (error) *error = message;
     return false;
   };
-  if (!(tolerance > 0.0 && tolerance < 1.0)) return fail("hypergradient.tolerance must lie in (0, 1)");
+  if (!(tolerance > 0.0 && tolerance < 1.0))
+    return fail("hypergradient.tolerance must lie in (0, 1)");
   if (maxIterations < 1) return fail("hypergradient.max_iterations must be at least 1");
   if (truncation < 0) return fail("hypergradient.truncation must be 0 (all steps) or positive");
   if (checkpointInterval < 0) {
@@ -33,9 +34,9 @@ bool HypergradientOptions::isValid(std::string* error) const {
 }
 
 const std::vector<std::string>& hypergradientMethodNames() {
-  static const std::vector<std::string> names = {
-      "implicit-cg", "implicit-neumann", "jacobian-free", "shine",
-      "unrolled",    "forward",          "fpad",          "finite-difference"};
+  static const std::vector<std::string> names = {"implicit-cg", "implicit-neumann", "jacobian-free",
+                                                 "shine",       "unrolled",         "forward",
+                                                 "fpad",        "finite-difference"};
   return names;
 }
 
@@ -50,7 +51,8 @@ std::unique_ptr<HypergradientMethod> makeHypergradientMethod(const std::string& 
   if (name == "fpad") return std::make_unique<Fpad>(options);
   if (name == "finite-difference") return std::make_unique<FiniteDifference>(options);
   std::string known;
-  for (const auto& n : hypergradientMethodNames()) known += (known.empty() ? "" : ", ") + n;
+  for (const auto& n : hypergradientMethodNames())
+    known += (known.empty() ? "" : ", ") + n;
   throw usageError("unknown hypergradient method '" + name + "' (known: " + known + ")");
 }
 

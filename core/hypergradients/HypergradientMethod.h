@@ -17,7 +17,8 @@ struct HypergradientOptions {
   // implicit-cg, implicit-neumann, fpad: stop when the relative residual of the adjoint system
   // (or the norm of the next series term) falls below this. Range (0, 1); default 1e-8.
   double tolerance = 1e-8;
-  // implicit-cg: CG iterations; implicit-neumann: series terms; fpad: recursion steps. Default 5000.
+  // implicit-cg: CG iterations; implicit-neumann: series terms; fpad: recursion steps. Default
+  // 5000.
   int maxIterations = 5000;
   // unrolled: differentiate only the last T inner iterations, treating earlier ones as constant
   // (truncated back-propagation). 0 differentiates all of them. Default 0.
@@ -47,9 +48,9 @@ struct HypergradientSummary {
   std::string method;
   // Converged, IterationLimit (the adjoint computation hit its cap), Cancelled or Diverged.
   Termination termination = Termination::Converged;
-  double outerLoss = 0.0;     // U(θ) = L(x(θ), θ) at the point differentiated
-  SolveSummary inner;         // the lower-level solve or forward pass behind the gradient
-  int iterations = 0;         // CG steps, series terms, recursion/unrolled steps or solves
+  double outerLoss = 0.0;  // U(θ) = L(x(θ), θ) at the point differentiated
+  SolveSummary inner;      // the lower-level solve or forward pass behind the gradient
+  int iterations = 0;      // CG steps, series terms, recursion/unrolled steps or solves
   double residual = std::numeric_limits<double>::quiet_NaN();  // ‖(∂²_xxE)a − ∂_xL‖ / ‖∂_xL‖
   std::vector<double> residualHistory;
   double innerSeconds = 0.0;
@@ -62,9 +63,9 @@ struct HypergradientSummary {
   }
 };
 
-// A way to compute ∇U(θ). Every method is given θ and a warm start in x, leaves in x the lower-level
-// point it differentiated (the solution x* for implicit methods, the K-th iterate for unrolled and
-// forward) and writes ∇U(θ) into `gradient`.
+// A way to compute ∇U(θ). Every method is given θ and a warm start in x, leaves in x the
+// lower-level point it differentiated (the solution x* for implicit methods, the K-th iterate for
+// unrolled and forward) and writes ∇U(θ) into `gradient`.
 class HypergradientMethod {
  public:
   virtual ~HypergradientMethod() = default;

@@ -6,8 +6,7 @@ namespace bilevel {
 
 void ImplicitCG::solveAdjoint(const BilevelProblem& problem, const Vector& theta,
                               const Vector& solution, const Vector& rhs, Vector& adjoint,
-                              HypergradientSummary& summary,
-                              const CancellationFlag* cancel) const {
+                              HypergradientSummary& summary, const CancellationFlag* cancel) const {
   const auto hessian = [&](const Vector& v, Vector& out) {
     problem.model.hessianVectorProduct(solution, theta, v, out);
   };

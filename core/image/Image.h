@@ -15,8 +15,10 @@ struct Image {
   int sourceBitDepth = 8;
 
   Image() = default;
-  Image(int rowCount, int colCount) : rows(rowCount), cols(colCount), pixels(Vector::Zero(
-      static_cast<Eigen::Index>(rowCount) * colCount)) {}
+  Image(int rowCount, int colCount)
+      : rows(rowCount),
+        cols(colCount),
+        pixels(Vector::Zero(static_cast<Eigen::Index>(rowCount) * colCount)) {}
 
   Eigen::Index size() const { return pixels.size(); }
   double& at(int r, int c) { return pixels[static_cast<Eigen::Index>(r) * cols + c]; }

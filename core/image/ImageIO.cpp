@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) {
+  return "'" + path.string() + "'";
+}
 
 // libpng reports a truncated file only as a warning in some code paths and OpenCV then returns
 // a partially decoded image; a complete PNG always ends with the 12-byte IEND chunk, so its
@@ -88,9 +90,15 @@ Image readImage(const fs::path& path) {
 
   cv::Mat grey;
   switch (raw.channels()) {
-    case 1: grey = raw; break;
-    case 3: cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY); break;
-    case 4: cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY); break;
+    case 1:
+      grey = raw;
+      break;
+    case 3:
+      cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY);
+      break;
+    case 4:
+      cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY);
+      break;
     default:
       throw inputError("image file " + quoted(path) + " has " + std::to_string(raw.channels()) +
                        " channels; grey or colour images are supported");
@@ -99,13 +107,23 @@ Image readImage(const fs::path& path) {
   Image image;
   double scale = 1.0;
   switch (grey.depth()) {
-    case CV_8U: scale = 1.0 / 255.0; image.sourceBitDepth = 8; break;
-    case CV_16U: scale = 1.0 / 65535.0; image.sourceBitDepth = 16; break;
+    case CV_8U:
+      scale = 1.0 / 255.0;
+      image.sourceBitDepth = 8;
+      break;
+    case CV_16U:
+      scale = 1.0 / 65535.0;
+      image.sourceBitDepth = 16;
+      break;
     case CV_32F:
-    case CV_64F: scale = 1.0; image.sourceBitDepth = 32; break;
+    case CV_64F:
+      scale = 1.0;
+      image.sourceBitDepth = 32;
+      break;
     default:
-      throw inputError("image file " + quoted(path) +
-                       " has an unsupported sample type (8- or 16-bit unsigned, or float expected)");
+      throw inputError(
+          "image file " + quoted(path) +
+          " has an unsupported sample type (8- or 16-bit unsigned, or float expected)");
   }
   cv::Mat asDouble;
   grey.convertTo(asDouble, CV_64F, scale);
@@ -118,7 +136,8 @@ Image readImage(const fs::path& path) {
   image.pixels.resize(static_cast<Eigen::Index>(image.rows) * image.cols);
   for (int r = 0; r < image.rows; ++r) {
     const double* row = asDouble.ptr<double>(r);
-    std::copy(row, row + image.cols, image.pixels.data() + static_cast<Eigen::Index>(r) * image.cols);
+    std::copy(row, row + image.cols,
+              image.pixels.data() + static_cast<Eigen::Index>(r) * image.cols);
   }
   return image;
 }

@@ -12,8 +12,8 @@ constexpr int kMinimumImageSide = 4;
 constexpr int kMaximumImageSide = 32768;
 
 // Reads PNG, TIFF, JPEG, PGM/PPM and BMP (8 or 16 bit, grey or colour; colour is converted to grey)
-// into [0, 1]. Throws Error(UnreadableInput) naming the file for a missing, truncated or undecodable
-// file and for images outside [kMinimumImageSide, kMaximumImageSide].
+// into [0, 1]. Throws Error(UnreadableInput) naming the file for a missing, truncated or
+// undecodable file and for images outside [kMinimumImageSide, kMaximumImageSide].
 Image readImage(const std::filesystem::path& path);
 
 // Writes `image` clamped to [0, 1] at `bitDepth` (8 or 16) in the format the extension names.

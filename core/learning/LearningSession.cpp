@@ -35,7 +35,8 @@ class LearningSession::Objective final : public OuterObjective {
     Vector theta = phi;
     for (const auto& block : models_.front()->parameterLayout().blocks()) {
       if (block.positive) {
-        theta.segment(block.offset, block.size) = phi.segment(block.offset, block.size).array().exp();
+        theta.segment(block.offset, block.size) =
+            phi.segment(block.offset, block.size).array().exp();
       }
     }
     return theta;
@@ -44,7 +45,8 @@ class LearningSession::Objective final : public OuterObjective {
     Vector phi = theta;
     for (const auto& block : models_.front()->parameterLayout().blocks()) {
       if (block.positive) {
-        phi.segment(block.offset, block.size) = theta.segment(block.offset, block.size).array().log();
+        phi.segment(block.offset, block.size) =
+            theta.segment(block.offset, block.size).array().log();
       }
     }
     return phi;
@@ -57,7 +59,8 @@ class LearningSession::Objective final : public OuterObjective {
     for (std::size_t i = 0; i < models_.size(); ++i) {
       trial_[i] = accepted_[i];
       const BilevelProblem problem{*models_[i], *losses_[i], *solver_, solveOptions_};
-      HypergradientSummary summary = method_->evaluate(problem, theta, trial_[i], gradient, cancel_);
+      HypergradientSummary summary =
+          method_->evaluate(problem, theta, trial_[i], gradient, cancel_);
       innerIterations_ += summary.inner.iterations;
       if (summary.termination == Termination::Cancelled) return false;
       if (summary.termination == Termination::Diverged || !std::isfinite(summary.outerLoss) ||
@@ -124,7 +127,9 @@ LearningSession::LearningSession(std::vector<TrainingPair> pairs,
 
 LearningSession::~LearningSession() = default;
 
-const Model& LearningSession::model(std::size_t pair) const { return objective_->model(pair); }
+const Model& LearningSession::model(std::size_t pair) const {
+  return objective_->model(pair);
+}
 const Vector& LearningSession::reconstruction(std::size_t pair) const {
   return objective_->accepted(pair);
 }

@@ -17,19 +17,19 @@ namespace bilevel {
 
 // What an observer (the window's plots, the CLI's --json lines) receives after every outer step.
 struct Snapshot {
-  int iteration = 0;            // 0 is the initial evaluation
-  double outerLoss = 0.0;       // U(θ) summed over the training pairs
-  double psnr = 0.0;            // mean PSNR of the reconstructions, dB
+  int iteration = 0;               // 0 is the initial evaluation
+  double outerLoss = 0.0;          // U(θ) summed over the training pairs
+  double psnr = 0.0;               // mean PSNR of the reconstructions, dB
   double hypergradientNorm = 0.0;  // ‖∇_θU‖
   double stepSeconds = 0.0;
   double elapsedSeconds = 0.0;
-  int innerIterations = 0;      // lower-level iterations spent in this step, all pairs
-  int evaluations = 0;          // U evaluations in this step (line-search trials included)
-  Vector parameters;            // θ
-  Vector hypergradient;         // ∇_θU
-  Image reconstruction;         // x(θ) of the first pair
+  int innerIterations = 0;           // lower-level iterations spent in this step, all pairs
+  int evaluations = 0;               // U evaluations in this step (line-search trials included)
+  Vector parameters;                 // θ
+  Vector hypergradient;              // ∇_θU
+  Image reconstruction;              // x(θ) of the first pair
   HypergradientSummary diagnostics;  // of the first pair at the accepted point
-  std::string status;           // "running", "converged", "iteration-limit", "cancelled"
+  std::string status;                // "running", "converged", "iteration-limit", "cancelled"
 };
 
 struct LearnSummary {

@@ -11,8 +11,8 @@ namespace bilevel {
 
 // One clean/noisy pair the upper-level loss compares against. Several pairs share θ.
 struct TrainingPair {
-  std::string name;                  // file stem, or "benchmark-N"
-  std::filesystem::path cleanPath;   // empty for generated images
+  std::string name;                 // file stem, or "benchmark-N"
+  std::filesystem::path cleanPath;  // empty for generated images
   Image clean;
   Image noisy;
 };

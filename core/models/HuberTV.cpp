@@ -46,7 +46,9 @@ const Vector& HuberTV::pixelWeights(const Vector& theta) const {
   return cachedWeights_;
 }
 
-Vector HuberTV::weightMap(const Vector& theta) const { return pixelWeights(theta); }
+Vector HuberTV::weightMap(const Vector& theta) const {
+  return pixelWeights(theta);
+}
 
 double HuberTV::fluxRow(const double* x, const double* w, int r, double* ph, double* pv,
                         double* penalty) const {
@@ -96,23 +98,23 @@ double HuberTV::energyAndGradient(const Vector& x, const Vector& theta, Vector& 
   double* out = g.data();
   const int cols = gradient_.cols();
   std::vector<double>& dataTerms = rowData_;
-  const double penalty = streaming_.run(
-      [&](int r, double* ph, double* pv, double* scratch) {
-        return fluxRow(in, w, r, ph, pv, scratch);
-      },
-      [&](int r, const double* divergence) {
-        const Eigen::Index row = Eigen::Index(r) * cols;
-        double data = 0.0;
+  const double penalty =
+      streaming_.run([&](int r, double* ph, double* pv,
+                         double* scratch) { return fluxRow(in, w, r, ph, pv, scratch); },
+                     [&](int r, const double* divergence) {
+                       const Eigen::Index row = Eigen::Index(r) * cols;
+                       double data = 0.0;
 #pragma omp simd reduction(+ : data)
-        for (int c = 0; c < cols; ++c) {
-          const double d = in[row + c] - y[row + c];
-          data += d * d;
-          out[row + c] = d + divergence[c];
-        }
-        dataTerms[r] = data;
-      });
+                       for (int c = 0; c < cols; ++c) {
+                         const double d = in[row + c] - y[row + c];
+                         data += d * d;
+                         out[row + c] = d + divergence[c];
+                       }
+                       dataTerms[r] = data;
+                     });
   double data = 0.0;
-  for (double d : dataTerms) data += d;
+  for (double d : dataTerms)
+    data += d;
   return 0.5 * data + penalty;
 }
 
@@ -190,7 +192,8 @@ void HuberTV::hessianVectorProduct(const Vector& x, const Vector& theta, const V
       [&](int r, const double* divergence) {
         const Eigen::Index row = Eigen::Index(r) * cols;
 #pragma omp simd
-        for (int c = 0; c < cols; ++c) result[row + c] = dir[row + c] + divergence[c];
+        for (int c = 0; c < cols; ++c)
+          result[row + c] = dir[row + c] + divergence[c];
       });
 }
 
@@ -216,7 +219,8 @@ void HuberTV::mixedProduct(const Vector& x, const Vector&, const Vector& v, Vect
       pixel(c, xHere[c + 1] - xHere[c], xBelow[c] - xHere[c], vHere[c + 1] - vHere[c],
             vBelow[c] - vHere[c]);
     }
-    pixel(cols - 1, 0.0, xBelow[cols - 1] - xHere[cols - 1], 0.0, vBelow[cols - 1] - vHere[cols - 1]);
+    pixel(cols - 1, 0.0, xBelow[cols - 1] - xHere[cols - 1], 0.0,
+          vBelow[cols - 1] - vHere[cols - 1]);
   }
   out.resize(layout_.size());
   if (upsampling_) {

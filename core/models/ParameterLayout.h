@@ -8,8 +8,8 @@
 
 namespace bilevel {
 
-// One named block of the parameter vector θ: a scalar weight, a spatial weight map on a control grid,
-// a filter bank. Blocks carry their shape (for display) and their box constraints, so outer
+// One named block of the parameter vector θ: a scalar weight, a spatial weight map on a control
+// grid, a filter bank. Blocks carry their shape (for display) and their box constraints, so outer
 // optimisers, configuration files and the window treat every model alike.
 struct ParameterBlock {
   std::string name;

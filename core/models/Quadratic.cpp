@@ -14,7 +14,9 @@ Quadratic::Quadratic(const Image& noisy, double initialLambda)
   layout_.add({.name = "lambda", .size = 1, .lower = 0.0, .positive = true});
 }
 
-Vector Quadratic::defaultParameters() const { return Vector::Constant(1, initialLambda_); }
+Vector Quadratic::defaultParameters() const {
+  return Vector::Constant(1, initialLambda_);
+}
 
 double Quadratic::energy(const Vector& x, const Vector& theta) const {
   gradient_.apply(x, horizontal_, vertical_);
@@ -57,7 +59,8 @@ double Quadratic::gradientLipschitzBound(const Vector& theta) const {
 Vector Quadratic::laplacianEigenvalues() const {
   Vector mu(noisy_.size());
   for (int i = 0; i < rows(); ++i) {
-    for (int j = 0; j < cols(); ++j) mu[Eigen::Index(i) * cols() + j] = gradient_.normalEigenvalue(i, j);
+    for (int j = 0; j < cols(); ++j)
+      mu[Eigen::Index(i) * cols() + j] = gradient_.normalEigenvalue(i, j);
   }
   return mu;
 }

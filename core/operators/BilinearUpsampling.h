@@ -19,8 +19,8 @@ class BilinearUpsampling {
   Eigen::Index controlCount() const { return Eigen::Index(gridRows_) * gridCols_; }
   Eigen::Index pixelCount() const { return Eigen::Index(rows_) * cols_; }
 
-  void apply(const Vector& control, Vector& field) const;           // field = B·control
-  void applyAdjoint(const Vector& field, Vector& control) const;    // control = Bᵀ·field
+  void apply(const Vector& control, Vector& field) const;         // field = B·control
+  void applyAdjoint(const Vector& field, Vector& control) const;  // control = Bᵀ·field
 
  private:
   struct Axis {

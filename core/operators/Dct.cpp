@@ -22,7 +22,9 @@ Vector transform(const Vector& in, int rows, int cols, int flags) {
 
 }  // namespace
 
-Vector dct2(const Vector& image, int rows, int cols) { return transform(image, rows, cols, 0); }
+Vector dct2(const Vector& image, int rows, int cols) {
+  return transform(image, rows, cols, 0);
+}
 
 Vector idct2(const Vector& coefficients, int rows, int cols) {
   return transform(coefficients, rows, cols, cv::DCT_INVERSE);

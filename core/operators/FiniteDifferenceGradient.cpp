@@ -15,12 +15,15 @@ void FiniteDifferenceGradient::apply(const Vector& x, Vector& horizontal, Vector
   double* v = vertical.data();
   for (int r = 0; r < rows_; ++r) {
     const Eigen::Index row = Eigen::Index(r) * cols_;
-    for (int c = 0; c + 1 < cols_; ++c) h[row + c] = in[row + c + 1] - in[row + c];
+    for (int c = 0; c + 1 < cols_; ++c)
+      h[row + c] = in[row + c + 1] - in[row + c];
     h[row + cols_ - 1] = 0.0;
     if (r + 1 < rows_) {
-      for (int c = 0; c < cols_; ++c) v[row + c] = in[row + cols_ + c] - in[row + c];
+      for (int c = 0; c < cols_; ++c)
+        v[row + c] = in[row + cols_ + c] - in[row + c];
     } else {
-      for (int c = 0; c < cols_; ++c) v[row + c] = 0.0;
+      for (int c = 0; c < cols_; ++c)
+        v[row + c] = 0.0;
     }
   }
 }
@@ -31,8 +34,8 @@ void FiniteDifferenceGradient::applyAdjoint(const Vector& horizontal, const Vect
   const double* v = vertical.data();
   double* o = out.data();
   const int rows = rows_, cols = cols_;
-  // (∇ᵀp)(r,c) = p_h(r,c−1) − p_h(r,c) + p_v(r−1,c) − p_v(r,c), where p_h(·, cols−1), p_v(rows−1, ·)
-  // and the entries before the first column/row are outside the range of ∇ and count as 0.
+  // (∇ᵀp)(r,c) = p_h(r,c−1) − p_h(r,c) + p_v(r−1,c) − p_v(r,c), where p_h(·, cols−1), p_v(rows−1,
+  // ·) and the entries before the first column/row are outside the range of ∇ and count as 0.
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelPixels)
   for (int r = 0; r < rows; ++r) {
     const Eigen::Index row = Eigen::Index(r) * cols;

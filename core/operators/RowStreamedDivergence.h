@@ -10,18 +10,19 @@ namespace bilevel {
 
 // Evaluates out = ∇ᵀp + (a per-pixel term) for a field p = (p_h, p_v) that is produced row by row,
 // without ever storing p: row r of ∇ᵀp needs only p's rows r and r−1 (the adjoint of the forward
-// differences of FiniteDifferenceGradient), so two rows of p live in per-thread buffers that stay in
-// L1 cache. This turns the model's gradient and Hessian-vector product into a single pass over the
-// image, which is what bounds their speed (they are memory-bound, not arithmetic-bound).
-// Rows are split into one contiguous block per thread; a block recomputes the p row just above it.
+// differences of FiniteDifferenceGradient), so two rows of p live in per-thread buffers that stay
+// in L1 cache. This turns the model's gradient and Hessian-vector product into a single pass over
+// the image, which is what bounds their speed (they are memory-bound, not arithmetic-bound). Rows
+// are split into one contiguous block per thread; a block recomputes the p row just above it.
 class RowStreamedDivergence {
  public:
   RowStreamedDivergence(int rows, int cols)
       : rows_(rows), cols_(cols), buffers_(std::size_t(omp_get_max_threads()) * 5 * cols) {}
 
   // fluxRow(r, ph, pv, scratch) writes row r of p into ph[0..cols), pv[0..cols) and returns a
-  // scalar to be summed over rows (e.g. the regulariser's energy); scratch is one row it may use. outputRow(r, divergence) receives row r of
-  // ∇ᵀp in a buffer it may overwrite and writes the output row. Returns the sum of fluxRow's values.
+  // scalar to be summed over rows (e.g. the regulariser's energy); scratch is one row it may use.
+  // outputRow(r, divergence) receives row r of ∇ᵀp in a buffer it may overwrite and writes the
+  // output row. Returns the sum of fluxRow's values.
   template <class FluxRow, class OutputRow>
   double run(FluxRow&& fluxRow, OutputRow&& outputRow) const {
     const int rows = rows_, cols = cols_;

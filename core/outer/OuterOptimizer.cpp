@@ -12,8 +12,7 @@ std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
   if (name == "gradient-descent") return std::make_unique<GradientDescent>(options);
   if (name == "adam") return std::make_unique<Adam>(options);
   if (name == "lbfgs") return std::make_unique<OuterLbfgs>(options);
-  throw usageError("unknown outer optimizer '" + name +
-                   "' (known: gradient-descent, adam, lbfgs)");
+  throw usageError("unknown outer optimizer '" + name + "' (known: gradient-descent, adam, lbfgs)");
 }
 
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,

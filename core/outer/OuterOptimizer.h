@@ -36,9 +36,9 @@ struct OuterOptions {
 
 struct OuterStep {
   int evaluations = 0;
-  double stepLength = 0.0;   // ‖φ_new − φ_old‖
-  bool moved = false;        // φ changed
-  bool converged = false;    // the stopping test holds, or no decrease is possible any more
+  double stepLength = 0.0;  // ‖φ_new − φ_old‖
+  bool moved = false;       // φ changed
+  bool converged = false;   // the stopping test holds, or no decrease is possible any more
   bool cancelled = false;
   std::string message;
 };

@@ -40,8 +40,8 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
     model.gradient(y, theta, g);
     ++summary.gradientEvaluations;
     // One fused pass computes x_{k+1} = y − τg, the next extrapolation y_{k+1} = x_{k+1} +
-    // β(x_{k+1} − x_k), ‖g‖² and the restart test ⟨g, x_{k+1} − x_k⟩: the iteration is memory-bound,
-    // so one pass over five vectors instead of four passes saves a third of its time.
+    // β(x_{k+1} − x_k), ‖g‖² and the restart test ⟨g, x_{k+1} − x_k⟩: the iteration is
+    // memory-bound, so one pass over five vectors instead of four passes saves a third of its time.
     double squaredNorm = 0.0, restartTest = 0.0;
     const double* yp = y.data();
     const double* gp = g.data();

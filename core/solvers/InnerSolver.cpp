@@ -6,10 +6,14 @@ namespace bilevel {
 
 std::string toString(Termination termination) {
   switch (termination) {
-    case Termination::Converged: return "converged";
-    case Termination::IterationLimit: return "iteration-limit";
-    case Termination::Cancelled: return "cancelled";
-    case Termination::Diverged: return "diverged";
+    case Termination::Converged:
+      return "converged";
+    case Termination::IterationLimit:
+      return "iteration-limit";
+    case Termination::Cancelled:
+      return "cancelled";
+    case Termination::Diverged:
+      return "diverged";
   }
   return "unknown";
 }

@@ -46,7 +46,8 @@ class TestCli : public QObject {
 
   void learnWritesEveryOutputAndJsonLines() {
     const QString out = path("learn");
-    const Run r = run({"learn", "--preset", "tv-denoise", "--iterations", "2", "--json", "--out", out});
+    const Run r =
+        run({"learn", "--preset", "tv-denoise", "--iterations", "2", "--json", "--out", out});
     QCOMPARE(r.exitCode, 0);
     const QStringList lines = r.out.trimmed().split('\n');
     QVERIFY(lines.size() >= 3);  // iterations 0..2, then the summary
@@ -58,14 +59,17 @@ class TestCli : public QObject {
     }
     const QJsonObject summary = parse(lines.last());
     QCOMPARE(summary["iterations"].toInt(), 2);
-    QVERIFY(summary["final"].toObject()["psnr"].toDouble() > summary["initial"].toObject()["psnr"].toDouble());
-    for (const char* file : {"reconstruction.png", "noisy.png", "params.json", "history.csv", "summary.json"}) {
+    QVERIFY(summary["final"].toObject()["psnr"].toDouble() >
+            summary["initial"].toObject()["psnr"].toDouble());
+    for (const char* file :
+         {"reconstruction.png", "noisy.png", "params.json", "history.csv", "summary.json"}) {
       QVERIFY2(QFile::exists(out + "/" + file), file);
     }
     QFile saved(out + "/summary.json");
     QVERIFY(saved.open(QIODevice::ReadOnly));
     const QJsonObject onDisk = QJsonDocument::fromJson(saved.readAll()).object();
-    for (const char* key : {"model", "method", "iterations", "initial", "final", "params", "seconds"}) {
+    for (const char* key :
+         {"model", "method", "iterations", "initial", "final", "params", "seconds"}) {
       QVERIFY2(onDisk.contains(key), key);
     }
     QFile history(out + "/history.csv");
@@ -75,7 +79,9 @@ class TestCli : public QObject {
 
   void sixteenBitInputGivesSixteenBitOutput() {
     const QString out = path("solve16");
-    const Run r = run({"solve", "--preset", "tv-denoise", "--image", QString(BILEVEL_SOURCE_DIR) + "/sample_images/phantom_16.png", "--out", out});
+    const Run r =
+        run({"solve", "--preset", "tv-denoise", "--image",
+             QString(BILEVEL_SOURCE_DIR) + "/sample_images/phantom_16.png", "--out", out});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(QFile::exists(out + "/reconstruction_16.png"));
     QVERIFY(QFile::exists(out + "/reconstruction.png"));
@@ -86,20 +92,51 @@ class TestCli : public QObject {
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("culprit");
     const QString out = dir_.filePath("bad");
-    QTest::newRow("missing file") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("nope.png"), "--out", out} << 3 << "nope.png";
-    QTest::newRow("truncated png") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("truncated.png"), "--out", out} << 3 << "truncated.png";
-    QTest::newRow("text named png") << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("text.png"), "--out", out} << 3 << "text.png";
-    QTest::newRow("0x0 image") << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("zero.pgm"), "--out", out} << 3 << "zero.pgm";
-    QTest::newRow("1xn image") << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("strip.pgm"), "--out", out} << 3 << "strip.pgm";
-    QTest::newRow("nan in config file") << QStringList{"learn", "--config", dir_.filePath("nan.json"), "--out", out} << 2 << "nan.json";
-    QTest::newRow("nan by --set") << QStringList{"learn", "--preset", "tv-denoise", "--set", "model.lambda=nan", "--out", out} << 2 << "model.lambda";
-    QTest::newRow("unknown key") << QStringList{"learn", "--config", dir_.filePath("unknown.json"), "--out", out} << 2 << "model.weight";
-    QTest::newRow("negative iterations") << QStringList{"learn", "--preset", "tv-denoise", "--iterations", "-1", "--out", out} << 2 << "--iterations";
-    QTest::newRow("unknown preset") << QStringList{"learn", "--preset", "tv-denoize", "--out", out} << 2 << "tv-denoize";
-    QTest::newRow("unknown method") << QStringList{"learn", "--preset", "tv-denoise", "--method", "magic", "--out", out} << 2 << "magic";
-    QTest::newRow("unknown option") << QStringList{"learn", "--preset", "tv-denoise", "--colour", "--out", out} << 2 << "colour";
+    QTest::newRow("missing file")
+        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("nope.png"),
+                       "--out", out}
+        << 3 << "nope.png";
+    QTest::newRow("truncated png")
+        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("truncated.png"),
+                       "--out", out}
+        << 3 << "truncated.png";
+    QTest::newRow("text named png")
+        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("text.png"),
+                       "--out", out}
+        << 3 << "text.png";
+    QTest::newRow("0x0 image")
+        << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("zero.pgm"),
+                       "--out", out}
+        << 3 << "zero.pgm";
+    QTest::newRow("1xn image")
+        << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("strip.pgm"),
+                       "--out", out}
+        << 3 << "strip.pgm";
+    QTest::newRow("nan in config file")
+        << QStringList{"learn", "--config", dir_.filePath("nan.json"), "--out", out} << 2
+        << "nan.json";
+    QTest::newRow("nan by --set") << QStringList{"learn", "--preset",         "tv-denoise",
+                                                 "--set", "model.lambda=nan", "--out",
+                                                 out}
+                                  << 2 << "model.lambda";
+    QTest::newRow("unknown key") << QStringList{"learn", "--config", dir_.filePath("unknown.json"),
+                                                "--out", out}
+                                 << 2 << "model.weight";
+    QTest::newRow("negative iterations")
+        << QStringList{"learn", "--preset", "tv-denoise", "--iterations", "-1", "--out", out} << 2
+        << "--iterations";
+    QTest::newRow("unknown preset")
+        << QStringList{"learn", "--preset", "tv-denoize", "--out", out} << 2 << "tv-denoize";
+    QTest::newRow("unknown method")
+        << QStringList{"learn", "--preset", "tv-denoise", "--method", "magic", "--out", out} << 2
+        << "magic";
+    QTest::newRow("unknown option")
+        << QStringList{"learn", "--preset", "tv-denoise", "--colour", "--out", out} << 2
+        << "colour";
     QTest::newRow("no subcommand") << QStringList{} << 2 << "subcommand";
-    QTest::newRow("out is a file") << QStringList{"solve", "--preset", "tv-denoise", "--out", dir_.filePath("text.png")} << 2 << "text.png";
+    QTest::newRow("out is a file")
+        << QStringList{"solve", "--preset", "tv-denoise", "--out", dir_.filePath("text.png")} << 2
+        << "text.png";
   }
   void badInputGetsAClearMessageAndItsExitCode() {
     QFETCH(QStringList, arguments);
@@ -116,7 +153,8 @@ class TestCli : public QObject {
     writeFile("truncated.png", bytes.left(bytes.size() / 2));
 
     const Run r = run(arguments);
-    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.exitCode == exitCode,
+             qPrintable(QString("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
     QVERIFY2(r.err.contains(culprit), qPrintable(r.err));
     QVERIFY(!r.err.contains("terminate called"));
   }
@@ -124,12 +162,14 @@ class TestCli : public QObject {
   void theInputImageIsNeverOverwritten() {
     const QString out = path("inplace");
     QDir().mkpath(out);
-    QVERIFY(QFile::copy(QString(BILEVEL_SOURCE_DIR) + "/sample_images/shapes.png", out + "/reconstruction.png"));
+    QVERIFY(QFile::copy(QString(BILEVEL_SOURCE_DIR) + "/sample_images/shapes.png",
+                        out + "/reconstruction.png"));
     QFile before(out + "/reconstruction.png");
     QVERIFY(before.open(QIODevice::ReadOnly));
     const QByteArray original = before.readAll();
     before.close();
-    const Run r = run({"solve", "--preset", "tv-denoise", "--image", out + "/reconstruction.png", "--out", out});
+    const Run r = run(
+        {"solve", "--preset", "tv-denoise", "--image", out + "/reconstruction.png", "--out", out});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("refusing to overwrite"), qPrintable(r.err));
     QFile after(out + "/reconstruction.png");
@@ -172,7 +212,8 @@ class TestCli : public QObject {
     QCOMPARE(lines.size(), 8);
     for (const QString& line : lines) {
       const QJsonObject row = parse(line);
-      for (const char* key : {"method", "relative_error", "cosine", "seconds", "hypergradient_norm"}) {
+      for (const char* key :
+           {"method", "relative_error", "cosine", "seconds", "hypergradient_norm"}) {
         QVERIFY2(row.contains(key), key);
       }
       const QString method = row["method"].toString();

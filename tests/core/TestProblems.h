@@ -17,7 +17,8 @@ inline Vector randomVector(Eigen::Index n, unsigned seed, double scale = 1.0) {
   std::mt19937_64 generator(seed);
   std::normal_distribution<double> normal(0.0, scale);
   Vector v(n);
-  for (Eigen::Index i = 0; i < n; ++i) v[i] = normal(generator);
+  for (Eigen::Index i = 0; i < n; ++i)
+    v[i] = normal(generator);
   return v;
 }
 
@@ -48,4 +49,3 @@ inline double relativeError(const Vector& value, const Vector& reference) {
 }
 
 }  // namespace bilevel::test
-

@@ -26,8 +26,10 @@ class TestConfiguration : public QObject {
     const auto names = presetNames();
     QVERIFY(std::find(names.begin(), names.end(), "tv-denoise") != names.end());
     QVERIFY(std::find(names.begin(), names.end(), "tv-weightmap-denoise") != names.end());
-    for (const auto& name : names) Configuration::fromPreset(name);
-    QCOMPARE(Configuration::fromPreset("tv-weightmap-denoise").modelType(), std::string("huber-tv-map"));
+    for (const auto& name : names)
+      Configuration::fromPreset(name);
+    QCOMPARE(Configuration::fromPreset("tv-weightmap-denoise").modelType(),
+             std::string("huber-tv-map"));
   }
 
   void setOverridesByDottedKey() {
@@ -43,18 +45,30 @@ class TestConfiguration : public QObject {
   void badSettingsNameTheKey_data() {
     QTest::addColumn<QString>("assignment");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("unknown key") << "model.lamda=0.1" << "model.lamda";
-    QTest::newRow("unknown section") << "solvers.tolerance=1" << "solvers";
-    QTest::newRow("nan") << "model.lambda=nan" << "model.lambda";
-    QTest::newRow("inf") << "model.lambda=inf" << "model.lambda";
-    QTest::newRow("negative") << "model.lambda=-1" << "model.lambda";
-    QTest::newRow("wrong type") << "outer.iterations=\"ten\"" << "outer.iterations";
-    QTest::newRow("fraction for integer") << "outer.iterations=2.5" << "outer.iterations";
-    QTest::newRow("unknown method") << "hypergradient.method=magic" << "hypergradient.method";
-    QTest::newRow("tolerance out of range") << "solver.tolerance=2" << "solver.tolerance";
-    QTest::newRow("unknown model") << "model.type=fft" << "model.type";
-    QTest::newRow("bad grid") << "model.grid=[0,3]" << "model.grid";
-    QTest::newRow("no equals") << "model.lambda" << "key=value";
+    QTest::newRow("unknown key") << "model.lamda=0.1"
+                                 << "model.lamda";
+    QTest::newRow("unknown section") << "solvers.tolerance=1"
+                                     << "solvers";
+    QTest::newRow("nan") << "model.lambda=nan"
+                         << "model.lambda";
+    QTest::newRow("inf") << "model.lambda=inf"
+                         << "model.lambda";
+    QTest::newRow("negative") << "model.lambda=-1"
+                              << "model.lambda";
+    QTest::newRow("wrong type") << "outer.iterations=\"ten\""
+                                << "outer.iterations";
+    QTest::newRow("fraction for integer") << "outer.iterations=2.5"
+                                          << "outer.iterations";
+    QTest::newRow("unknown method") << "hypergradient.method=magic"
+                                    << "hypergradient.method";
+    QTest::newRow("tolerance out of range") << "solver.tolerance=2"
+                                            << "solver.tolerance";
+    QTest::newRow("unknown model") << "model.type=fft"
+                                   << "model.type";
+    QTest::newRow("bad grid") << "model.grid=[0,3]"
+                              << "model.grid";
+    QTest::newRow("no equals") << "model.lambda"
+                               << "key=value";
   }
   void badSettingsNameTheKey() {
     QFETCH(QString, assignment);
@@ -73,15 +87,20 @@ class TestConfiguration : public QObject {
       std::ofstream(path) << text;
       return path;
     };
-    QVERIFY(usageMessage([&] { Configuration::fromFile(write("a.json", "{\"model\": {\"lambda\": NaN}}")); })
-                .contains("not valid JSON"));
-    QVERIFY(usageMessage([&] { Configuration::fromFile(write("b.json", "{\"colour\": 1}")); })
-                .contains("colour"));
-    QVERIFY(usageMessage([&] { Configuration::fromFile(write("c.json", "[1, 2]")); })
-                .contains("object"));
-    QVERIFY(usageMessage([&] { Configuration::fromFile(dir.filePath("none.json").toStdString()); })
-                .contains("none.json"));
-    const auto ok = Configuration::fromFile(write("d.json", "{\"model\": {\"type\": \"quadratic\"}}"));
+    QVERIFY(usageMessage([&] {
+              Configuration::fromFile(write("a.json", "{\"model\": {\"lambda\": NaN}}"));
+            }).contains("not valid JSON"));
+    QVERIFY(usageMessage([&] {
+              Configuration::fromFile(write("b.json", "{\"colour\": 1}"));
+            }).contains("colour"));
+    QVERIFY(usageMessage([&] {
+              Configuration::fromFile(write("c.json", "[1, 2]"));
+            }).contains("object"));
+    QVERIFY(usageMessage([&] {
+              Configuration::fromFile(dir.filePath("none.json").toStdString());
+            }).contains("none.json"));
+    const auto ok =
+        Configuration::fromFile(write("d.json", "{\"model\": {\"type\": \"quadratic\"}}"));
     QCOMPARE(ok.modelType(), std::string("quadratic"));
     QCOMPARE(ok.baseDirectory().string(), dir.path().toStdString());
   }

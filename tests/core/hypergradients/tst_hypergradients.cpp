@@ -12,8 +12,8 @@ namespace {
 
 // The methods that converge to ∇U as their own tolerance tightens, and the two that approximate by
 // design (jacobian-free assumes H = I, shine trusts a rank-10 quasi-Newton estimate).
-const QStringList kExactMethods = {"implicit-cg", "implicit-neumann", "unrolled", "forward", "fpad",
-                                   "finite-difference"};
+const QStringList kExactMethods = {"implicit-cg", "implicit-neumann", "unrolled", "forward",
+                                   "fpad",        "finite-difference"};
 
 // Tight settings: inner solves and adjoint recursions to 1e-11, unrolled/forward run until the
 // iteration's gradient is below that too.
@@ -41,14 +41,15 @@ Result evaluate(const QString& method, const Model& model, const UpperLoss& loss
   AcceleratedGradient solver;
   const BilevelProblem problem{model, loss, solver, solve};
   Vector x = model.initialPoint(), gradient(theta.size());
-  const auto summary = makeHypergradientMethod(method.toStdString(), options)
-                           ->evaluate(problem, theta, x, gradient);
+  const auto summary =
+      makeHypergradientMethod(method.toStdString(), options)->evaluate(problem, theta, x, gradient);
   return {gradient, summary};
 }
 
 void addExactMethodRows() {
   QTest::addColumn<QString>("method");
-  for (const auto& m : kExactMethods) QTest::newRow(qPrintable(m)) << m;
+  for (const auto& m : kExactMethods)
+    QTest::newRow(qPrintable(m)) << m;
 }
 
 }  // namespace
@@ -58,7 +59,8 @@ class TestHypergradients : public QObject {
  private slots:
   // Quadratic: every exact method against dU/dλ from the DCT closed form, relative error 1e-7
   // (the closed form is exact; the methods stop at residual 1e-11). finite-difference is held to
-  // 1e-6: its error is the inner solve's error in U divided by the step, about 1e-12·‖∇E(y)‖·‖x−c‖/h.
+  // 1e-6: its error is the inner solve's error in U divided by the step, about
+  // 1e-12·‖∇E(y)‖·‖x−c‖/h.
   void quadraticMatchesTheClosedForm_data() { addExactMethodRows(); }
   void quadraticMatchesTheClosedForm() {
     QFETCH(QString, method);
@@ -72,8 +74,10 @@ class TestHypergradients : public QObject {
     const double error = std::abs(r.gradient[0] - exact) / std::abs(exact);
     const double tolerance = method == "finite-difference" ? 1e-6 : 1e-7;
     QVERIFY2(error <= tolerance, qPrintable(QString("%1: %2 vs closed form %3 (rel. %4)")
-                                           .arg(method).arg(r.gradient[0], 0, 'g', 12)
-                                           .arg(exact, 0, 'g', 12).arg(error)));
+                                                .arg(method)
+                                                .arg(r.gradient[0], 0, 'g', 12)
+                                                .arg(exact, 0, 'g', 12)
+                                                .arg(error)));
   }
 
   // Huber-TV, scalar λ and an 4×5 weight map: every exact method against finite-difference,
@@ -182,7 +186,8 @@ class TestHypergradients : public QObject {
     flag.cancel();
     for (const auto& name : hypergradientMethodNames()) {
       Vector x = pair.noisy.pixels, g(1);
-      const auto summary = makeHypergradientMethod(name, {})->evaluate(problem, model.defaultParameters(), x, g, &flag);
+      const auto summary = makeHypergradientMethod(name, {})->evaluate(
+          problem, model.defaultParameters(), x, g, &flag);
       QVERIFY2(summary.termination == Termination::Cancelled, name.c_str());
     }
   }

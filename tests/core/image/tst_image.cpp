@@ -74,14 +74,22 @@ class TestImage : public QObject {
   void badFilesGiveAClearErrorNamingTheFile_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("missing") << "missing.png" << "does not exist";
-    QTest::newRow("text named png") << "text.png" << "could not be decoded";
-    QTest::newRow("truncated png") << "truncated.png" << "truncated";
-    QTest::newRow("truncated jpeg") << "truncated.jpg" << "truncated";
-    QTest::newRow("empty") << "empty.png" << "empty";
-    QTest::newRow("0×0 pgm") << "zero.pgm" << "";
-    QTest::newRow("1×n strip") << "strip.png" << "at least";
-    QTest::newRow("directory") << "folder.png" << "directory";
+    QTest::newRow("missing") << "missing.png"
+                             << "does not exist";
+    QTest::newRow("text named png") << "text.png"
+                                    << "could not be decoded";
+    QTest::newRow("truncated png") << "truncated.png"
+                                   << "truncated";
+    QTest::newRow("truncated jpeg") << "truncated.jpg"
+                                    << "truncated";
+    QTest::newRow("empty") << "empty.png"
+                           << "empty";
+    QTest::newRow("0×0 pgm") << "zero.pgm"
+                             << "";
+    QTest::newRow("1×n strip") << "strip.png"
+                               << "at least";
+    QTest::newRow("directory") << "folder.png"
+                               << "directory";
   }
   void badFilesGiveAClearErrorNamingTheFile() {
     QFETCH(QString, name);
@@ -94,7 +102,8 @@ class TestImage : public QObject {
     writeImage(benchmarkImage(64), path("whole.png"), 8);
     writeImage(benchmarkImage(64), path("whole.jpg"), 8);
     for (const char* stem : {"png", "jpg"}) {
-      std::ifstream in(path(stem == std::string("png") ? "whole.png" : "whole.jpg"), std::ios::binary);
+      std::ifstream in(path(stem == std::string("png") ? "whole.png" : "whole.jpg"),
+                       std::ios::binary);
       std::string bytes((std::istreambuf_iterator<char>(in)), {});
       writeBytes(path(stem == std::string("png") ? "truncated.png" : "truncated.jpg"),
                  bytes.substr(0, bytes.size() / 2));

@@ -73,7 +73,9 @@ SearchResult denseSearch(ScalarObjective& objective) {
   return {lambda, objective(lambda)};
 }
 
-double psnrOf(double loss, Eigen::Index pixels) { return -10.0 * std::log10(2.0 * loss / double(pixels)); }
+double psnrOf(double loss, Eigen::Index pixels) {
+  return -10.0 * std::log10(2.0 * loss / double(pixels));
+}
 
 }  // namespace
 
@@ -98,10 +100,11 @@ class TestLearning : public QObject {
     clock.start();
     const LearnSummary summary = session.run(scalarConfig.json()["outer"]["iterations"].get<int>());
     const double learned = session.parameters()[0];
-    qInfo("dense search λ* = %.6f (PSNR %.4f dB); learned λ = %.6f (PSNR %.4f dB) in %d iterations, "
-          "%s, %.1f s",
-          search.lambda, searchPsnr, learned, summary.finalPsnr, summary.iterations,
-          summary.termination.c_str(), clock.elapsed() / 1000.0);
+    qInfo(
+        "dense search λ* = %.6f (PSNR %.4f dB); learned λ = %.6f (PSNR %.4f dB) in %d iterations, "
+        "%s, %.1f s",
+        search.lambda, searchPsnr, learned, summary.finalPsnr, summary.iterations,
+        summary.termination.c_str(), clock.elapsed() / 1000.0);
     QVERIFY(std::abs(learned - search.lambda) <= 0.02 * search.lambda);
     QVERIFY(std::abs(summary.finalPsnr - searchPsnr) <= 0.01);
     QVERIFY(summary.finalPsnr > summary.initialPsnr);
@@ -112,7 +115,8 @@ class TestLearning : public QObject {
     const Configuration mapConfig = Configuration::fromPreset("tv-weightmap-denoise");
     clock.restart();
     LearningSession mapSession(loadTrainingPairs(mapConfig), mapConfig);
-    const LearnSummary mapSummary = mapSession.run(mapConfig.json()["outer"]["iterations"].get<int>());
+    const LearnSummary mapSummary =
+        mapSession.run(mapConfig.json()["outer"]["iterations"].get<int>());
     qInfo("weight map: PSNR %.4f dB after %d iterations, %.1f s (best scalar %.4f dB)",
           mapSummary.finalPsnr, mapSummary.iterations, clock.elapsed() / 1000.0, searchPsnr);
     QVERIFY(mapSummary.finalPsnr > searchPsnr);
@@ -133,8 +137,9 @@ class TestLearning : public QObject {
     config.set("outer.step=0.3");
     LearningSession session(loadTrainingPairs(config), config);
     const LearnSummary summary = session.run(8);
-    QVERIFY2(summary.finalOuterLoss < summary.initialOuterLoss,
-             qPrintable(QString("%1 → %2").arg(summary.initialOuterLoss).arg(summary.finalOuterLoss)));
+    QVERIFY2(
+        summary.finalOuterLoss < summary.initialOuterLoss,
+        qPrintable(QString("%1 → %2").arg(summary.initialOuterLoss).arg(summary.finalOuterLoss)));
   }
 
   void severalTrainingPairsShareTheParameters() {

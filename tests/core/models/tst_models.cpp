@@ -58,16 +58,19 @@ class TestModels : public QObject {
     // Along random directions and along single coordinates.
     for (unsigned seed : {21u, 22u, 23u}) {
       const Vector v = test::randomVector(n, seed);
-      const double fd = (c.model->energy(c.x + kStep * v, c.theta) -
-                         c.model->energy(c.x - kStep * v, c.theta)) / (2 * kStep);
+      const double fd =
+          (c.model->energy(c.x + kStep * v, c.theta) - c.model->energy(c.x - kStep * v, c.theta)) /
+          (2 * kStep);
       QVERIFY2(std::abs(fd - g.dot(v)) <= kTolerance * std::abs(g.dot(v)),
-               qPrintable(QString("directional %1 vs %2").arg(fd, 0, 'g', 15).arg(g.dot(v), 0, 'g', 15)));
+               qPrintable(
+                   QString("directional %1 vs %2").arg(fd, 0, 'g', 15).arg(g.dot(v), 0, 'g', 15)));
     }
     for (Eigen::Index i : {Eigen::Index(0), Eigen::Index(37), n - 1}) {
       Vector e = Vector::Zero(n);
       e[i] = 1.0;
-      const double fd = (c.model->energy(c.x + kStep * e, c.theta) -
-                         c.model->energy(c.x - kStep * e, c.theta)) / (2 * kStep);
+      const double fd =
+          (c.model->energy(c.x + kStep * e, c.theta) - c.model->energy(c.x - kStep * e, c.theta)) /
+          (2 * kStep);
       QVERIFY(std::abs(fd - g[i]) <= kTolerance * std::max(std::abs(g[i]), 1e-3));
     }
   }

@@ -34,15 +34,18 @@ class TestOperators : public QObject {
     QVERIFY2(std::abs(lhs - rhs) <= 1e-12 * (std::abs(lhs) + 1.0),
              qPrintable(QString("%1 vs %2").arg(lhs).arg(rhs)));
     // Neumann boundary: the last column of ∇_h and the last row of ∇_v vanish.
-    for (int r = 0; r < rows; ++r) QCOMPARE(gh[Eigen::Index(r) * cols + cols - 1], 0.0);
-    for (int c = 0; c < cols; ++c) QCOMPARE(gv[Eigen::Index(rows - 1) * cols + c], 0.0);
+    for (int r = 0; r < rows; ++r)
+      QCOMPARE(gh[Eigen::Index(r) * cols + cols - 1], 0.0);
+    for (int c = 0; c < cols; ++c)
+      QCOMPARE(gv[Eigen::Index(rows - 1) * cols + c], 0.0);
   }
 
   void forwardDifferencesOfARamp() {
     const int rows = 5, cols = 6;
     Vector x(rows * cols);
     for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c) x[r * cols + c] = 2.0 * c + 3.0 * r;
+      for (int c = 0; c < cols; ++c)
+        x[r * cols + c] = 2.0 * c + 3.0 * r;
     Vector gh(x.size()), gv(x.size());
     FiniteDifferenceGradient(rows, cols).apply(x, gh, gv);
     QCOMPARE(gh[0], 2.0);
@@ -78,7 +81,8 @@ class TestOperators : public QObject {
     Vector upsampled(37 * 50), back(20);
     up.apply(control, upsampled);
     up.applyAdjoint(field, back);
-    QVERIFY(std::abs(upsampled.dot(field) - control.dot(back)) <= 1e-11 * std::abs(control.dot(back)));
+    QVERIFY(std::abs(upsampled.dot(field) - control.dot(back)) <=
+            1e-11 * std::abs(control.dot(back)));
     // Corners of the image hit control points exactly; a constant grid gives a constant field.
     QCOMPARE(upsampled[0], control[0]);
     QCOMPARE(upsampled[37 * 50 - 1], control[19]);

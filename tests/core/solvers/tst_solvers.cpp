@@ -67,7 +67,8 @@ class TestSolvers : public QObject {
     Vector x = pair.noisy.pixels;
     SolveOptions options;
     options.fixedIterations = 17;
-    const SolveSummary summary = AcceleratedGradient().solve(model, model.defaultParameters(), x, options);
+    const SolveSummary summary =
+        AcceleratedGradient().solve(model, model.defaultParameters(), x, options);
     QCOMPARE(summary.iterations, 17);
     QVERIFY(summary.termination == Termination::IterationLimit);
   }
@@ -78,8 +79,11 @@ class TestSolvers : public QObject {
     CancellationFlag flag;
     flag.cancel();
     Vector x = pair.noisy.pixels;
-    QVERIFY(AcceleratedGradient().solve(model, model.defaultParameters(), x, {}, &flag).termination == Termination::Cancelled);
-    QVERIFY(Lbfgs().solve(model, model.defaultParameters(), x, {}, &flag).termination == Termination::Cancelled);
+    QVERIFY(
+        AcceleratedGradient().solve(model, model.defaultParameters(), x, {}, &flag).termination ==
+        Termination::Cancelled);
+    QVERIFY(Lbfgs().solve(model, model.defaultParameters(), x, {}, &flag).termination ==
+            Termination::Cancelled);
     QCOMPARE(x, pair.noisy.pixels);
   }
 
@@ -88,9 +92,11 @@ class TestSolvers : public QObject {
     pair.noisy.pixels[5] = std::numeric_limits<double>::quiet_NaN();
     const HuberTV model(pair.noisy, test::huberOptions(false));
     Vector x = pair.noisy.pixels;
-    QVERIFY(AcceleratedGradient().solve(model, model.defaultParameters(), x, {}).termination == Termination::Diverged);
+    QVERIFY(AcceleratedGradient().solve(model, model.defaultParameters(), x, {}).termination ==
+            Termination::Diverged);
     x = pair.noisy.pixels;
-    QVERIFY(Lbfgs().solve(model, model.defaultParameters(), x, {}).termination == Termination::Diverged);
+    QVERIFY(Lbfgs().solve(model, model.defaultParameters(), x, {}).termination ==
+            Termination::Diverged);
   }
 
   void conjugateGradientSolvesASpdSystem() {
