@@ -15,8 +15,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Built by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on "'" + std::string.
 std::string quoted(const fs::path& path) {
-  return "'" + path.string() + "'";
+  std::string text(1, '\'');
+  text += path.string();
+  text += '\'';
+  return text;
 }
 
 // libpng reports a truncated file only as a warning in some code paths and OpenCV then returns
@@ -49,9 +53,14 @@ bool jpegLooksTruncated(const fs::path& path) {
 
 fs::path temporarySibling(const fs::path& target) {
   std::random_device device;
-  const auto tag = std::to_string(device() % 1000000);
+  // Hidden, unique, and with the target's extension so that OpenCV picks the same encoder.
+  std::string name = ".";
+  name += target.stem().string();
+  name += ".tmp";
+  name += std::to_string(device() % 1000000);
+  name += target.extension().string();
   fs::path tmp = target;
-  tmp.replace_filename("." + target.stem().string() + ".tmp" + tag + target.extension().string());
+  tmp.replace_filename(name);
   return tmp;
 }
 
