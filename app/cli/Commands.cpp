@@ -11,8 +11,10 @@
 #include "common/MemoryUsage.h"
 #include "common/Stopwatch.h"
 #include "config/Configuration.h"
+#include "diagnostics/MethodAgreement.h"
 #include "image/ImageIO.h"
 #include "image/Quality.h"
+#include "learning/LearningRecords.h"
 #include "learning/LearningSession.h"
 #include "learning/ModelFactory.h"
 #include "learning/TrainingPair.h"
@@ -117,7 +119,7 @@ int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
                        {"psnr_noisy", psnr(pair.noisy.pixels, pair.clean.pixels)},
                        {"psnr", psnr(x, pair.clean.pixels)},
                        {"ssim", ssim(result, pair.clean)},
-                       {"params", parametersJson(*model, theta)},
+                       {"params", parametersJson(model->parameterLayout(), theta)},
                        {"seconds", summary.seconds}};
   writeTextFileAtomically(out / "summary.json", report.dump(2) + "\n");
   std::cout << report.dump(options.json ? -1 : 2) << "\n";
@@ -176,14 +178,10 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
                            {"solver.tolerance=1e-10", "hypergradient.tolerance=1e-10"});
   const Configuration config = benchmarkConfiguration(tight);
   std::vector<std::string> methods;
-  if (options.methods.empty()) {
-    methods = hypergradientMethodNames();
-  } else {
+  if (!options.methods.empty()) {
     std::stringstream list(options.methods);
-    for (std::string name; std::getline(list, name, ',');) {
-      makeHypergradientMethod(name, {});  // rejects unknown names before any work
+    for (std::string name; std::getline(list, name, ',');)
       methods.push_back(name);
-    }
   }
   const auto pairs = loadTrainingPairs(config);
   const auto model = makeModel(config, pairs.front().noisy);
@@ -191,42 +189,20 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
   const SquaredError loss(pairs.front().clean.pixels);
   const Vector theta = initialParameters(config, *model);
   const BilevelProblem problem{*model, loss, *solver, config.solveOptions()};
-  const HypergradientOptions hypergradientOptions = config.hypergradientOptions();
 
-  // Reference first.
-  Vector reference(theta.size());
-  {
-    Vector x = pairs.front().noisy.pixels;
-    const auto summary = makeHypergradientMethod("finite-difference", hypergradientOptions)
-                             ->evaluate(problem, theta, x, reference, &cancel);
-    if (summary.termination == Termination::Cancelled) return kExitCancelled;
-    if (!summary.usable()) throw numericalError("the finite-difference reference failed");
-  }
-  if (!options.json) {
-    std::cout << "model " << model->name() << ", " << options.size << "×" << options.size << ", "
-              << theta.size() << " parameter(s); reference: finite-difference\n";
-    std::cout << std::left << std::setw(20) << "method" << std::setw(16) << "‖∇U‖" << std::setw(14)
-              << "rel. error" << std::setw(12) << "cosine" << std::setw(12) << "time"
-              << "memory\n";
-  }
   int exitCode = 0;
-  for (const auto& name : methods) {
-    Vector x = pairs.front().noisy.pixels, gradient(theta.size());
-    Stopwatch clock;
-    const auto summary = makeHypergradientMethod(name, hypergradientOptions)
-                             ->evaluate(problem, theta, x, gradient, &cancel);
-    const double seconds = clock.seconds();
-    if (summary.termination == Termination::Cancelled) return kExitCancelled;
+  bool headerPrinted = false;
+  // Rows are printed as they finish; the header waits for the reference, so a failed reference
+  // prints nothing on stdout.
+  const auto printRow = [&](const MethodAgreementRow& row) {
+    const HypergradientSummary& summary = row.summary;
     if (summary.termination == Termination::Diverged) exitCode = 4;
-    const double relativeError = (gradient - reference).norm() / std::max(reference.norm(), 1e-300);
-    const double cosine =
-        gradient.dot(reference) / std::max(gradient.norm() * reference.norm(), 1e-300);
     if (options.json) {
-      std::cout << json{{"method", name},
-                        {"relative_error", relativeError},
-                        {"cosine", cosine},
-                        {"seconds", seconds},
-                        {"hypergradient_norm", gradient.norm()},
+      std::cout << json{{"method", row.method},
+                        {"relative_error", row.relativeError},
+                        {"cosine", row.cosine},
+                        {"seconds", row.seconds},
+                        {"hypergradient_norm", row.hypergradientNorm},
                         {"iterations", summary.iterations},
                         {"inner_iterations", summary.inner.iterations},
                         {"residual",
@@ -235,19 +211,32 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
                         {"termination", toString(summary.termination)}}
                        .dump()
                 << std::endl;
-    } else {
-      std::ostringstream error, cos;
-      error << std::scientific << std::setprecision(2) << relativeError;
-      cos << std::fixed << std::setprecision(6) << cosine;
-      std::ostringstream norm;
-      norm << std::scientific << std::setprecision(6) << gradient.norm();
-      std::ostringstream memory;
-      memory << std::fixed << std::setprecision(1) << summary.workingMegabytes << " MB";
-      std::cout << std::left << std::setw(20) << name << std::setw(16) << norm.str()
-                << std::setw(14) << error.str() << std::setw(12) << cos.str() << std::setw(12)
-                << formatSeconds(seconds) << memory.str() << std::endl;
+      return;
     }
-  }
+    if (!headerPrinted) {
+      headerPrinted = true;
+      std::cout << "model " << model->name() << ", " << options.size << "×" << options.size << ", "
+                << theta.size() << " parameter(s); reference: finite-difference\n";
+      std::cout << std::left << std::setw(20) << "method" << std::setw(16) << "‖∇U‖"
+                << std::setw(14) << "rel. error" << std::setw(12) << "cosine" << std::setw(12)
+                << "time"
+                << "memory\n";
+    }
+    std::ostringstream error, cos;
+    error << std::scientific << std::setprecision(2) << row.relativeError;
+    cos << std::fixed << std::setprecision(6) << row.cosine;
+    std::ostringstream norm;
+    norm << std::scientific << std::setprecision(6) << row.hypergradientNorm;
+    std::ostringstream memory;
+    memory << std::fixed << std::setprecision(1) << summary.workingMegabytes << " MB";
+    std::cout << std::left << std::setw(20) << row.method << std::setw(16) << norm.str()
+              << std::setw(14) << error.str() << std::setw(12) << cos.str() << std::setw(12)
+              << formatSeconds(row.seconds) << memory.str() << std::endl;
+  };
+  const MethodAgreementReport report =
+      compareHypergradientMethods(problem, theta, pairs.front().noisy.pixels,
+                                  config.hypergradientOptions(), methods, &cancel, printRow);
+  if (report.cancelled) return kExitCancelled;
   return exitCode;
 }
 

@@ -1,10 +1,8 @@
 #include "RunOutputs.h"
 
-#include <iomanip>
-#include <sstream>
-
 #include "common/Error.h"
 #include "image/ImageIO.h"
+#include "learning/LearningRecords.h"
 #include "models/HuberTV.h"
 
 namespace bilevel::cli {
@@ -21,39 +19,6 @@ void prepareOutputDirectory(const fs::path& directory) {
     throw inputError("cannot create output folder '" + directory.string() + "': " + ec.message());
 }
 
-json parametersJson(const Model& model, const Vector& theta) {
-  json out = json::object();
-  for (const auto& block : model.parameterLayout().blocks()) {
-    if (block.size == 1) {
-      out[block.name] = theta[block.offset];
-    } else {
-      json rows = json::array();
-      for (int r = 0; r < block.rows; ++r) {
-        json row = json::array();
-        for (int c = 0; c < block.cols; ++c)
-          row.push_back(theta[block.offset + r * block.cols + c]);
-        rows.push_back(row);
-      }
-      out[block.name] = rows;
-    }
-  }
-  return out;
-}
-
-json snapshotJson(const Snapshot& s) {
-  return {{"iter", s.iteration},
-          {"outer_loss", s.outerLoss},
-          {"psnr", s.psnr},
-          {"hypergradient_norm", s.hypergradientNorm},
-          {"seconds", s.stepSeconds},
-          {"elapsed_seconds", s.elapsedSeconds},
-          {"inner_iterations", s.innerIterations},
-          {"evaluations", s.evaluations},
-          {"parameter_min", s.parameters.size() ? s.parameters.minCoeff() : 0.0},
-          {"parameter_max", s.parameters.size() ? s.parameters.maxCoeff() : 0.0},
-          {"status", s.status}};
-}
-
 json summaryJson(const LearningSession& session, const std::string& modelName,
                  const std::string& method) {
   const LearnSummary& s = session.summary();
@@ -65,7 +30,7 @@ json summaryJson(const LearningSession& session, const std::string& modelName,
           {"message", s.message},
           {"initial", {{"outer_loss", s.initialOuterLoss}, {"psnr", s.initialPsnr}}},
           {"final", {{"outer_loss", s.finalOuterLoss}, {"psnr", s.finalPsnr}}},
-          {"params", parametersJson(session.model(), session.parameters())},
+          {"params", parametersJson(session.model().parameterLayout(), session.parameters())},
           {"seconds", s.seconds}};
 }
 
@@ -94,36 +59,9 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     writeImage(map, directory / "lambda_map.png", 8);
   }
   writeTextFileAtomically(directory / "params.json",
-                          parametersJson(session.model(), session.parameters()).dump(2) + "\n");
-  std::ostringstream csv;
-  csv << std::setprecision(12);
-  csv << "iter,outer_loss,psnr,hypergradient_norm,seconds,inner_iterations,evaluations";
-  const auto& blocks = session.model().parameterLayout().blocks();
-  const bool scalarParameters = session.parameters().size() <= 16;
-  if (scalarParameters) {
-    for (const auto& block : blocks) {
-      for (Eigen::Index k = 0; k < block.size; ++k) {
-        csv << "," << block.name << (block.size > 1 ? "_" + std::to_string(k) : "");
-      }
-    }
-  } else {
-    csv << ",parameter_min,parameter_median,parameter_max";
-  }
-  csv << "\n";
-  for (const Snapshot& s : session.history()) {
-    csv << s.iteration << "," << s.outerLoss << "," << s.psnr << "," << s.hypergradientNorm << ","
-        << s.stepSeconds << "," << s.innerIterations << "," << s.evaluations;
-    if (scalarParameters) {
-      for (Eigen::Index k = 0; k < s.parameters.size(); ++k)
-        csv << "," << s.parameters[k];
-    } else {
-      std::vector<double> sorted(s.parameters.data(), s.parameters.data() + s.parameters.size());
-      std::sort(sorted.begin(), sorted.end());
-      csv << "," << sorted.front() << "," << sorted[sorted.size() / 2] << "," << sorted.back();
-    }
-    csv << "\n";
-  }
-  writeTextFileAtomically(directory / "history.csv", csv.str());
+                          parametersJson(session.model().parameterLayout(), session.parameters()).dump(2) + "\n");
+  writeTextFileAtomically(directory / "history.csv",
+                          historyCsv(session.model().parameterLayout(), session.history()));
   writeTextFileAtomically(directory / "summary.json",
                           summaryJson(session, modelName, method).dump(2) + "\n");
 }

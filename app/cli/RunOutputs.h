@@ -15,10 +15,7 @@ void prepareOutputDirectory(const std::filesystem::path& directory);
 void writeLearnOutputs(const LearningSession& session, const std::string& modelName,
                        const std::string& method, const std::filesystem::path& directory);
 
-// One JSON line per outer iteration for --json.
-nlohmann::json snapshotJson(const Snapshot& snapshot);
 nlohmann::json summaryJson(const LearningSession& session, const std::string& modelName,
                            const std::string& method);
-nlohmann::json parametersJson(const Model& model, const Vector& theta);
 
 }  // namespace bilevel::cli

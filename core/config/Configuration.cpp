@@ -165,6 +165,14 @@ Configuration Configuration::fromFile(const std::filesystem::path& path) {
   return config;
 }
 
+Configuration Configuration::fromJson(const Json& json, const std::filesystem::path& baseDirectory,
+                                      const std::string& origin) {
+  Configuration config;
+  config.baseDirectory_ = baseDirectory;
+  config.merge(json, origin);
+  return config;
+}
+
 void Configuration::merge(const Json& overrides, const std::string& origin) {
   Json candidate = json_;
   mergeInto(candidate, overrides, defaults(), "", origin);

@@ -34,6 +34,11 @@ class Configuration {
   Configuration();
   static Configuration fromPreset(const std::string& name);
   static Configuration fromFile(const std::filesystem::path& path);
+  // A configuration held inside another document (a saved studio session): `json` is laid over the
+  // defaults with full validation, relative image paths resolve against `baseDirectory`.
+  static Configuration fromJson(const nlohmann::json& json,
+                                const std::filesystem::path& baseDirectory,
+                                const std::string& origin);
   // Lays `overrides` over the current settings with full validation; `origin` names the source in
   // messages (a file name, "preset tv-denoise").
   void merge(const nlohmann::json& overrides, const std::string& origin);

@@ -25,4 +25,11 @@ struct Image {
   double at(int r, int c) const { return pixels[static_cast<Eigen::Index>(r) * cols + c]; }
 };
 
+// a − b pixel by pixel (residuals and removed noise as the window shows them); both the same shape.
+inline Image difference(const Image& a, const Image& b) {
+  Image out(a.rows, a.cols);
+  out.pixels = a.pixels - b.pixels;
+  return out;
+}
+
 }  // namespace bilevel

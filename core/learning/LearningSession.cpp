@@ -127,6 +127,23 @@ LearningSession::LearningSession(std::vector<TrainingPair> pairs,
 
 LearningSession::~LearningSession() = default;
 
+void LearningSession::setInitialParameters(const Vector& theta) {
+  if (started_) throw usageError("initial parameters can only be set before the first step");
+  const ParameterLayout& layout = objective_->model(0).parameterLayout();
+  if (theta.size() != layout.size()) {
+    throw usageError("initial parameters: the model has " + std::to_string(layout.size()) +
+                     " parameters, got " + std::to_string(theta.size()));
+  }
+  if (!theta.allFinite()) throw usageError("initial parameters must be finite");
+  for (const auto& block : layout.blocks()) {
+    if (block.positive && (theta.segment(block.offset, block.size).array() <= 0.0).any()) {
+      throw usageError("initial parameters: '" + block.name + "' must be positive");
+    }
+  }
+  theta_ = theta;
+  phi_ = objective_->toPhi(theta_);
+}
+
 const Model& LearningSession::model(std::size_t pair) const {
   return objective_->model(pair);
 }

@@ -54,6 +54,10 @@ class LearningSession {
   ~LearningSession();
 
   void setObserver(Observer observer) { observer_ = std::move(observer); }
+  // Starts from θ instead of model.lambda everywhere (continuing a stopped run, a reopened
+  // session, a slider setting). Only before the first step; Error(Usage) when θ has the wrong
+  // size, is not finite, or is not positive where the parameter layout requires it.
+  void setInitialParameters(const Vector& theta);
 
   // One outer iteration (the first call also evaluates the initial parameters and reports them as
   // iteration 0). Returns the snapshot it sent to the observer. Throws Error(Numerical) when a

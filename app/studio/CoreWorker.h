@@ -1,0 +1,94 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <atomic>
+#include <memory>
+#include <optional>
+
+#include "CoreTypes.h"
+#include "common/Cancellation.h"
+
+namespace bilevel {
+class LearningSession;
+class ReconstructionPreview;
+}  // namespace bilevel
+
+namespace bilevel::studio {
+
+// What the studio asks of the core, run on one worker thread (DESIGN.md §3): loading images,
+// live previews for slider settings, learning steps and the Jacobian diagnostics. It is the only
+// object that touches core objects, and it touches them only from its own thread, so the core is
+// never used from two threads at once. The window calls its slots through queued connections and
+// receives results as queued signals; the request* methods are the exceptions: they only set
+// atomic flags and may be called from the GUI thread while a slot runs.
+class CoreWorker : public QObject {
+  Q_OBJECT
+
+ public:
+  CoreWorker();
+  ~CoreWorker() override;
+
+  // GUI thread: stop the running learning step or diagnostics within one inner iteration.
+  void requestStop();
+  // GUI thread: finish the current learning step, then stop stepping (the session is kept, so
+  // Learn continues it with the optimiser's memory intact).
+  void requestPause();
+  // GUI thread: supersede every older preview request and interrupt a preview solve in progress.
+  // Returns the id to pass to preview().
+  quint64 supersedePreviews();
+
+ public slots:
+  // Reads the configuration's images (first pair shown), resets session and preview.
+  void load(const bilevel::Configuration& configuration);
+  // Changes settings that keep the images (model, method, solver, optimiser); resets the session.
+  void reconfigure(const bilevel::Configuration& configuration);
+  // Solves the lower level for θ, warm-started; dropped when a newer request superseded it.
+  void preview(const bilevel::Vector& theta, quint64 requestId);
+  // The same for a uniform weight λ (every entry of θ; a slider setting).
+  void previewLambda(double lambda, quint64 requestId);
+  // Runs up to `steps` outer iterations (≤ 0: until the configured count or convergence),
+  // continuing a paused session or starting one from `theta`.
+  void learn(int steps, const bilevel::Vector& theta);
+  // Every hypergradient method against finite differences at θ, the derivative sequences and the
+  // sensitivity and adjoint maps (DESIGN.md §2, Diagnostics).
+  void runDiagnostics(const bilevel::Vector& theta);  // empty θ: the configured λ
+
+ signals:
+  void loaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
+              int pairCount);
+  // After load and reconfigure: the parameter blocks of the configured model (for saving θ).
+  void modelChanged(const bilevel::ParameterLayout& layout);
+  // weightMap: the per-pixel λ for spatially weighted models, empty otherwise.
+  void previewReady(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
+                    const bilevel::Vector& theta, int iterations, double seconds);
+  void learningStarted();
+  void snapshotReady(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
+  // reason: "paused", "steps", "converged", "iteration-limit", "cancelled", "failed".
+  void learningStopped(const QString& reason, const QString& message);
+  void diagnosticsStarted(int methodCount);
+  void agreementRowReady(const bilevel::MethodAgreementRow& row);
+  void derivativeSequenceReady(const bilevel::DerivativeSequence& sequence);
+  void sensitivityMapsReady(const bilevel::SensitivityMaps& maps);
+  // reason: "done", "cancelled", "failed".
+  void diagnosticsFinished(const QString& reason, const QString& message);
+  // An error the window shows in a dialog; `title` says what was being done, `exitCode` is the
+  // documented exit code of its kind (2 settings, 3 unreadable input, 4 numerical).
+  void failed(const QString& title, const QString& message, int exitCode);
+
+ private:
+  void resetSession();
+  // The per-pixel λ image of a weight-map model at θ; an empty image for other models.
+  Image weightMapImage(const Model& model, const Vector& theta) const;
+
+  std::optional<Configuration> configuration_;
+  std::vector<TrainingPair> pairs_;
+  std::unique_ptr<LearningSession> session_;
+  std::unique_ptr<ReconstructionPreview> preview_;
+  CancellationFlag stop_;
+  CancellationFlag previewCancel_;
+  std::atomic<bool> pause_{false};
+  std::atomic<quint64> latestPreview_{0};
+};
+
+}  // namespace bilevel::studio

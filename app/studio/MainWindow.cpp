@@ -1,0 +1,819 @@
+#include "MainWindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+
+#include "CoreWorker.h"
+#include "common/Error.h"
+#include "image/ImageIO.h"
+#include "image/Quality.h"
+#include "learning/LearningRecords.h"
+#include "learning/SessionFile.h"
+#include "widgets/DiagnosticsPanel.h"
+#include "widgets/ImageView.h"
+#include "widgets/ImageViewLink.h"
+#include "widgets/LearningPlots.h"
+#include "widgets/ParameterPanel.h"
+
+namespace bilevel::studio {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+// Slider movements closer together than this are merged into one preview solve.
+constexpr int kPreviewDebounceMs = 30;
+
+std::filesystem::path toPath(const QString& path) { return std::filesystem::path(path.toStdString()); }
+
+QString formatSeconds(double seconds) {
+  return seconds < 1.0 ? QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'f', 0)
+                       : QStringLiteral("%1 s").arg(seconds, 0, 'f', 2);
+}
+
+bool isSessionFile(const QString& path) {
+  return path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) ||
+         path.endsWith(QLatin1String(".bilevel"), Qt::CaseInsensitive);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  registerCoreMetaTypes();
+  setObjectName(QStringLiteral("BilevelStudioMainWindow"));
+  worker_ = new CoreWorker;
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  thread_.setObjectName(QStringLiteral("core worker"));
+  thread_.start();
+
+  previewTimer_.setSingleShot(true);
+  previewTimer_.setInterval(kPreviewDebounceMs);
+  connect(&previewTimer_, &QTimer::timeout, this, &MainWindow::requestPreview);
+
+  buildViews();
+  buildActions();
+  buildMenus();
+  connectWorker();
+  restoreSettings();
+  setAcceptDrops(true);
+  setActivity(Activity::Idle);
+  updateTitle();
+}
+
+MainWindow::~MainWindow() {
+  worker_->requestStop();
+  thread_.quit();
+  thread_.wait();
+}
+
+void MainWindow::buildViews() {
+  auto* central = new QWidget;
+  auto* grid = new QGridLayout(central);
+  grid->setContentsMargins(2, 2, 2, 2);
+  grid->setSpacing(2);
+  cleanView_ = new widgets::ImageView(tr("Clean"));
+  noisyView_ = new widgets::ImageView(tr("Noisy"));
+  reconstructionView_ = new widgets::ImageView(tr("Reconstruction x*(θ)"));
+  residualView_ = new widgets::ImageView(tr("Residual x* − clean"));
+  removedView_ = new widgets::ImageView(tr("Removed noise y − x*"));
+  lambdaView_ = new widgets::ImageView(tr("λ map"));
+  for (auto* view : {cleanView_, noisyView_, reconstructionView_})
+    view->setFixedRange(0.0, 1.0);
+  residualView_->setColormap(widgets::Colormap::Diverging);
+  removedView_->setColormap(widgets::Colormap::Diverging);
+  lambdaView_->setColormap(widgets::Colormap::Viridis);
+  grid->addWidget(cleanView_, 0, 0);
+  grid->addWidget(noisyView_, 0, 1);
+  grid->addWidget(reconstructionView_, 0, 2);
+  grid->addWidget(residualView_, 1, 0);
+  grid->addWidget(removedView_, 1, 1);
+  grid->addWidget(lambdaView_, 1, 2);
+  link_ = new widgets::ImageViewLink(this);
+  for (auto* view :
+       {cleanView_, noisyView_, reconstructionView_, residualView_, removedView_, lambdaView_})
+    link_->add(view);
+  setCentralWidget(central);
+
+  parameterPanel_ = new widgets::ParameterPanel;
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(parameterPanel_);
+  scroll->setWidgetResizable(true);
+  auto* parameterDock = new QDockWidget(tr("Parameters"), this);
+  parameterDock->setObjectName(QStringLiteral("ParametersDock"));
+  parameterDock->setWidget(scroll);
+  addDockWidget(Qt::LeftDockWidgetArea, parameterDock);
+
+  plots_ = new widgets::LearningPlots;
+  diagnostics_ = new widgets::DiagnosticsPanel;
+  tabs_ = new QTabWidget;
+  tabs_->addTab(plots_, tr("Learning"));
+  tabs_->addTab(diagnostics_, tr("Jacobian diagnostics"));
+  auto* analysisDock = new QDockWidget(tr("Analysis"), this);
+  analysisDock->setObjectName(QStringLiteral("AnalysisDock"));
+  analysisDock->setWidget(tabs_);
+  addDockWidget(Qt::RightDockWidgetArea, analysisDock);
+  resizeDocks({parameterDock, analysisDock}, {300, 640}, Qt::Horizontal);
+
+  statusText_ = new QLabel;
+  figuresText_ = new QLabel;
+  pixelText_ = new QLabel;
+  pixelText_->setMinimumWidth(260);
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(200);
+  progress_->setTextVisible(true);
+  statusBar()->addWidget(statusText_, 1);
+  statusBar()->addPermanentWidget(figuresText_);
+  statusBar()->addPermanentWidget(pixelText_);
+  statusBar()->addPermanentWidget(progress_);
+
+  connect(link_, &widgets::ImageViewLink::pixelHovered, this,
+          [this](int row, int col, double value, const QString& title) {
+            if (row < 0) {
+              pixelText_->clear();
+              return;
+            }
+            pixelText_->setText(
+                tr("(%1, %2)  %3: %4").arg(row).arg(col).arg(title).arg(value, 0, 'g', 5));
+          });
+  connect(parameterPanel_, &widgets::ParameterPanel::presetChosen, this,
+          [this](const QString& name) { loadPreset(name); });
+  connect(parameterPanel_, &widgets::ParameterPanel::settingChanged, this,
+          &MainWindow::onSettingChanged);
+  connect(parameterPanel_, &widgets::ParameterPanel::lambdaEdited, this, [this](double lambda) {
+    lambdaRequest_ = lambda;
+    startParameters_.resize(0);
+    previewTimer_.start();
+  });
+  connect(diagnostics_, &widgets::DiagnosticsPanel::runRequested, this,
+          &MainWindow::runDiagnostics);
+}
+
+void MainWindow::buildActions() {
+  learnAction_ = new QAction(tr("&Learn"), this);
+  learnAction_->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(tr("Ctrl+L"))});
+  learnAction_->setToolTip(tr("Learn the parameters: run the configured outer iterations (F5)"));
+  connect(learnAction_, &QAction::triggered, this, &MainWindow::learn);
+  pauseAction_ = new QAction(tr("&Pause"), this);
+  pauseAction_->setShortcut(QKeySequence(Qt::Key_F6));
+  pauseAction_->setToolTip(tr("Pause after the current outer step; Learn continues (F6)"));
+  connect(pauseAction_, &QAction::triggered, this, &MainWindow::pause);
+  stepAction_ = new QAction(tr("S&tep"), this);
+  stepAction_->setShortcut(QKeySequence(Qt::Key_F10));
+  stepAction_->setToolTip(tr("One outer iteration (F10)"));
+  connect(stepAction_, &QAction::triggered, this, &MainWindow::step);
+  stopAction_ = new QAction(tr("&Stop"), this);
+  stopAction_->setShortcuts({QKeySequence(Qt::Key_Escape), QKeySequence(tr("Shift+F5"))});
+  stopAction_->setToolTip(tr("Stop now, keeping what was learned (Esc)"));
+  connect(stopAction_, &QAction::triggered, this, &MainWindow::stop);
+  diagnosticsAction_ = new QAction(tr("Run &Diagnostics"), this);
+  diagnosticsAction_->setShortcut(QKeySequence(Qt::Key_F7));
+  diagnosticsAction_->setToolTip(
+      tr("Compare every hypergradient method with finite differences at the current "
+         "parameters (F7)"));
+  connect(diagnosticsAction_, &QAction::triggered, this, &MainWindow::runDiagnostics);
+
+  auto* toolbar = addToolBar(tr("Learning"));
+  toolbar->setObjectName(QStringLiteral("LearningToolbar"));
+  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  toolbar->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
+  toolbar->addSeparator();
+  toolbar->addAction(diagnosticsAction_);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open Image…"), QKeySequence::Open, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open a clean image"), dialogDirectory(),
+        tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp);;All files (*)"));
+    if (!path.isEmpty()) openImage(path);
+  });
+  file->addAction(tr("Open Noisy/Clean &Pair…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+    const QString filter = tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp)");
+    const QString clean =
+        QFileDialog::getOpenFileName(this, tr("Open the clean image"), dialogDirectory(), filter);
+    if (clean.isEmpty()) return;
+    const QString noisy = QFileDialog::getOpenFileName(this, tr("Open the noisy image"),
+                                                       QFileInfo(clean).absolutePath(), filter);
+    if (!noisy.isEmpty()) openImagePair(clean, noisy);
+  });
+  recentMenu_ = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  file->addAction(tr("Open &Session…"), QKeySequence(tr("Ctrl+Alt+O")), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a session"), dialogDirectory(),
+                                                      tr("Studio sessions (*.json);;All files (*)"));
+    if (!path.isEmpty()) openSession(path);
+  });
+  auto saveAs = [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save the session"), dialogDirectory(),
+                                     tr("Studio sessions (*.json)"));
+    if (!path.isEmpty()) saveSession(path);
+  };
+  file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this, saveAs] {
+    if (sessionPath_.isEmpty()) {
+      saveAs();
+    } else {
+      saveSession(sessionPath_);
+    }
+  });
+  file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, saveAs);
+  QMenu* exportMenu = file->addMenu(tr("&Export"));
+  auto addExport = [this, exportMenu](const QString& label, const QString& filter,
+                                      const QKeySequence& key,
+                                      bool (MainWindow::*exporter)(const QString&)) {
+    QAction* action = exportMenu->addAction(label, key, this, [this, label, filter, exporter] {
+      const QString path = QFileDialog::getSaveFileName(this, label, dialogDirectory(), filter);
+      if (!path.isEmpty()) (this->*exporter)(path);
+    });
+    documentActions_.append(action);
+  };
+  addExport(tr("Reconstruction Image…"), tr("PNG images (*.png)"), QKeySequence(tr("Ctrl+E")),
+            &MainWindow::exportReconstruction);
+  addExport(tr("Parameters (JSON)…"), tr("JSON (*.json)"), {}, &MainWindow::exportParameters);
+  addExport(tr("History (CSV)…"), tr("CSV (*.csv)"), {}, &MainWindow::exportHistory);
+  addExport(tr("Plots (PNG or SVG)…"), tr("PNG image (*.png);;SVG drawing (*.svg)"), {},
+            &MainWindow::exportPlots);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* learnMenu = menuBar()->addMenu(tr("&Learn"));
+  learnMenu->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
+  learnMenu->addSeparator();
+  learnMenu->addAction(diagnosticsAction_);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Fit Images"), QKeySequence(tr("Ctrl+0")), this, &MainWindow::fitViews);
+  view->addAction(tr("&Learning Plots"), QKeySequence(tr("Ctrl+1")), this,
+                  [this] { tabs_->setCurrentWidget(plots_); });
+  view->addAction(tr("Jacobian &Diagnostics"), QKeySequence(tr("Ctrl+2")), this,
+                  [this] { tabs_->setCurrentWidget(diagnostics_); });
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>())
+    view->addAction(dock->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+    QMessageBox::information(
+        this, tr("Keyboard shortcuts"),
+        tr("<table>"
+           "<tr><td>F5 / Ctrl+L</td><td>Learn</td></tr><tr><td>F6</td><td>Pause</td></tr>"
+           "<tr><td>F10</td><td>One outer step</td></tr><tr><td>Esc</td><td>Stop</td></tr>"
+           "<tr><td>F7</td><td>Jacobian diagnostics</td></tr>"
+           "<tr><td>Ctrl+O</td><td>Open image</td></tr><tr><td>Ctrl+S</td><td>Save session</td></tr>"
+           "<tr><td>Ctrl+E</td><td>Export reconstruction</td></tr>"
+           "<tr><td>Ctrl+0</td><td>Fit images</td></tr>"
+           "<tr><td>Wheel / drag / double-click</td><td>Zoom / pan / fit (all views)</td></tr>"
+           "</table>"));
+  });
+  help->addAction(tr("&About Bilevel Studio"), this, [this] {
+    QMessageBox::about(this, tr("About Bilevel Studio"),
+                       tr("<b>Bilevel Studio</b><p>Learns the parameters of image models by "
+                          "bilevel optimisation, live: the reconstruction, the losses and the "
+                          "hypergradients as they are computed.</p>"));
+  });
+}
+
+void MainWindow::connectWorker() {
+  connect(worker_, &CoreWorker::loaded, this, &MainWindow::onLoaded);
+  connect(worker_, &CoreWorker::modelChanged, this,
+          [this](const ParameterLayout& layout) { layout_ = layout; });
+  connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
+  connect(worker_, &CoreWorker::snapshotReady, this, &MainWindow::onSnapshot);
+  connect(worker_, &CoreWorker::learningStopped, this, &MainWindow::onLearningStopped);
+  connect(worker_, &CoreWorker::failed, this,
+          [this](const QString& title, const QString& message, int exitCode) {
+    lastErrorCode_ = exitCode;
+    if (activity_ == Activity::Loading) {
+      // Keep the images and settings that were showing: nothing is lost by a failed open.
+      configuration_ = loadedConfiguration_;
+      parameterPanel_->setConfiguration(configuration_.json());
+      setActivity(Activity::Idle);
+    }
+    showError(title, message);
+  });
+  connect(worker_, &CoreWorker::diagnosticsStarted, this, [this](int methods) {
+    diagnostics_->begin(methods);
+    progress_->setRange(0, methods + 2);
+    progress_->setValue(0);
+  });
+  connect(worker_, &CoreWorker::agreementRowReady, this, [this](const MethodAgreementRow& row) {
+    diagnostics_->addAgreementRow(row);
+    progress_->setValue(progress_->value() + 1);
+    statusText_->setText(tr("Diagnostics: %1 done").arg(QString::fromStdString(row.method)));
+  });
+  connect(worker_, &CoreWorker::derivativeSequenceReady, this,
+          [this](const DerivativeSequence& sequence) {
+            diagnostics_->setDerivativeSequence(sequence);
+            progress_->setValue(progress_->value() + 1);
+          });
+  connect(worker_, &CoreWorker::sensitivityMapsReady, this, [this](const SensitivityMaps& maps) {
+    diagnostics_->setSensitivityMaps(maps);
+    progress_->setValue(progress_->maximum());
+  });
+  connect(worker_, &CoreWorker::diagnosticsFinished, this,
+          [this](const QString& reason, const QString& message) {
+            diagnostics_->finish(reason, message);
+            setActivity(Activity::Idle);
+            statusText_->setText(reason == QLatin1String("done")
+                                     ? tr("Diagnostics finished")
+                                     : tr("Diagnostics %1").arg(reason));
+            emit diagnosticsFinished(reason);
+          });
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  worker_->requestStop();
+  event->accept();
+}
+
+QString MainWindow::dialogDirectory() const {
+  return QSettings().value(QStringLiteral("files/lastDirectory")).toString();
+}
+
+void MainWindow::rememberDirectory(const QString& path) {
+  QSettings().setValue(QStringLiteral("files/lastDirectory"), QFileInfo(path).absolutePath());
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("files/recent")).toStringList();
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  recent.removeAll(absolute);
+  recent.prepend(absolute);
+  while (recent.size() > kMaxRecentFiles)
+    recent.removeLast();
+  settings.setValue(QStringLiteral("files/recent"), recent);
+  rememberDirectory(absolute);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("files/recent")).toStringList();
+  for (int i = 0; i < recent.size(); ++i) {
+    const QString path = recent[i];
+    QAction* action = recentMenu_->addAction(
+        QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()), this, [this, path] {
+          if (isSessionFile(path)) {
+            openSession(path);
+          } else {
+            openImage(path);
+          }
+        });
+    action->setToolTip(path);
+  }
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  lastError_ = message;
+  lastErrorExitCode_ = lastErrorCode_ != 0 ? lastErrorCode_ : int(ErrorKind::Usage);
+  lastErrorCode_ = 0;
+  statusText_->setText(title);
+  auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  box->setObjectName(QStringLiteral("errorDialog"));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+  emit errorShown(message, lastErrorExitCode_);
+}
+
+void MainWindow::setActivity(Activity activity) {
+  activity_ = activity;
+  const bool idle = activity == Activity::Idle;
+  const bool ready = idle && layout_.has_value();
+  learnAction_->setEnabled(ready);
+  stepAction_->setEnabled(ready);
+  diagnosticsAction_->setEnabled(ready);
+  pauseAction_->setEnabled(activity == Activity::Learning);
+  stopAction_->setEnabled(activity == Activity::Learning || activity == Activity::Diagnosing);
+  for (QAction* action : documentActions_)
+    action->setEnabled(layout_.has_value());
+  parameterPanel_->setLearningActive(!idle);
+  diagnostics_->setRunning(activity == Activity::Diagnosing);
+  progress_->setVisible(!idle);
+  if (activity == Activity::Loading) {
+    progress_->setRange(0, 0);
+    statusText_->setText(tr("Reading images…"));
+  }
+}
+
+void MainWindow::updateTitle() {
+  QString name = sessionPath_.isEmpty() ? QString() : QFileInfo(sessionPath_).fileName();
+  if (name.isEmpty() && !pair_.name.empty()) name = QString::fromStdString(pair_.name);
+  setWindowTitle(name.isEmpty() ? tr("Bilevel Studio") : tr("%1 — Bilevel Studio").arg(name));
+}
+
+bool MainWindow::applyConfiguration(const Configuration& configuration) {
+  if (activity_ == Activity::Learning || activity_ == Activity::Diagnosing) stop();
+  configuration_ = configuration;
+  parameterPanel_->setConfiguration(configuration_.json());
+  clearHistory();
+  setActivity(Activity::Loading);
+  QMetaObject::invokeMethod(worker_, [w = worker_, configuration] { w->load(configuration); },
+                            Qt::QueuedConnection);
+  return true;
+}
+
+bool MainWindow::loadPreset(const QString& name) {
+  try {
+    Configuration preset = Configuration::fromPreset(name.toStdString());
+    // A preset changes the task, not the picture: keep the images a person opened.
+    if (layout_) {
+      preset.merge({{"image", configuration_.json()["image"]},
+                    {"noisy", configuration_.json()["noisy"]}},
+                   "the open images");
+    }
+    sessionPath_.clear();
+    return applyConfiguration(preset);
+  } catch (const std::exception& e) {
+    showError(tr("Cannot load the preset"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::openImage(const QString& path) { return openImagePair(path, QString()); }
+
+bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPath) {
+  try {
+    Configuration next = configuration_;
+    nlohmann::json images = {{"image", QFileInfo(cleanPath).absoluteFilePath().toStdString()},
+                             {"noisy", nullptr}};
+    if (!noisyPath.isEmpty()) images["noisy"] = QFileInfo(noisyPath).absoluteFilePath().toStdString();
+    next.merge(images, "the opened image");
+    pendingRecent_ = cleanPath;
+    sessionPath_.clear();
+    return applyConfiguration(next);
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open the image"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair& pair,
+                          int pairCount) {
+  loadedConfiguration_ = configuration;
+  pair_ = pair;
+  cleanView_->setImage(pair.clean);
+  noisyView_->setImage(pair.noisy);
+  reconstructionView_->setImage(pair.noisy);
+  residualView_->clear();
+  removedView_->clear();
+  lambdaView_->clear();
+  lambdaView_->setVisible(configuration.modelType() == "huber-tv-map");
+  fitViews();
+  if (!pendingRecent_.isEmpty()) {
+    addRecentFile(pendingRecent_);
+    pendingRecent_.clear();
+  }
+  setActivity(Activity::Idle);
+  const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
+  statusText_->setText(tr("%1: %2×%3, noisy PSNR %4 dB%5")
+                           .arg(QString::fromStdString(pair.name))
+                           .arg(pair.clean.cols)
+                           .arg(pair.clean.rows)
+                           .arg(noisyPsnr, 0, 'f', 2)
+                           .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount)
+                                              : QString()));
+  updateTitle();
+  if (layout_ && startParameters_.size() > 0 && startParameters_.size() != layout_->size()) {
+    showError(tr("Parameters do not fit the model"),
+              tr("The saved parameters have %1 entries but the model has %2; starting from λ.")
+                  .arg(startParameters_.size())
+                  .arg(layout_->size()));
+    startParameters_.resize(0);
+  }
+  lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
+  emit imagesLoaded();
+  requestPreview();
+}
+
+void MainWindow::requestPreview() {
+  if (activity_ != Activity::Idle || pair_.clean.size() == 0) return;
+  const quint64 id = worker_->supersedePreviews();
+  if (startParameters_.size() > 0) {
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); },
+        Qt::QueuedConnection);
+  } else {
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); },
+        Qt::QueuedConnection);
+  }
+  statusText_->setText(tr("Solving…"));
+}
+
+void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, const Vector& theta,
+                           int iterations, double seconds) {
+  if (activity_ == Activity::Learning) return;  // a learning step has the newer picture
+  parameters_ = theta;
+  showReconstruction(reconstruction, weightMap);
+  statusText_->setText(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB")
+                           .arg(iterations)
+                           .arg(formatSeconds(seconds))
+                           .arg(currentPsnr_, 0, 'f', 2));
+  emit previewShown();
+}
+
+void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap) {
+  reconstruction_ = reconstruction;
+  reconstructionView_->setImage(reconstruction);
+  residualView_->setImage(difference(reconstruction, pair_.clean));
+  removedView_->setImage(difference(pair_.noisy, reconstruction));
+  if (weightMap.size() > 0) lambdaView_->setImage(weightMap);
+  currentPsnr_ = psnr(reconstruction.pixels, pair_.clean.pixels);
+  if (parameters_.size() > 0) {
+    parameterPanel_->showParameters(parameters_.minCoeff(), parameters_.maxCoeff());
+  }
+}
+
+void MainWindow::clearHistory() {
+  history_.clear();
+  plots_->clear();
+  startParameters_.resize(0);
+  iterationOffset_ = 0;
+  elapsedOffset_ = 0.0;
+}
+
+void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
+  Configuration next = configuration_;
+  try {
+    nlohmann::json json;
+    if (value.typeId() == QMetaType::QString) {
+      json = value.toString().toStdString();
+    } else if (value.typeId() == QMetaType::QVariantList) {
+      json = nlohmann::json::array();
+      for (const QVariant& v : value.toList())
+        json.push_back(v.toInt());
+    } else if (value.typeId() == QMetaType::Int) {
+      json = value.toInt();
+    } else {
+      json = value.toDouble();
+    }
+    next.set(key.toStdString() + "=" + json.dump());
+  } catch (const std::exception& e) {
+    parameterPanel_->setConfiguration(configuration_.json());
+    showError(tr("Invalid setting"), QString::fromStdString(e.what()));
+    return;
+  }
+  if (next.json() == configuration_.json()) return;
+  if (key.startsWith(QLatin1String("noise."))) {
+    applyConfiguration(next);  // new noise: a new noisy image
+    return;
+  }
+  configuration_ = next;
+  if (key.startsWith(QLatin1String("model."))) {
+    // A different lower-level problem: the history and the learned θ no longer describe it.
+    clearHistory();
+    lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
+    lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
+  }
+  QMetaObject::invokeMethod(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); },
+                            Qt::QueuedConnection);
+  if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
+    requestPreview();
+  }
+}
+
+void MainWindow::learn() { learnSteps(0); }
+void MainWindow::step() { learnSteps(1); }
+
+void MainWindow::learnSteps(int steps) {
+  if (activity_ != Activity::Idle || !layout_) return;
+  paused_ = false;
+  batchSteps_ = steps > 0 ? steps : configuration_.json()["outer"]["iterations"].get<int>();
+  batchStart_ = history_.empty() ? 0 : history_.back().iteration;
+  setActivity(Activity::Learning);
+  progress_->setRange(0, std::max(1, batchSteps_));
+  progress_->setValue(0);
+  statusText_->setText(tr("Learning with %1…")
+                           .arg(QString::fromStdString(configuration_.method())));
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, steps, theta = startParameters_] { w->learn(steps, theta); },
+      Qt::QueuedConnection);
+}
+
+void MainWindow::pause() {
+  if (activity_ != Activity::Learning) return;
+  paused_ = true;
+  worker_->requestPause();
+  statusText_->setText(tr("Pausing after this step…"));
+}
+
+void MainWindow::stop() {
+  if (activity_ != Activity::Learning && activity_ != Activity::Diagnosing) return;
+  worker_->requestStop();
+  statusText_->setText(tr("Stopping…"));
+}
+
+void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
+  // A run restarted after Stop or a settings change begins with an evaluation of the θ the last
+  // one ended at; it continues the history rather than adding a duplicate point.
+  if (snapshot.iteration == 0 && !history_.empty()) {
+    iterationOffset_ = history_.back().iteration;
+    elapsedOffset_ = history_.back().elapsedSeconds;
+  } else {
+    Snapshot shown = snapshot;
+    shown.iteration += iterationOffset_;
+    shown.elapsedSeconds += elapsedOffset_;
+    shown.reconstruction = Image();
+    shown.diagnostics.inner.trace.clear();
+    shown.diagnostics.residualHistory.clear();
+    history_.push_back(shown);
+    plots_->addSnapshot(shown);
+  }
+  parameters_ = snapshot.parameters;
+  startParameters_ = snapshot.parameters;
+  showReconstruction(snapshot.reconstruction, weightMap);
+  const int iteration = history_.empty() ? 0 : history_.back().iteration;
+  progress_->setValue(std::min(progress_->maximum(), iteration - batchStart_));
+  figuresText_->setText(tr("iteration %1 · PSNR %2 dB · U %3 · ‖∇U‖ %4 · %5/step")
+                            .arg(iteration)
+                            .arg(snapshot.psnr, 0, 'f', 2)
+                            .arg(snapshot.outerLoss, 0, 'g', 5)
+                            .arg(snapshot.hypergradientNorm, 0, 'g', 3)
+                            .arg(formatSeconds(snapshot.stepSeconds)));
+  emit snapshotShown(iteration);
+}
+
+void MainWindow::onLearningStopped(const QString& reason, const QString& message) {
+  setActivity(Activity::Idle);
+  QString text;
+  if (reason == QLatin1String("converged")) {
+    text = tr("Converged");
+  } else if (reason == QLatin1String("paused")) {
+    text = tr("Paused; Learn continues");
+  } else if (reason == QLatin1String("cancelled")) {
+    text = tr("Stopped");
+  } else if (reason == QLatin1String("steps")) {
+    text = tr("Done");
+  } else {
+    text = tr("Learning failed");
+  }
+  if (!message.isEmpty() && reason != QLatin1String("failed")) text += QStringLiteral(": ") + message;
+  statusText_->setText(text);
+  emit learningFinished(reason);
+}
+
+void MainWindow::runDiagnostics() {
+  if (activity_ != Activity::Idle || !layout_) return;
+  setActivity(Activity::Diagnosing);
+  tabs_->setCurrentWidget(diagnostics_);
+  statusText_->setText(tr("Running every hypergradient method…"));
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, theta = parameters_] { w->runDiagnostics(theta); },
+      Qt::QueuedConnection);
+}
+
+void MainWindow::fitViews() {
+  // The views are linked, so fitting one fits them all.
+  if (cleanView_->hasImage()) cleanView_->fitToWindow();
+}
+
+bool MainWindow::openSession(const QString& path) {
+  try {
+    SessionRecord record = readSessionFile(toPath(path));
+    applyConfiguration(record.configuration);
+    history_ = record.history;
+    plots_->setHistory(history_);
+    startParameters_ = record.parameters;
+    parameters_ = record.parameters;
+    sessionPath_ = path;
+    pendingRecent_ = path;
+    updateTitle();
+    return true;
+  } catch (const Error& e) {
+    lastErrorCode_ = e.exitCode();
+    showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
+    return false;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::saveSession(const QString& path) {
+  try {
+    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    writeSessionFile(toPath(path), SessionRecord{configuration_, startParameters_, history_});
+    sessionPath_ = path;
+    addRecentFile(path);
+    updateTitle();
+    statusText_->setText(tr("Session saved to %1").arg(path));
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save the session"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::exportReconstruction(const QString& path) {
+  try {
+    if (reconstruction_.size() == 0) throw usageError("there is no reconstruction yet");
+    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    const int depth = pair_.clean.sourceBitDepth == 16 ? 16 : 8;
+    writeImage(reconstruction_, toPath(path), depth);
+    rememberDirectory(path);
+    statusText_->setText(tr("Reconstruction saved to %1").arg(path));
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save the image"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::exportParameters(const QString& path) {
+  try {
+    if (!layout_ || parameters_.size() != layout_->size()) throw usageError("no parameters yet");
+    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters_).dump(2) + "\n");
+    rememberDirectory(path);
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save the parameters"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::exportHistory(const QString& path) {
+  try {
+    if (!layout_) throw usageError("no model yet");
+    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    writeTextFileAtomically(toPath(path), historyCsv(*layout_, history_));
+    rememberDirectory(path);
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save the history"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::exportPlots(const QString& path) {
+  QString error;
+  try {
+    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+  } catch (const std::exception& e) {
+    showError(tr("Cannot save the plots"), QString::fromStdString(e.what()));
+    return false;
+  }
+  const bool ok = path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
+                      ? plots_->exportSvg(path, &error)
+                      : plots_->exportPng(path, &error);
+  if (!ok) showError(tr("Cannot save the plots"), error);
+  return ok;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  QStringList paths;
+  for (const QUrl& url : event->mimeData()->urls()) {
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  }
+  if (paths.isEmpty()) return;
+  event->acceptProposedAction();
+  if (paths.size() == 1) {
+    if (isSessionFile(paths.front())) {
+      openSession(paths.front());
+    } else {
+      openImage(paths.front());
+    }
+    return;
+  }
+  // Two images: the one named "noisy" is the noisy one, otherwise the first is clean.
+  QString clean = paths[0], noisy = paths[1];
+  if (QFileInfo(clean).fileName().contains(QLatin1String("noisy"), Qt::CaseInsensitive))
+    std::swap(clean, noisy);
+  openImagePair(clean, noisy);
+}
+
+}  // namespace bilevel::studio

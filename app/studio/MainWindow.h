@@ -1,0 +1,179 @@
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+#include <QThread>
+#include <QTimer>
+#include <optional>
+
+#include "CoreTypes.h"
+
+class QAction;
+class QLabel;
+class QMenu;
+class QMessageBox;
+class QProgressBar;
+class QTabWidget;
+
+namespace bilevel::widgets {
+class DiagnosticsPanel;
+class ImageView;
+class ImageViewLink;
+class LearningPlots;
+class ParameterPanel;
+}  // namespace bilevel::widgets
+
+namespace bilevel::studio {
+
+class CoreWorker;
+
+// The studio's main window: linked image views (clean, noisy, reconstruction, residual, removed
+// noise, λ map), the parameter panel, live learning plots and the Jacobian diagnostics. All
+// numerical work happens in a CoreWorker on its own thread; the window sends it requests and
+// shows the snapshots it sends back, so the GUI thread never waits for a solve.
+//
+// The public slots are what the menus, toolbar and shortcuts call, so tests and the
+// --screenshot mode drive the window through the same code paths a person does.
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  enum class Activity { Idle, Loading, Learning, Diagnosing };
+
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  Activity activity() const { return activity_; }
+  const Configuration& configuration() const { return configuration_; }
+  // θ as learned or set (empty until the model is known).
+  const Vector& parameters() const { return parameters_; }
+  const std::vector<Snapshot>& history() const { return history_; }
+  double currentPsnr() const { return currentPsnr_; }
+  // The text of the error dialog shown last (empty if none), for tests and logs.
+  QString lastError() const { return lastError_; }
+  // The documented exit code of that error's kind (2 settings, 3 unreadable input, 4 numerical).
+  int lastErrorCode() const { return lastErrorExitCode_; }
+
+  widgets::LearningPlots* plots() const { return plots_; }
+  widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
+  widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
+  widgets::ImageView* reconstructionView() const { return reconstructionView_; }
+  QTabWidget* analysisTabs() const { return tabs_; }
+
+ public slots:
+  // Replaces the configuration (validated) and reads its images; false with a dialog on error.
+  bool applyConfiguration(const bilevel::Configuration& configuration);
+  bool loadPreset(const QString& name);
+  // File > Open Image: the clean image; noise is added with the current σ.
+  bool openImage(const QString& path);
+  // File > Open Noisy/Clean Pair.
+  bool openImagePair(const QString& cleanPath, const QString& noisyPath);
+  bool openSession(const QString& path);
+  bool saveSession(const QString& path);
+  bool exportReconstruction(const QString& path);
+  bool exportParameters(const QString& path);
+  bool exportHistory(const QString& path);
+  bool exportPlots(const QString& path);  // PNG or SVG by extension
+
+  // Learn runs the configured number of outer iterations (continuing a paused run); Step runs
+  // one; Pause stops after the current step; Stop interrupts it within one inner iteration.
+  void learn();
+  void learnSteps(int steps);
+  void step();
+  void pause();
+  void stop();
+  void runDiagnostics();
+  void fitViews();
+
+ signals:
+  void imagesLoaded();
+  void previewShown();
+  void snapshotShown(int iteration);
+  void learningFinished(const QString& reason);
+  void diagnosticsFinished(const QString& reason);
+  // exitCode: the documented exit code of the error's kind (2 settings, 3 input, 4 numerical).
+  void errorShown(const QString& message, int exitCode);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildViews();
+  void buildActions();
+  void buildMenus();
+  void connectWorker();
+  void restoreSettings();
+  void addRecentFile(const QString& path);
+  void rebuildRecentMenu();
+  void setActivity(Activity activity);
+  void showError(const QString& title, const QString& message);
+  void onSettingChanged(const QString& key, const QVariant& value);
+  void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
+                int pairCount);
+  void onSnapshot(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
+  void onPreview(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
+                 const bilevel::Vector& theta, int iterations, double seconds);
+  void onLearningStopped(const QString& reason, const QString& message);
+  void showReconstruction(const Image& reconstruction, const Image& weightMap);
+  void requestPreview();
+  void clearHistory();
+  void updateTitle();
+  QString dialogDirectory() const;
+  void rememberDirectory(const QString& path);
+
+  Configuration configuration_;
+  // The configuration of the images showing, restored when opening other images fails.
+  Configuration loadedConfiguration_;
+  QString pendingRecent_;
+  int iterationOffset_ = 0;
+  double elapsedOffset_ = 0.0;
+  std::optional<ParameterLayout> layout_;
+  TrainingPair pair_;
+  Vector parameters_;
+  // θ the next Learn starts from: what the last run reached, or a reopened session's. Empty:
+  // the configuration's λ.
+  Vector startParameters_;
+  std::vector<Snapshot> history_;
+  Image reconstruction_;
+  double currentPsnr_ = 0.0;
+  QString sessionPath_;
+  QString lastError_;
+  int lastErrorCode_ = 0;  // the kind of the error about to be shown
+  int lastErrorExitCode_ = 0;
+  Activity activity_ = Activity::Idle;
+  bool paused_ = false;
+  int batchStart_ = 0, batchSteps_ = 0;
+  double lambdaRequest_ = 0.0;
+
+  QThread thread_;
+  CoreWorker* worker_ = nullptr;
+  QTimer previewTimer_;
+
+  widgets::ImageView* cleanView_ = nullptr;
+  widgets::ImageView* noisyView_ = nullptr;
+  widgets::ImageView* reconstructionView_ = nullptr;
+  widgets::ImageView* residualView_ = nullptr;
+  widgets::ImageView* removedView_ = nullptr;
+  widgets::ImageView* lambdaView_ = nullptr;
+  widgets::ImageViewLink* link_ = nullptr;
+  widgets::ParameterPanel* parameterPanel_ = nullptr;
+  widgets::LearningPlots* plots_ = nullptr;
+  widgets::DiagnosticsPanel* diagnostics_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+
+  QLabel* statusText_ = nullptr;
+  QLabel* pixelText_ = nullptr;
+  QLabel* figuresText_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QAction* learnAction_ = nullptr;
+  QAction* pauseAction_ = nullptr;
+  QAction* stepAction_ = nullptr;
+  QAction* stopAction_ = nullptr;
+  QAction* diagnosticsAction_ = nullptr;
+  QList<QAction*> documentActions_;
+};
+
+}  // namespace bilevel::studio

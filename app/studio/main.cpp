@@ -1,0 +1,137 @@
+// bilevel-studio: the window (DESIGN.md §4).
+//   bilevel-studio [--preset P] [--image I] [--learn-steps N] [--screenshot FILE] [FILE]
+// With --screenshot (or --diagnostics-screenshot, --measure-stall) it runs without a person:
+// N learning steps, the screenshot, exit 0; errors exit with the documented codes.
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <iostream>
+
+#include "MainWindow.h"
+#include "ScriptedRun.h"
+#include "common/Error.h"
+#include "config/Configuration.h"
+
+using namespace bilevel;
+
+namespace {
+
+int usage(const QString& message) {
+  std::cerr << "bilevel-studio: " << message.toStdString() << "\n";
+  return int(ErrorKind::Usage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("BilevelStudio"));
+  QApplication::setApplicationName(QStringLiteral("bilevel-studio"));
+  QApplication::setApplicationDisplayName(QStringLiteral("Bilevel Studio"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QStringLiteral("Learns the parameters of image models by bilevel optimisation, live."));
+  parser.addHelpOption();
+  const QCommandLineOption preset(QStringLiteral("preset"),
+                                  QStringLiteral("Built-in preset (default tv-denoise)."),
+                                  QStringLiteral("P"), QStringLiteral("tv-denoise"));
+  const QCommandLineOption image(QStringLiteral("image"),
+                                 QStringLiteral("Clean image to open instead of the sample."),
+                                 QStringLiteral("I"));
+  const QCommandLineOption config(QStringLiteral("config"),
+                                  QStringLiteral("Configuration file (JSON) instead of a preset."),
+                                  QStringLiteral("F"));
+  const QCommandLineOption set(QStringLiteral("set"),
+                               QStringLiteral("Override a configuration key, e.g. model.lambda=0.1."),
+                               QStringLiteral("key=value"));
+  const QCommandLineOption learnSteps(QStringLiteral("learn-steps"),
+                                      QStringLiteral("Learning steps to run at start."),
+                                      QStringLiteral("N"), QStringLiteral("0"));
+  const QCommandLineOption screenshot(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Render the main window to FILE (PNG) after the steps, then exit."),
+      QStringLiteral("FILE"));
+  const QCommandLineOption diagnosticsScreenshot(
+      QStringLiteral("diagnostics-screenshot"),
+      QStringLiteral("Run the Jacobian diagnostics, render the window showing them, then exit."),
+      QStringLiteral("FILE"));
+  const QCommandLineOption measureStall(
+      QStringLiteral("measure-stall"),
+      QStringLiteral("Print the GUI thread's longest stall during the learning steps (JSON), "
+                     "then exit."));
+  const QCommandLineOption size(QStringLiteral("window-size"),
+                                QStringLiteral("Window size for screenshots (default 1600x1000)."),
+                                QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+  parser.addOptions({preset, image, config, set, learnSteps, screenshot, diagnosticsScreenshot,
+                     measureStall, size});
+  parser.addPositionalArgument(QStringLiteral("file"),
+                               QStringLiteral("An image or a saved session (.json) to open."),
+                               QStringLiteral("[file]"));
+  parser.process(app);
+
+  bool ok = false;
+  const int steps = parser.value(learnSteps).toInt(&ok);
+  if (!ok || steps < 0) return usage(QStringLiteral("--learn-steps must be a non-negative integer"));
+  const QStringList dimensions = parser.value(size).split(QLatin1Char('x'));
+  int width = 0, height = 0;
+  if (dimensions.size() == 2) {
+    width = dimensions[0].toInt();
+    height = dimensions[1].toInt();
+  }
+  if (width < 400 || height < 300 || width > 8000 || height > 8000) {
+    return usage(QStringLiteral("--window-size must be WxH with 400 ≤ W, 300 ≤ H, both ≤ 8000"));
+  }
+  if (parser.positionalArguments().size() > 1) return usage(QStringLiteral("open one file at a time"));
+
+  Configuration configuration;
+  try {
+    configuration = parser.isSet(config) ? Configuration::fromFile(parser.value(config).toStdString())
+                                         : Configuration::fromPreset(parser.value(preset).toStdString());
+    for (const QString& assignment : parser.values(set))
+      configuration.set(assignment.toStdString());
+  } catch (const Error& e) {
+    std::cerr << "bilevel-studio: " << e.what() << "\n";
+    return e.exitCode();
+  }
+
+  const bool scripted = parser.isSet(screenshot) || parser.isSet(diagnosticsScreenshot) ||
+                        parser.isSet(measureStall);
+  studio::MainWindow window;
+  if (scripted) {
+    studio::ScriptedRun::Options options;
+    options.learnSteps = steps;
+    options.screenshot = parser.value(screenshot);
+    options.diagnosticsScreenshot = parser.value(diagnosticsScreenshot);
+    options.measureStall = parser.isSet(measureStall);
+    new studio::ScriptedRun(window, options);
+    window.resize(width, height);
+  }
+  window.show();
+
+  const QString file = parser.positionalArguments().value(0);
+  if (!file.isEmpty() && file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+    if (!window.openSession(file) && scripted) return window.lastErrorCode();
+  } else {
+    const QString picture = parser.isSet(image) ? parser.value(image) : file;
+    if (!picture.isEmpty()) {
+      // "benchmark:N" names the generated benchmark image; anything else is a file.
+      const std::string specification = picture.startsWith(QLatin1String("benchmark:"))
+                                            ? picture.toStdString()
+                                            : QFileInfo(picture).absoluteFilePath().toStdString();
+      try {
+        configuration.merge({{"image", specification}, {"noisy", nullptr}}, "--image");
+      } catch (const Error& e) {
+        std::cerr << "bilevel-studio: " << e.what() << "\n";
+        return e.exitCode();
+      }
+    }
+    window.applyConfiguration(configuration);
+  }
+  if (!scripted && steps > 0) {
+    QObject::connect(&window, &studio::MainWindow::previewShown, &window,
+                     [&window, steps] { window.learnSteps(steps); }, Qt::SingleShotConnection);
+  }
+  return app.exec();
+}

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/Cancellation.h"
+#include "hypergradients/HypergradientMethod.h"
+
+namespace bilevel {
+
+// One method's hypergradient against the finite-difference reference (DESIGN.md §2, "agreement of
+// every method with finite differences"): a row of the diagnostics table and of `bilevel-cli
+// check`.
+struct MethodAgreementRow {
+  std::string method;
+  std::string description;  // the method's description() (tooltips)
+  Vector gradient;
+  // ‖g − g_ref‖ / ‖g_ref‖ and ⟨g, g_ref⟩ / (‖g‖ ‖g_ref‖) against the reference.
+  double relativeError = 0.0, cosine = 0.0;
+  double seconds = 0.0, hypergradientNorm = 0.0;
+  // iterations, residual, residualHistory, workingMegabytes, termination
+  HypergradientSummary summary;
+};
+
+struct MethodAgreementReport {
+  Vector reference;
+  HypergradientSummary referenceSummary;
+  double referenceSeconds = 0.0;
+  std::vector<MethodAgreementRow> rows;  // in the order asked for; a cancelled method has no row
+  bool cancelled = false;
+};
+
+// Runs "finite-difference" first as the reference, then each method in `methods` (empty means
+// hypergradientMethodNames()), each from a copy of `warmStart`. The "finite-difference" row reuses
+// the reference evaluation (the same deterministic computation) rather than paying 2p tight solves
+// twice. `onRow` (may be empty) is called after each row is appended, for live tables. A row whose
+// method diverged is still reported (summary.termination says so). Unknown method names or invalid
+// options throw Error(Usage) before any work; a failed reference throws Error(Numerical). When
+// `cancel` is raised the report returns with cancelled = true and the rows finished so far.
+MethodAgreementReport compareHypergradientMethods(
+    const BilevelProblem& problem, const Vector& theta, const Vector& warmStart,
+    const HypergradientOptions& options, std::vector<std::string> methods,
+    const CancellationFlag* cancel = nullptr,
+    const std::function<void(const MethodAgreementRow&)>& onRow = {});
+
+}  // namespace bilevel

@@ -1,0 +1,56 @@
+#include "diagnostics/SensitivityMaps.h"
+
+#include <string>
+
+#include "common/Error.h"
+#include "diagnostics/SolutionTangent.h"
+
+namespace bilevel {
+
+SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const Vector& theta,
+                                const Vector& solution, Vector direction, double cgTolerance,
+                                int cgMaxIterations, const CancellationFlag* cancel) {
+  checkDiagnosticArguments(model, theta, solution, cgTolerance, cgMaxIterations);
+  SensitivityMaps maps;
+  maps.direction = diagnosticDirection(model, std::move(direction));
+  if (isCancelled(cancel)) {
+    maps.cancelled = true;
+    return maps;
+  }
+  const ConjugateGradientOptions cgOptions{.tolerance = cgTolerance,
+                                           .maxIterations = cgMaxIterations};
+  const auto finish = [&](const ConjugateGradientSummary& cg, const char* what) {
+    if (cg.termination == Termination::Cancelled) maps.cancelled = true;
+    if (cg.termination == Termination::Diverged) {
+      throw numericalError(std::string("the Hessian at the solution is not positive definite (CG "
+                                       "for the ") +
+                           what + " broke down)");
+    }
+    return !maps.cancelled;
+  };
+
+  Image sensitivity(model.rows(), model.cols());
+  const ConjugateGradientSummary forward = solveSolutionTangent(
+      model, theta, solution, maps.direction, sensitivity.pixels, cgOptions, cancel);
+  maps.sensitivityResidualHistory = forward.residualHistory;
+  maps.sensitivityTermination = forward.termination;
+  if (!finish(forward, "sensitivity")) return maps;
+  maps.sensitivity = std::move(sensitivity);
+
+  // (∂²_xxE(x*)) a = ∂_xL(x*): the adjoint system of DESIGN.md §2.
+  Image adjoint(model.rows(), model.cols());
+  Vector rhs(model.variableCount());
+  loss.gradientX(solution, theta, rhs);
+  const auto hessian = [&](const Vector& in, Vector& out) {
+    model.hessianVectorProduct(solution, theta, in, out);
+  };
+  const ConjugateGradientSummary reverse =
+      conjugateGradient(hessian, rhs, adjoint.pixels, cgOptions, cancel);
+  maps.adjointResidualHistory = reverse.residualHistory;
+  maps.adjointTermination = reverse.termination;
+  if (!finish(reverse, "adjoint")) return maps;
+  maps.adjoint = std::move(adjoint);
+  return maps;
+}
+
+}  // namespace bilevel

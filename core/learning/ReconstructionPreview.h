@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+
+#include "config/Configuration.h"
+#include "image/Image.h"
+#include "learning/TrainingPair.h"
+#include "models/Model.h"
+#include "solvers/InnerSolver.h"
+
+namespace bilevel {
+
+// The lower-level solve alone, x*(θ) for parameters a person sets by hand (the studio's sliders):
+// each solve starts from the previous solution, so nudging λ costs a few dozen iterations instead
+// of a cold solve. Holds its own model, so it never shares scratch buffers with a learning run.
+class ReconstructionPreview {
+ public:
+  ReconstructionPreview(const TrainingPair& pair, const Configuration& configuration);
+  ~ReconstructionPreview();
+
+  // Solves for θ from the last solution (or the noisy image the first time). On cancellation or
+  // divergence the previous solution is kept and the summary says so.
+  SolveSummary solve(const Vector& theta, const CancellationFlag* cancel = nullptr);
+
+  const Model& model() const { return *model_; }
+  // x*(θ) of the last successful solve, as an image of the pair's shape.
+  const Image& reconstruction() const { return reconstruction_; }
+  const Vector& parameters() const { return theta_; }
+
+ private:
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<InnerSolver> solver_;
+  SolveOptions options_;
+  Vector work_, theta_;
+  Image reconstruction_;
+};
+
+}  // namespace bilevel

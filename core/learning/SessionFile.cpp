@@ -1,0 +1,158 @@
+#include "learning/SessionFile.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "common/Error.h"
+#include "image/ImageIO.h"
+#include "learning/TrainingPair.h"
+
+namespace bilevel {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "bilevel-studio-session";
+constexpr int kVersion = 1;
+
+json vectorJson(const Vector& v) {
+  return json(std::vector<double>(v.data(), v.data() + v.size()));
+}
+
+// Image specifications made absolute, leaving "benchmark:N" alone.
+json absoluteImages(const Configuration& configuration, const json& value) {
+  if (value.is_null()) return value;
+  auto resolve = [&](const std::string& spec) -> json {
+    if (spec.rfind("benchmark:", 0) == 0) return spec;
+    return std::filesystem::absolute(resolveImagePath(configuration, spec)).string();
+  };
+  if (value.is_string()) return resolve(value.get<std::string>());
+  json list = json::array();
+  for (const auto& entry : value)
+    list.push_back(resolve(entry.get<std::string>()));
+  return list;
+}
+
+class SessionReader {
+ public:
+  explicit SessionReader(std::filesystem::path path) : path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw usageError("session file '" + path_.string() + "': '" + key + "' " + problem);
+  }
+
+  const json& field(const json& object, const std::string& name, const std::string& where) const {
+    const std::string key = where.empty() ? name : where + "." + name;
+    if (!object.is_object() || !object.contains(name)) fail(key, "is missing");
+    return object.at(name);
+  }
+
+  double finiteNumber(const json& value, const std::string& key) const {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+      fail(key, "must be a finite number");
+    }
+    return value.get<double>();
+  }
+
+  Vector finiteVector(const json& value, const std::string& key) const {
+    if (!value.is_array()) fail(key, "must be a list of numbers");
+    Vector v(static_cast<Eigen::Index>(value.size()));
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      v[static_cast<Eigen::Index>(i)] =
+          finiteNumber(value[i], key + "[" + std::to_string(i) + "]");
+    }
+    return v;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+void writeSessionFile(const std::filesystem::path& path, const SessionRecord& session) {
+  json configuration = session.configuration.json();
+  configuration["image"] = absoluteImages(session.configuration, configuration["image"]);
+  configuration["noisy"] = absoluteImages(session.configuration, configuration["noisy"]);
+  json history = json::array();
+  for (const Snapshot& s : session.history) {
+    history.push_back({{"iter", s.iteration},
+                       {"outer_loss", s.outerLoss},
+                       {"psnr", s.psnr},
+                       {"hypergradient_norm", s.hypergradientNorm},
+                       {"seconds", s.stepSeconds},
+                       {"elapsed_seconds", s.elapsedSeconds},
+                       {"inner_iterations", s.innerIterations},
+                       {"evaluations", s.evaluations},
+                       {"status", s.status},
+                       {"parameters", vectorJson(s.parameters)}});
+  }
+  const json document = {{"format", kFormat},
+                         {"version", kVersion},
+                         {"configuration", configuration},
+                         {"parameters", vectorJson(session.parameters)},
+                         {"history", history}};
+  writeTextFileAtomically(path, document.dump(2) + "\n");
+}
+
+SessionRecord readSessionFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw inputError("session file '" + path.string() + "' does not exist");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw inputError("session file '" + path.string() + "' cannot be opened");
+  std::stringstream text;
+  text << in.rdbuf();
+  json document;
+  try {
+    document = json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    throw inputError("session file '" + path.string() + "' is not valid JSON: " + e.what());
+  }
+  const SessionReader reader(path);
+  if (!document.is_object()) reader.fail("(document)", "must be a JSON object");
+  const json& format = reader.field(document, "format", "");
+  if (!format.is_string() || format.get<std::string>() != kFormat) {
+    reader.fail("format", std::string("must be \"") + kFormat + "\"");
+  }
+  const json& version = reader.field(document, "version", "");
+  if (!version.is_number_integer() || version.get<int>() != kVersion) {
+    reader.fail("version", "must be " + std::to_string(kVersion) + " (this studio's format)");
+  }
+  SessionRecord record{
+      Configuration::fromJson(reader.field(document, "configuration", ""),
+                              std::filesystem::absolute(path).parent_path(),
+                              "session file '" + path.string() + "'"),
+      reader.finiteVector(reader.field(document, "parameters", ""), "parameters"),
+      {}};
+  const json& history = reader.field(document, "history", "");
+  if (!history.is_array()) reader.fail("history", "must be a list");
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const std::string where = "history[" + std::to_string(i) + "]";
+    const json& row = history[i];
+    Snapshot s;
+    const auto number = [&](const char* name) {
+      return reader.finiteNumber(reader.field(row, name, where), where + "." + name);
+    };
+    s.iteration = static_cast<int>(number("iter"));
+    s.outerLoss = number("outer_loss");
+    s.psnr = number("psnr");
+    s.hypergradientNorm = number("hypergradient_norm");
+    s.stepSeconds = number("seconds");
+    s.elapsedSeconds = number("elapsed_seconds");
+    s.innerIterations = static_cast<int>(number("inner_iterations"));
+    s.evaluations = static_cast<int>(number("evaluations"));
+    const json& status = reader.field(row, "status", where);
+    if (!status.is_string()) reader.fail(where + ".status", "must be a string");
+    s.status = status.get<std::string>();
+    s.parameters =
+        reader.finiteVector(reader.field(row, "parameters", where), where + ".parameters");
+    record.history.push_back(std::move(s));
+  }
+  return record;
+}
+
+}  // namespace bilevel

@@ -1,0 +1,214 @@
+#include "widgets/DiagnosticsPanel.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/ImageView.h"
+#include "widgets/SeriesPlot.h"
+
+namespace bilevel::widgets {
+
+namespace {
+
+enum Column { kMethod, kNorm, kError, kCosine, kIterations, kResidual, kTime, kMemory, kColumns };
+
+// Agreement thresholds for the colour of the relative-error cell: what the tests demand of exact
+// methods, and what a usable approximation reaches.
+constexpr double kExact = 1e-5, kUsable = 1e-2;
+
+QString scientific(double value) {
+  return std::isfinite(value) ? QString::number(value, 'e', 2) : QStringLiteral("—");
+}
+
+QString duration(double seconds) {
+  return seconds < 1.0 ? QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'f', 1)
+                       : QStringLiteral("%1 s").arg(seconds, 0, 'f', 2);
+}
+
+QTableWidgetItem* cell(const QString& text, const QString& tooltip = {}) {
+  auto* item = new QTableWidgetItem(text);
+  item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+  item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  if (!tooltip.isEmpty()) item->setToolTip(tooltip);
+  return item;
+}
+
+std::vector<QPointF> indexed(const std::vector<double>& values) {
+  std::vector<QPointF> points;
+  points.reserve(values.size());
+  for (std::size_t n = 0; n < values.size(); ++n)
+    points.emplace_back(double(n), values[n]);
+  return points;
+}
+
+}  // namespace
+
+DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  auto* header = new QHBoxLayout;
+  run_ = new QPushButton(tr("Run diagnostics"));
+  run_->setToolTip(tr("Computes the hypergradient at the current parameters with every method and "
+                      "compares each with central finite differences (F7)."));
+  status_ = new QLabel(tr("Compare every hypergradient method at the current parameters."));
+  status_->setWordWrap(true);
+  header->addWidget(run_);
+  header->addWidget(status_, 1);
+  layout->addLayout(header);
+
+  table_ = new QTableWidget(0, kColumns);
+  table_->setHorizontalHeaderLabels({tr("Method"), tr("‖∇U‖"), tr("rel. error"), tr("cosine"),
+                                     tr("iters"), tr("residual"), tr("time"), tr("memory")});
+  const QStringList headerTips = {
+      tr("Hover a method for what it computes and what it costs."),
+      tr("Norm of the hypergradient ∇U(θ)."),
+      tr("‖∇U − ∇U_FD‖ / ‖∇U_FD‖ against central finite differences of tightly solved lower "
+         "levels."),
+      tr("Cosine of the angle to the finite-difference gradient: 1 means the same direction."),
+      tr("CG steps, series terms, recursion or unrolled steps, or solves."),
+      tr("Relative residual ‖H a − ∂ₓL‖ / ‖∂ₓL‖ of the adjoint the method used."),
+      tr("Wall time of the lower-level solve plus the hypergradient."),
+      tr("Memory the method held beyond x and θ.")};
+  for (int c = 0; c < kColumns; ++c)
+    table_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
+  table_->verticalHeader()->setVisible(false);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(kMethod, QHeaderView::Stretch);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setAlternatingRowColors(true);
+
+  sequencePlot_ = new SeriesPlot(tr("Derivative sequence ‖J⁽ⁿ⁾v − J*v‖ / ‖J*v‖"), tr("n"),
+                                 tr("relative error"));
+  sequencePlot_->setLogarithmicY(true);
+  sequencePlot_->setIntegerX(true);
+  sequencePlot_->setToolTip(
+      tr("How fast the derivative of the n-th solver iterate approaches the derivative of the "
+         "solution: unrolling differentiates along the iterates from the noisy image, FPAD the "
+         "same map at the fixed point x*. The dashed line is the rate (1 − √(μ/L))ⁿ."));
+  residualPlot_ = new SeriesPlot(tr("Adjoint solves: relative residual"), tr("iteration"),
+                                 tr("residual"));
+  residualPlot_->setLogarithmicY(true);
+  residualPlot_->setIntegerX(true);
+  residualPlot_->setToolTip(tr("Residual history of the adjoint system H a = ∂ₓL for the methods "
+                               "that solve it iteratively (CG, Neumann series, FPAD)."));
+  auto* plots = new QSplitter(Qt::Horizontal);
+  plots->addWidget(sequencePlot_);
+  plots->addWidget(residualPlot_);
+
+  sensitivityView_ = new ImageView(tr("Sensitivity ∂x*/∂θ·v"));
+  sensitivityView_->setColormap(Colormap::Diverging);
+  sensitivityView_->setToolTip(tr("How each pixel of the reconstruction moves when the parameters "
+                                  "move along v (for a scalar λ: ∂x*/∂λ)."));
+  adjointView_ = new ImageView(tr("Adjoint a = H⁻¹∂ₓL"));
+  adjointView_->setColormap(Colormap::Diverging);
+  adjointView_->setToolTip(tr("The adjoint every implicit method solves for: where the loss "
+                              "pulls the reconstruction, propagated through the Hessian."));
+  auto* maps = new QSplitter(Qt::Horizontal);
+  maps->addWidget(sensitivityView_);
+  maps->addWidget(adjointView_);
+
+  auto* vertical = new QSplitter(Qt::Vertical);
+  vertical->addWidget(table_);
+  vertical->addWidget(plots);
+  vertical->addWidget(maps);
+  vertical->setStretchFactor(0, 3);
+  vertical->setStretchFactor(1, 3);
+  vertical->setStretchFactor(2, 3);
+  layout->addWidget(vertical, 1);
+
+  connect(run_, &QPushButton::clicked, this, &DiagnosticsPanel::runRequested);
+}
+
+int DiagnosticsPanel::rowCount() const { return table_->rowCount(); }
+
+void DiagnosticsPanel::begin(int methodCount) {
+  expectedRows_ = methodCount;
+  table_->setRowCount(0);
+  sequencePlot_->removeAllSeries();
+  residualPlot_->removeAllSeries();
+  sensitivityView_->clear();
+  adjointView_->clear();
+  status_->setText(tr("Computing the finite-difference reference…"));
+}
+
+void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
+  const int r = table_->rowCount();
+  table_->insertRow(r);
+  const QString description = QString::fromStdString(row.description);
+  auto* name = new QTableWidgetItem(QString::fromStdString(row.method));
+  name->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+  name->setToolTip(description);
+  table_->setItem(r, kMethod, name);
+  const bool usable = row.summary.usable();
+  table_->setItem(r, kNorm, cell(scientific(row.hypergradientNorm), description));
+  auto* error = cell(row.method == "finite-difference" ? tr("reference") : scientific(row.relativeError),
+                     description);
+  if (row.method != "finite-difference") {
+    const QColor colour = !usable || !(row.relativeError < kUsable) ? QColor(200, 70, 60)
+                          : row.relativeError < kExact             ? QColor(60, 150, 80)
+                                                                   : QColor(200, 150, 40);
+    error->setForeground(colour);
+  }
+  table_->setItem(r, kError, error);
+  table_->setItem(r, kCosine, cell(QString::number(row.cosine, 'f', 6), description));
+  table_->setItem(r, kIterations, cell(QString::number(row.summary.iterations), description));
+  table_->setItem(r, kResidual, cell(scientific(row.summary.residual), description));
+  table_->setItem(r, kTime, cell(duration(row.seconds), description));
+  table_->setItem(r, kMemory,
+                  cell(QStringLiteral("%1 MB").arg(row.summary.workingMegabytes, 0, 'f', 1),
+                       description));
+  if (!usable) {
+    name->setText(name->text() + QStringLiteral(" (") +
+                  QString::fromStdString(toString(row.summary.termination)) + QStringLiteral(")"));
+  }
+  if (row.summary.residualHistory.size() > 1) {
+    const int series = residualPlot_->addSeries(QString::fromStdString(row.method));
+    residualPlot_->setPoints(series, indexed(row.summary.residualHistory));
+  }
+  status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
+}
+
+void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence) {
+  sequencePlot_->removeAllSeries();
+  const int unrolled = sequencePlot_->addSeries(tr("unrolled (along the iterates)"));
+  sequencePlot_->setPoints(unrolled, indexed(sequence.unrolled));
+  const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
+  sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
+  if (sequence.contractionRate > 0.0 && sequence.contractionRate < 1.0 && !sequence.fpad.empty()) {
+    std::vector<double> rate(sequence.fpad.size());
+    for (std::size_t n = 0; n < rate.size(); ++n)
+      rate[n] = std::pow(sequence.contractionRate, double(n));
+    const int reference = sequencePlot_->addSeries(tr("(1 − √(μ/L))ⁿ"), QColor(150, 150, 150), true);
+    sequencePlot_->setPoints(reference, indexed(rate));
+  }
+}
+
+void DiagnosticsPanel::setSensitivityMaps(const SensitivityMaps& maps) {
+  if (maps.sensitivity.size() > 0) sensitivityView_->setImage(maps.sensitivity);
+  if (maps.adjoint.size() > 0) adjointView_->setImage(maps.adjoint);
+  if (maps.sensitivityResidualHistory.size() > 1) {
+    const int series = residualPlot_->addSeries(tr("CG for ∂x*/∂θ·v"), QColor(150, 150, 150), true);
+    residualPlot_->setPoints(series, indexed(maps.sensitivityResidualHistory));
+  }
+}
+
+void DiagnosticsPanel::finish(const QString& reason, const QString& message) {
+  if (reason == QLatin1String("done")) {
+    status_->setText(tr("All %1 methods compared with finite differences.").arg(table_->rowCount()));
+  } else if (reason == QLatin1String("cancelled")) {
+    status_->setText(tr("Stopped after %1 methods.").arg(table_->rowCount()));
+  } else {
+    status_->setText(tr("Failed: %1").arg(message));
+  }
+}
+
+void DiagnosticsPanel::setRunning(bool running) { run_->setEnabled(!running); }
+
+}  // namespace bilevel::widgets

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QWidget>
+
+#include "diagnostics/DerivativeSequence.h"
+#include "diagnostics/MethodAgreement.h"
+#include "diagnostics/SensitivityMaps.h"
+
+class QLabel;
+class QPushButton;
+class QTableWidget;
+
+namespace bilevel::widgets {
+
+class ImageView;
+class SeriesPlot;
+
+// The Jacobian diagnostics of DESIGN.md §2 as a person reads them: the agreement table of every
+// hypergradient method with finite differences (value, relative error, cosine, time, memory; each
+// method's tooltip says what it computes and costs), the derivative-sequence plot of unrolled vs
+// FPAD, the adjoint solvers' residual histories, and the sensitivity and adjoint maps as images.
+// It only shows results; the window runs the computation off the GUI thread.
+class DiagnosticsPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit DiagnosticsPanel(QWidget* parent = nullptr);
+
+  // A new run over `methodCount` methods: clears the previous results.
+  void begin(int methodCount);
+  void addAgreementRow(const bilevel::MethodAgreementRow& row);
+  void setDerivativeSequence(const bilevel::DerivativeSequence& sequence);
+  void setSensitivityMaps(const bilevel::SensitivityMaps& maps);
+  // reason: "done", "cancelled" or "failed".
+  void finish(const QString& reason, const QString& message);
+  void setRunning(bool running);
+
+  int rowCount() const;
+  SeriesPlot* derivativeSequencePlot() const { return sequencePlot_; }
+  SeriesPlot* residualPlot() const { return residualPlot_; }
+  ImageView* sensitivityView() const { return sensitivityView_; }
+  ImageView* adjointView() const { return adjointView_; }
+
+ signals:
+  void runRequested();
+
+ private:
+  QPushButton* run_;
+  QLabel* status_;
+  QTableWidget* table_;
+  SeriesPlot* sequencePlot_;
+  SeriesPlot* residualPlot_;
+  ImageView* sensitivityView_;
+  ImageView* adjointView_;
+  int expectedRows_ = 0;
+};
+
+}  // namespace bilevel::widgets

@@ -1,0 +1,46 @@
+#include "widgets/ImageViewLink.h"
+
+namespace bilevel::widgets {
+
+ImageViewLink::ImageViewLink(QObject* parent) : QObject(parent) {}
+
+void ImageViewLink::add(ImageView* view) {
+  if (view == nullptr || views_.contains(view)) return;
+  views_.append(view);
+  connect(view, &ImageView::viewChanged, this,
+          [this, view](double zoom, QPointF centre) { follow(view, zoom, centre); });
+  connect(view, &ImageView::pixelHovered, this, &ImageViewLink::hover);
+  // By the time destroyed() is emitted the QPointer is already null.
+  connect(view, &QObject::destroyed, this,
+          [this] { views_.removeIf([](const QPointer<ImageView>& v) { return v.isNull(); }); });
+}
+
+void ImageViewLink::remove(ImageView* view) {
+  if (view == nullptr || !views_.contains(view)) return;
+  views_.removeAll(view);
+  disconnect(view, nullptr, this, nullptr);
+  view->setCrosshair(-1, -1);
+}
+
+QList<ImageView*> ImageViewLink::views() const {
+  QList<ImageView*> result;
+  for (const QPointer<ImageView>& view : views_) {
+    if (view) result.append(view.data());
+  }
+  return result;
+}
+
+void ImageViewLink::follow(ImageView* source, double zoom, QPointF centre) {
+  for (const QPointer<ImageView>& view : views_) {
+    if (view && view != source) view->setView(zoom, centre);
+  }
+}
+
+void ImageViewLink::hover(int row, int col, double value, const QString& viewTitle) {
+  for (const QPointer<ImageView>& view : views_) {
+    if (view) view->setCrosshair(row, col);
+  }
+  emit pixelHovered(row, col, value, viewTitle);
+}
+
+}  // namespace bilevel::widgets

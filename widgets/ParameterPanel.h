@@ -1,0 +1,66 @@
+#pragma once
+
+#include <QVariant>
+#include <QWidget>
+#include <nlohmann/json.hpp>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QSlider;
+class QSpinBox;
+
+namespace bilevel::widgets {
+
+// The settings of a learning run as a person edits them: task preset, model and its weights,
+// noise, inner solver, hypergradient method (each with a tooltip that says what it computes and
+// costs) and outer optimiser. It shows a configuration (the JSON of core/config) and reports each
+// edit as a dotted configuration key and value; the window validates and applies it.
+class ParameterPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ParameterPanel(QWidget* parent = nullptr);
+
+  // Shows the settings of `configuration` without emitting anything.
+  void setConfiguration(const nlohmann::json& configuration);
+  // While learning runs, settings that would change the problem are locked.
+  void setLearningActive(bool active);
+  // Shows the weight the run has reached: the slider follows a scalar λ; a map shows its range.
+  void showParameters(double lambdaMin, double lambdaMax);
+
+  double lambda() const;
+
+ signals:
+  void presetChosen(const QString& name);
+  // key: a dotted configuration key ("model.type", "noise.sigma", …); value: its new value.
+  void settingChanged(const QString& key, const QVariant& value);
+  // Every movement of the λ slider or spin box (the live preview follows it).
+  void lambdaEdited(double lambda);
+
+ private:
+  void setLambdaControls(double lambda);
+  void updateEnabledControls();
+
+  QComboBox* preset_;
+  QComboBox* model_;
+  QSlider* lambdaSlider_;
+  QDoubleSpinBox* lambda_;
+  QLabel* learnedRange_;
+  QDoubleSpinBox* epsilon_;
+  QSpinBox* gridRows_;
+  QSpinBox* gridCols_;
+  QDoubleSpinBox* sigma_;
+  QSpinBox* seed_;
+  QComboBox* solver_;
+  QComboBox* tolerance_;
+  QSpinBox* unrolledIterations_;
+  QComboBox* method_;
+  QComboBox* optimizer_;
+  QSpinBox* outerIterations_;
+  QDoubleSpinBox* outerStep_;
+  bool learning_ = false;
+  bool updating_ = false;
+};
+
+}  // namespace bilevel::widgets
