@@ -54,8 +54,9 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(4, 4, 4, 4);
   auto* header = new QHBoxLayout;
   run_ = new QPushButton(tr("Run diagnostics"));
-  run_->setToolTip(tr("Computes the hypergradient at the current parameters with every method and "
-                      "compares each with central finite differences (F7)."));
+  run_->setToolTip(
+      tr("Computes the hypergradient at the current parameters with every method and "
+         "compares each with central finite differences (F7)."));
   status_ = new QLabel(tr("Compare every hypergradient method at the current parameters."));
   status_->setWordWrap(true);
   header->addWidget(run_);
@@ -92,24 +93,27 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
       tr("How fast the derivative of the n-th solver iterate approaches the derivative of the "
          "solution: unrolling differentiates along the iterates from the noisy image, FPAD the "
          "same map at the fixed point x*. The dashed line is the rate (1 − √(μ/L))ⁿ."));
-  residualPlot_ = new SeriesPlot(tr("Adjoint solves: relative residual"), tr("iteration"),
-                                 tr("residual"));
+  residualPlot_ =
+      new SeriesPlot(tr("Adjoint solves: relative residual"), tr("iteration"), tr("residual"));
   residualPlot_->setLogarithmicY(true);
   residualPlot_->setIntegerX(true);
-  residualPlot_->setToolTip(tr("Residual history of the adjoint system H a = ∂ₓL for the methods "
-                               "that solve it iteratively (CG, Neumann series, FPAD)."));
+  residualPlot_->setToolTip(
+      tr("Residual history of the adjoint system H a = ∂ₓL for the methods "
+         "that solve it iteratively (CG, Neumann series, FPAD)."));
   auto* plots = new QSplitter(Qt::Horizontal);
   plots->addWidget(sequencePlot_);
   plots->addWidget(residualPlot_);
 
   sensitivityView_ = new ImageView(tr("Sensitivity ∂x*/∂θ·v"));
   sensitivityView_->setColormap(Colormap::Diverging);
-  sensitivityView_->setToolTip(tr("How each pixel of the reconstruction moves when the parameters "
-                                  "move along v (for a scalar λ: ∂x*/∂λ)."));
+  sensitivityView_->setToolTip(
+      tr("How each pixel of the reconstruction moves when the parameters "
+         "move along v (for a scalar λ: ∂x*/∂λ)."));
   adjointView_ = new ImageView(tr("Adjoint a = H⁻¹∂ₓL"));
   adjointView_->setColormap(Colormap::Diverging);
-  adjointView_->setToolTip(tr("The adjoint every implicit method solves for: where the loss "
-                              "pulls the reconstruction, propagated through the Hessian."));
+  adjointView_->setToolTip(
+      tr("The adjoint every implicit method solves for: where the loss "
+         "pulls the reconstruction, propagated through the Hessian."));
   auto* maps = new QSplitter(Qt::Horizontal);
   maps->addWidget(sensitivityView_);
   maps->addWidget(adjointView_);
@@ -126,7 +130,9 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   connect(run_, &QPushButton::clicked, this, &DiagnosticsPanel::runRequested);
 }
 
-int DiagnosticsPanel::rowCount() const { return table_->rowCount(); }
+int DiagnosticsPanel::rowCount() const {
+  return table_->rowCount();
+}
 
 void DiagnosticsPanel::begin(int methodCount) {
   expectedRows_ = methodCount;
@@ -148,12 +154,13 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
   table_->setItem(r, kMethod, name);
   const bool usable = row.summary.usable();
   table_->setItem(r, kNorm, cell(scientific(row.hypergradientNorm), description));
-  auto* error = cell(row.method == "finite-difference" ? tr("reference") : scientific(row.relativeError),
-                     description);
+  auto* error =
+      cell(row.method == "finite-difference" ? tr("reference") : scientific(row.relativeError),
+           description);
   if (row.method != "finite-difference") {
     const QColor colour = !usable || !(row.relativeError < kUsable) ? QColor(200, 70, 60)
-                          : row.relativeError < kExact             ? QColor(60, 150, 80)
-                                                                   : QColor(200, 150, 40);
+                          : row.relativeError < kExact              ? QColor(60, 150, 80)
+                                                                    : QColor(200, 150, 40);
     error->setForeground(colour);
   }
   table_->setItem(r, kError, error);
@@ -161,9 +168,9 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
   table_->setItem(r, kIterations, cell(QString::number(row.summary.iterations), description));
   table_->setItem(r, kResidual, cell(scientific(row.summary.residual), description));
   table_->setItem(r, kTime, cell(duration(row.seconds), description));
-  table_->setItem(r, kMemory,
-                  cell(QStringLiteral("%1 MB").arg(row.summary.workingMegabytes, 0, 'f', 1),
-                       description));
+  table_->setItem(
+      r, kMemory,
+      cell(QStringLiteral("%1 MB").arg(row.summary.workingMegabytes, 0, 'f', 1), description));
   if (!usable) {
     name->setText(name->text() + QStringLiteral(" (") +
                   QString::fromStdString(toString(row.summary.termination)) + QStringLiteral(")"));
@@ -182,10 +189,22 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
   const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
   sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
   if (sequence.contractionRate > 0.0 && sequence.contractionRate < 1.0 && !sequence.fpad.empty()) {
-    std::vector<double> rate(sequence.fpad.size());
-    for (std::size_t n = 0; n < rate.size(); ++n)
-      rate[n] = std::pow(sequence.contractionRate, double(n));
-    const int reference = sequencePlot_->addSeries(tr("(1 − √(μ/L))ⁿ"), QColor(150, 150, 150), true);
+    // The reference rate is drawn down to the floor the sequences reach, not below: it would
+    // otherwise stretch the log axis over decades that carry no data.
+    double floor = 1.0;
+    for (const auto* values : {&sequence.unrolled, &sequence.fpad}) {
+      for (double v : *values) {
+        if (v > 0.0) floor = std::min(floor, v);
+      }
+    }
+    std::vector<double> rate;
+    for (std::size_t n = 0; n < sequence.fpad.size(); ++n) {
+      const double value = std::pow(sequence.contractionRate, double(n));
+      if (value < 0.1 * floor) break;
+      rate.push_back(value);
+    }
+    const int reference =
+        sequencePlot_->addSeries(tr("(1 − √(μ/L))ⁿ"), QColor(150, 150, 150), true);
     sequencePlot_->setPoints(reference, indexed(rate));
   }
 }
@@ -201,7 +220,8 @@ void DiagnosticsPanel::setSensitivityMaps(const SensitivityMaps& maps) {
 
 void DiagnosticsPanel::finish(const QString& reason, const QString& message) {
   if (reason == QLatin1String("done")) {
-    status_->setText(tr("All %1 methods compared with finite differences.").arg(table_->rowCount()));
+    status_->setText(
+        tr("All %1 methods compared with finite differences.").arg(table_->rowCount()));
   } else if (reason == QLatin1String("cancelled")) {
     status_->setText(tr("Stopped after %1 methods.").arg(table_->rowCount()));
   } else {
@@ -209,6 +229,8 @@ void DiagnosticsPanel::finish(const QString& reason, const QString& message) {
   }
 }
 
-void DiagnosticsPanel::setRunning(bool running) { run_->setEnabled(!running); }
+void DiagnosticsPanel::setRunning(bool running) {
+  run_->setEnabled(!running);
+}
 
 }  // namespace bilevel::widgets

@@ -23,18 +23,23 @@ constexpr double kLambdaMin = 1e-4, kLambdaMax = 10.0;
 constexpr int kSliderSteps = 500;
 
 int sliderPosition(double lambda) {
-  const double t = (std::log10(std::clamp(lambda, kLambdaMin, kLambdaMax)) - std::log10(kLambdaMin)) /
-                   (std::log10(kLambdaMax) - std::log10(kLambdaMin));
+  const double t =
+      (std::log10(std::clamp(lambda, kLambdaMin, kLambdaMax)) - std::log10(kLambdaMin)) /
+      (std::log10(kLambdaMax) - std::log10(kLambdaMin));
   return int(std::lround(t * kSliderSteps));
 }
 
 double sliderLambda(int position) {
   const double t = double(position) / kSliderSteps;
-  return std::pow(10.0, std::log10(kLambdaMin) + t * (std::log10(kLambdaMax) - std::log10(kLambdaMin)));
+  return std::pow(10.0,
+                  std::log10(kLambdaMin) + t * (std::log10(kLambdaMax) - std::log10(kLambdaMin)));
 }
 
-QComboBox* comboBox(const std::vector<std::pair<QString, QString>>& entries) {
+QComboBox* comboBox(const std::vector<std::pair<QString, QString>>& entries = {}) {
   auto* box = new QComboBox;
+  // Long entries must not widen the dock; the popup still shows them in full.
+  box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  box->setMinimumContentsLength(12);
   for (const auto& [label, value] : entries)
     box->addItem(label, value);
   return box;
@@ -64,7 +69,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
 
   auto* task = new QGroupBox(tr("Task"));
   auto* taskForm = new QFormLayout(task);
-  preset_ = new QComboBox;
+  preset_ = comboBox();
   for (const auto& name : presetNames())
     preset_->addItem(QString::fromStdString(name));
   preset_->setToolTip(tr("Built-in settings to start from (bilevel-cli presets)."));
@@ -73,8 +78,9 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   sigma_->setRange(0.0, 1.0);
   sigma_->setDecimals(3);
   sigma_->setSingleStep(0.01);
-  sigma_->setToolTip(tr("Standard deviation of the Gaussian noise added to the clean image "
-                        "(intensities in [0, 1]). Ignored when a noisy image is loaded."));
+  sigma_->setToolTip(
+      tr("Standard deviation of the Gaussian noise added to the clean image "
+         "(intensities in [0, 1]). Ignored when a noisy image is loaded."));
   taskForm->addRow(tr("Noise σ"), sigma_);
   seed_ = new QSpinBox;
   seed_->setRange(0, 1 << 30);
@@ -87,20 +93,25 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   model_ = comboBox({{tr("Quadratic (Tikhonov)"), "quadratic"},
                      {tr("Huber-TV"), "huber-tv"},
                      {tr("Huber-TV weight map"), "huber-tv-map"}});
-  model_->setItemData(0, tr("E(x) = ½‖x − y‖² + (λ/2)‖∇x‖²: smooth, solved in closed form by the DCT."),
+  model_->setItemData(
+      0, tr("E(x) = ½‖x − y‖² + (λ/2)‖∇x‖²: smooth, solved in closed form by the DCT."),
+      Qt::ToolTipRole);
+  model_->setItemData(1,
+                      tr("E(x) = ½‖x − y‖² + λ Σ h_ε(|∇x|): edge-preserving total variation, "
+                         "smoothed by the Huber function."),
                       Qt::ToolTipRole);
-  model_->setItemData(1, tr("E(x) = ½‖x − y‖² + λ Σ h_ε(|∇x|): edge-preserving total variation, "
-                            "smoothed by the Huber function."),
-                      Qt::ToolTipRole);
-  model_->setItemData(2, tr("Huber-TV with a spatial weight λ(x), bilinear on a coarse control "
-                            "grid: one learned weight per grid node."),
+  model_->setItemData(2,
+                      tr("Huber-TV with a spatial weight λ(x), bilinear on a coarse control "
+                         "grid: one learned weight per grid node."),
                       Qt::ToolTipRole);
   modelForm->addRow(tr("Model"), model_);
   lambdaSlider_ = new QSlider(Qt::Horizontal);
   lambdaSlider_->setRange(0, kSliderSteps);
-  lambdaSlider_->setToolTip(tr("Regularisation weight λ (logarithmic). The reconstruction "
-                               "follows as you drag."));
+  lambdaSlider_->setToolTip(
+      tr("Regularisation weight λ (logarithmic). The reconstruction "
+         "follows as you drag."));
   lambda_ = new QDoubleSpinBox;
+  lambda_->setObjectName(QStringLiteral("lambdaSpinBox"));
   lambda_->setRange(kLambdaMin, kLambdaMax);
   lambda_->setDecimals(5);
   lambda_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
@@ -109,14 +120,16 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   lambdaRow->addWidget(lambda_);
   modelForm->addRow(tr("λ"), lambdaRow);
   learnedRange_ = new QLabel;
+  learnedRange_->setWordWrap(true);
   learnedRange_->setVisible(false);
   modelForm->addRow(QString(), learnedRange_);
   epsilon_ = new QDoubleSpinBox;
   epsilon_->setRange(1e-4, 1.0);
   epsilon_->setDecimals(4);
   epsilon_->setSingleStep(0.001);
-  epsilon_->setToolTip(tr("Huber parameter ε: below it the penalty is quadratic (smooth), above "
-                          "it linear (edges)."));
+  epsilon_->setToolTip(
+      tr("Huber parameter ε: below it the penalty is quadratic (smooth), above "
+         "it linear (edges)."));
   modelForm->addRow(tr("Huber ε"), epsilon_);
   gridRows_ = new QSpinBox;
   gridRows_->setRange(1, 64);
@@ -133,32 +146,35 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
 
   auto* inner = new QGroupBox(tr("Lower level: solver"));
   auto* innerForm = new QFormLayout(inner);
-  solver_ = comboBox({{tr("Accelerated gradient"), "accelerated-gradient"},
-                      {tr("L-BFGS"), "lbfgs"}});
+  solver_ =
+      comboBox({{tr("Accelerated gradient"), "accelerated-gradient"}, {tr("L-BFGS"), "lbfgs"}});
   solver_->setItemData(0, tr("Nesterov's accelerated gradient with adaptive restart, step 1/L."),
                        Qt::ToolTipRole);
   solver_->setItemData(1, tr("Limited-memory BFGS with a line search."), Qt::ToolTipRole);
   innerForm->addRow(tr("Solver"), solver_);
-  tolerance_ = new QComboBox;
+  tolerance_ = comboBox();
   for (int e = 4; e <= 12; ++e)
     tolerance_->addItem(QStringLiteral("1e-%1").arg(e), std::pow(10.0, -e));
-  tolerance_->setToolTip(tr("Stop when ‖∇ₓE‖ falls below this fraction of its value at the noisy "
-                            "image."));
+  tolerance_->setToolTip(
+      tr("Stop when ‖∇ₓE‖ falls below this fraction of its value at the noisy "
+         "image."));
   innerForm->addRow(tr("Tolerance"), tolerance_);
   unrolledIterations_ = new QSpinBox;
   unrolledIterations_->setRange(0, 100000);
   unrolledIterations_->setSpecialValueText(tr("to tolerance"));
-  unrolledIterations_->setToolTip(tr("Fixed number K of solver iterations that unrolled and "
-                                     "forward-mode differentiation run through."));
+  unrolledIterations_->setToolTip(
+      tr("Fixed number K of solver iterations that unrolled and "
+         "forward-mode differentiation run through."));
   innerForm->addRow(tr("Unrolled K"), unrolledIterations_);
   layout->addWidget(inner);
 
   auto* outer = new QGroupBox(tr("Upper level: learning"));
   auto* outerForm = new QFormLayout(outer);
-  method_ = new QComboBox;
+  method_ = comboBox();
   for (const auto& name : hypergradientMethodNames()) {
     const char* label = methodLabel(name);
-    method_->addItem(label ? tr(label) : QString::fromStdString(name), QString::fromStdString(name));
+    method_->addItem(label ? tr(label) : QString::fromStdString(name),
+                     QString::fromStdString(name));
     method_->setItemData(method_->count() - 1,
                          QString::fromStdString(makeHypergradientMethod(name, {})->description()),
                          Qt::ToolTipRole);
@@ -184,12 +200,12 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   auto emitSetting = [this](const QString& key, const QVariant& value) {
     if (!updating_) emit settingChanged(key, value);
   };
-  connect(preset_, &QComboBox::activated, this,
-          [this](int) { emit presetChosen(preset_->currentText()); });
+  connect(preset_, &QComboBox::activated, this, [this](int) {
+    if (preset_->currentText() != tr("custom")) emit presetChosen(preset_->currentText());
+  });
   auto connectCombo = [&](QComboBox* box, const QString& key) {
-    connect(box, &QComboBox::activated, this, [box, key, emitSetting](int) {
-      emitSetting(key, box->currentData());
-    });
+    connect(box, &QComboBox::activated, this,
+            [box, key, emitSetting](int) { emitSetting(key, box->currentData()); });
   };
   connectCombo(model_, QStringLiteral("model.type"));
   connectCombo(solver_, QStringLiteral("solver.type"));
@@ -238,7 +254,22 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
           [this, emitSetting] { emitSetting(QStringLiteral("model.lambda"), lambda_->value()); });
 }
 
-double ParameterPanel::lambda() const { return lambda_->value(); }
+void ParameterPanel::setPreset(const QString& name) {
+  const QSignalBlocker block(preset_);
+  int index = preset_->findText(name);
+  if (index < 0) {
+    index = preset_->findText(tr("custom"));
+    if (index < 0) {
+      preset_->addItem(tr("custom"));
+      index = preset_->count() - 1;
+    }
+  }
+  preset_->setCurrentIndex(index);
+}
+
+double ParameterPanel::lambda() const {
+  return lambda_->value();
+}
 
 void ParameterPanel::setLambdaControls(double lambda) {
   updating_ = true;
@@ -249,7 +280,9 @@ void ParameterPanel::setLambdaControls(double lambda) {
 
 void ParameterPanel::setConfiguration(const nlohmann::json& c) {
   updating_ = true;
-  const auto text = [](const nlohmann::json& v) { return QString::fromStdString(v.get<std::string>()); };
+  const auto text = [](const nlohmann::json& v) {
+    return QString::fromStdString(v.get<std::string>());
+  };
   selectData(model_, text(c["model"]["type"]));
   epsilon_->setValue(c["model"]["epsilon"].get<double>());
   gridRows_->setValue(c["model"]["grid"][0].get<int>());
@@ -282,7 +315,8 @@ void ParameterPanel::showParameters(double lambdaMin, double lambdaMax) {
     learnedRange_->setVisible(false);
     return;
   }
-  learnedRange_->setText(tr("learned map: λ from %1 to %2").arg(lambdaMin, 0, 'g', 4).arg(lambdaMax, 0, 'g', 4));
+  learnedRange_->setText(
+      tr("learned map: λ from %1 to %2").arg(lambdaMin, 0, 'g', 4).arg(lambdaMax, 0, 'g', 4));
   learnedRange_->setVisible(true);
 }
 
@@ -293,9 +327,9 @@ void ParameterPanel::setLearningActive(bool active) {
 
 void ParameterPanel::updateEnabledControls() {
   const QString model = model_->currentData().toString();
-  for (QWidget* w : std::initializer_list<QWidget*>{preset_, model_, lambdaSlider_, lambda_, sigma_,
-                                                    seed_, solver_, tolerance_, unrolledIterations_,
-                                                    method_, optimizer_, outerIterations_, outerStep_})
+  for (QWidget* w : std::initializer_list<QWidget*>{
+           preset_, model_, lambdaSlider_, lambda_, sigma_, seed_, solver_, tolerance_,
+           unrolledIterations_, method_, optimizer_, outerIterations_, outerStep_})
     w->setEnabled(!learning_);
   epsilon_->setEnabled(!learning_ && model != QLatin1String("quadratic"));
   gridRows_->setEnabled(!learning_ && model == QLatin1String("huber-tv-map"));

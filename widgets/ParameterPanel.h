@@ -24,6 +24,8 @@ class ParameterPanel : public QWidget {
 
   // Shows the settings of `configuration` without emitting anything.
   void setConfiguration(const nlohmann::json& configuration);
+  // The preset the settings came from; empty shows "custom".
+  void setPreset(const QString& name);
   // While learning runs, settings that would change the problem are locked.
   void setLearningActive(bool active);
   // Shows the weight the run has reached: the slider follows a scalar λ; a map shows its range.

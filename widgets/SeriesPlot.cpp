@@ -234,7 +234,7 @@ void SeriesPlot::updateLegend() {
 
 bool SeriesPlot::plottable(const Series& series, const QPointF& p) const {
   if (!std::isfinite(p.x()) || !std::isfinite(p.y())) return false;
-  return true;
+  return series.secondary || !logarithmic_ || p.y() > 0.0;
 }
 
 void SeriesPlot::append(int series, double x, double y) {
@@ -361,6 +361,13 @@ void SeriesPlot::applyLinear(QValueAxis* axis, Extent& extent, bool integer) {
     hi += pad;
     if (nonNegative) lo = std::max(lo, 0.0);
   }
+  if (integer && extent.valid) {
+    // Iteration axes grow by one with every snapshot; a quarter of headroom, rounded to a tick,
+    // lets most new points land inside, so the chart is not re-laid out on every step.
+    const double target = lo + 1.25 * (hi - lo);
+    const double headroomStep = std::max(1.0, std::round(niceStep(target - lo, 6.0)));
+    hi = std::ceil(target / headroomStep) * headroomStep;
+  }
   double step = niceStep(hi - lo, 6.0);
   if (integer) step = std::max(1.0, std::round(step));
   axis->setTickInterval(step);
@@ -388,7 +395,10 @@ void SeriesPlot::applyY() {
     double decadeLo = std::floor(std::log10(y_.min));
     double decadeHi = std::ceil(std::log10(y_.max));
     if (decadeHi <= decadeLo) decadeHi = decadeLo + 1.0;
-    const double decadesPerLabel = std::ceil((decadeHi - decadeLo) / 8.0);
+    // At most about five labels: charts in a docked panel may be only ~100 px tall.
+    // Capped at four decades per label: with larger bases Qt Charts 6.4 draws the labels at the
+    // wrong heights (the data stay right).
+    const double decadesPerLabel = std::min(4.0, std::ceil((decadeHi - decadeLo) / 5.0));
     decadeLo = std::floor(decadeLo / decadesPerLabel) * decadesPerLabel;
     decadeHi = std::ceil(decadeHi / decadesPerLabel) * decadesPerLabel;
     base = std::pow(10.0, decadesPerLabel);

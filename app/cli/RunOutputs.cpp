@@ -58,8 +58,9 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     if (high > 0.0) map.pixels /= high;
     writeImage(map, directory / "lambda_map.png", 8);
   }
-  writeTextFileAtomically(directory / "params.json",
-                          parametersJson(session.model().parameterLayout(), session.parameters()).dump(2) + "\n");
+  writeTextFileAtomically(
+      directory / "params.json",
+      parametersJson(session.model().parameterLayout(), session.parameters()).dump(2) + "\n");
   writeTextFileAtomically(directory / "history.csv",
                           historyCsv(session.model().parameterLayout(), session.history()));
   writeTextFileAtomically(directory / "summary.json",

@@ -1,5 +1,9 @@
 #include "CoreWorker.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "common/Error.h"
 #include "common/Stopwatch.h"
 #include "learning/LearningSession.h"
@@ -20,7 +24,9 @@ Configuration diagnosticsConfiguration(Configuration configuration) {
   return configuration;
 }
 
-QString describe(const std::exception& e) { return QString::fromStdString(e.what()); }
+QString describe(const std::exception& e) {
+  return QString::fromStdString(e.what());
+}
 
 // The documented exit code of an error (DESIGN.md §4), 1 for anything unforeseen.
 int exitCodeOf(const std::exception& e) {
@@ -33,12 +39,21 @@ int exitCodeOf(const std::exception& e) {
 CoreWorker::CoreWorker() = default;
 CoreWorker::~CoreWorker() = default;
 
+void CoreWorker::yieldToInterface() {
+  // On Linux the nice value is per thread; PRIO_PROCESS with a thread id sets only this one.
+  // Failure (a sandbox forbidding it) only costs responsiveness, so it is not reported.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 5);
+}
+
 void CoreWorker::requestStop() {
   stop_.cancel();
   previewCancel_.cancel();
 }
 
-void CoreWorker::requestPause() { pause_.store(true); }
+void CoreWorker::requestPause() {
+  pause_.store(true);
+}
 
 quint64 CoreWorker::supersedePreviews() {
   const quint64 id = latestPreview_.fetch_add(1) + 1;
@@ -46,7 +61,9 @@ quint64 CoreWorker::supersedePreviews() {
   return id;
 }
 
-void CoreWorker::resetSession() { session_.reset(); }
+void CoreWorker::resetSession() {
+  session_.reset();
+}
 
 Image CoreWorker::weightMapImage(const Model& model, const Vector& theta) const {
   const auto* huber = dynamic_cast<const HuberTV*>(&model);

@@ -39,6 +39,10 @@ class CoreWorker : public QObject {
   quint64 supersedePreviews();
 
  public slots:
+  // Lowers the calling thread's scheduling weight (Linux nice +5), so that when the solve and its
+  // OpenMP team occupy every core, the GUI thread still wins the CPU the moment it has an event
+  // to serve. Threads the worker starts (its OpenMP team) inherit the setting.
+  void yieldToInterface();
   // Reads the configuration's images (first pair shown), resets session and preview.
   void load(const bilevel::Configuration& configuration);
   // Changes settings that keep the images (model, method, solver, optimiser); resets the session.

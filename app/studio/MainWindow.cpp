@@ -40,7 +40,9 @@ constexpr int kMaxRecentFiles = 8;
 // Slider movements closer together than this are merged into one preview solve.
 constexpr int kPreviewDebounceMs = 30;
 
-std::filesystem::path toPath(const QString& path) { return std::filesystem::path(path.toStdString()); }
+std::filesystem::path toPath(const QString& path) {
+  return std::filesystem::path(path.toStdString());
+}
 
 QString formatSeconds(double seconds) {
   return seconds < 1.0 ? QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'f', 0)
@@ -62,10 +64,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   thread_.setObjectName(QStringLiteral("core worker"));
   thread_.start();
+  QMetaObject::invokeMethod(worker_, &CoreWorker::yieldToInterface, Qt::QueuedConnection);
 
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
   connect(&previewTimer_, &QTimer::timeout, this, &MainWindow::requestPreview);
+  plotTimer_.setSingleShot(true);
+  plotTimer_.setInterval(1);
+  connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
 
   buildViews();
   buildActions();
@@ -90,21 +96,23 @@ void MainWindow::buildViews() {
   grid->setSpacing(2);
   cleanView_ = new widgets::ImageView(tr("Clean"));
   noisyView_ = new widgets::ImageView(tr("Noisy"));
-  reconstructionView_ = new widgets::ImageView(tr("Reconstruction x*(θ)"));
-  residualView_ = new widgets::ImageView(tr("Residual x* − clean"));
-  removedView_ = new widgets::ImageView(tr("Removed noise y − x*"));
+  reconstructionView_ = new widgets::ImageView(tr("Reconstruction x*"));
+  residualView_ = new widgets::ImageView(tr("Error x* − clean"));
+  removedView_ = new widgets::ImageView(tr("Removed noise"));
   lambdaView_ = new widgets::ImageView(tr("λ map"));
   for (auto* view : {cleanView_, noisyView_, reconstructionView_})
     view->setFixedRange(0.0, 1.0);
   residualView_->setColormap(widgets::Colormap::Diverging);
   removedView_->setColormap(widgets::Colormap::Diverging);
   lambdaView_->setColormap(widgets::Colormap::Viridis);
+  // Two columns fill the central area with square images: the reconstruction beside its error,
+  // the noise it removed beside the weight map that decided how much.
   grid->addWidget(cleanView_, 0, 0);
   grid->addWidget(noisyView_, 0, 1);
-  grid->addWidget(reconstructionView_, 0, 2);
-  grid->addWidget(residualView_, 1, 0);
-  grid->addWidget(removedView_, 1, 1);
-  grid->addWidget(lambdaView_, 1, 2);
+  grid->addWidget(reconstructionView_, 1, 0);
+  grid->addWidget(residualView_, 1, 1);
+  grid->addWidget(removedView_, 2, 0);
+  grid->addWidget(lambdaView_, 2, 1);
   link_ = new widgets::ImageViewLink(this);
   for (auto* view :
        {cleanView_, noisyView_, reconstructionView_, residualView_, removedView_, lambdaView_})
@@ -115,6 +123,8 @@ void MainWindow::buildViews() {
   auto* scroll = new QScrollArea;
   scroll->setWidget(parameterPanel_);
   scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(parameterPanel_->minimumSizeHint().width() + 16);
   auto* parameterDock = new QDockWidget(tr("Parameters"), this);
   parameterDock->setObjectName(QStringLiteral("ParametersDock"));
   parameterDock->setWidget(scroll);
@@ -129,7 +139,7 @@ void MainWindow::buildViews() {
   analysisDock->setObjectName(QStringLiteral("AnalysisDock"));
   analysisDock->setWidget(tabs_);
   addDockWidget(Qt::RightDockWidgetArea, analysisDock);
-  resizeDocks({parameterDock, analysisDock}, {300, 640}, Qt::Horizontal);
+  resizeDocks({parameterDock, analysisDock}, {330, 700}, Qt::Horizontal);
 
   statusText_ = new QLabel;
   figuresText_ = new QLabel;
@@ -189,6 +199,11 @@ void MainWindow::buildActions() {
          "parameters (F7)"));
   connect(diagnosticsAction_, &QAction::triggered, this, &MainWindow::runDiagnostics);
 
+  learnAction_->setObjectName(QStringLiteral("learnAction"));
+  pauseAction_->setObjectName(QStringLiteral("pauseAction"));
+  stepAction_->setObjectName(QStringLiteral("stepAction"));
+  stopAction_->setObjectName(QStringLiteral("stopAction"));
+  diagnosticsAction_->setObjectName(QStringLiteral("diagnosticsAction"));
   auto* toolbar = addToolBar(tr("Learning"));
   toolbar->setObjectName(QStringLiteral("LearningToolbar"));
   toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
@@ -217,14 +232,14 @@ void MainWindow::buildMenus() {
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   file->addSeparator();
   file->addAction(tr("Open &Session…"), QKeySequence(tr("Ctrl+Alt+O")), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a session"), dialogDirectory(),
-                                                      tr("Studio sessions (*.json);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a session"), dialogDirectory(),
+                                     tr("Studio sessions (*.json);;All files (*)"));
     if (!path.isEmpty()) openSession(path);
   });
   auto saveAs = [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save the session"), dialogDirectory(),
-                                     tr("Studio sessions (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save the session"), dialogDirectory(), tr("Studio sessions (*.json)"));
     if (!path.isEmpty()) saveSession(path);
   };
   file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this, saveAs] {
@@ -277,7 +292,8 @@ void MainWindow::buildMenus() {
            "<tr><td>F5 / Ctrl+L</td><td>Learn</td></tr><tr><td>F6</td><td>Pause</td></tr>"
            "<tr><td>F10</td><td>One outer step</td></tr><tr><td>Esc</td><td>Stop</td></tr>"
            "<tr><td>F7</td><td>Jacobian diagnostics</td></tr>"
-           "<tr><td>Ctrl+O</td><td>Open image</td></tr><tr><td>Ctrl+S</td><td>Save session</td></tr>"
+           "<tr><td>Ctrl+O</td><td>Open image</td></tr><tr><td>Ctrl+S</td><td>Save "
+           "session</td></tr>"
            "<tr><td>Ctrl+E</td><td>Export reconstruction</td></tr>"
            "<tr><td>Ctrl+0</td><td>Fit images</td></tr>"
            "<tr><td>Wheel / drag / double-click</td><td>Zoom / pan / fit (all views)</td></tr>"
@@ -300,15 +316,15 @@ void MainWindow::connectWorker() {
   connect(worker_, &CoreWorker::learningStopped, this, &MainWindow::onLearningStopped);
   connect(worker_, &CoreWorker::failed, this,
           [this](const QString& title, const QString& message, int exitCode) {
-    lastErrorCode_ = exitCode;
-    if (activity_ == Activity::Loading) {
-      // Keep the images and settings that were showing: nothing is lost by a failed open.
-      configuration_ = loadedConfiguration_;
-      parameterPanel_->setConfiguration(configuration_.json());
-      setActivity(Activity::Idle);
-    }
-    showError(title, message);
-  });
+            lastErrorCode_ = exitCode;
+            if (activity_ == Activity::Loading) {
+              // Keep the images and settings that were showing: nothing is lost by a failed open.
+              configuration_ = loadedConfiguration_;
+              parameterPanel_->setConfiguration(configuration_.json());
+              setActivity(Activity::Idle);
+            }
+            showError(title, message);
+          });
   connect(worker_, &CoreWorker::diagnosticsStarted, this, [this](int methods) {
     diagnostics_->begin(methods);
     progress_->setRange(0, methods + 2);
@@ -437,8 +453,8 @@ bool MainWindow::applyConfiguration(const Configuration& configuration) {
   parameterPanel_->setConfiguration(configuration_.json());
   clearHistory();
   setActivity(Activity::Loading);
-  QMetaObject::invokeMethod(worker_, [w = worker_, configuration] { w->load(configuration); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, configuration] { w->load(configuration); }, Qt::QueuedConnection);
   return true;
 }
 
@@ -447,26 +463,31 @@ bool MainWindow::loadPreset(const QString& name) {
     Configuration preset = Configuration::fromPreset(name.toStdString());
     // A preset changes the task, not the picture: keep the images a person opened.
     if (layout_) {
-      preset.merge({{"image", configuration_.json()["image"]},
-                    {"noisy", configuration_.json()["noisy"]}},
-                   "the open images");
+      preset.merge(
+          {{"image", configuration_.json()["image"]}, {"noisy", configuration_.json()["noisy"]}},
+          "the open images");
     }
     sessionPath_.clear();
-    return applyConfiguration(preset);
+    const bool applied = applyConfiguration(preset);
+    setPresetName(name);
+    return applied;
   } catch (const std::exception& e) {
     showError(tr("Cannot load the preset"), QString::fromStdString(e.what()));
     return false;
   }
 }
 
-bool MainWindow::openImage(const QString& path) { return openImagePair(path, QString()); }
+bool MainWindow::openImage(const QString& path) {
+  return openImagePair(path, QString());
+}
 
 bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPath) {
   try {
     Configuration next = configuration_;
     nlohmann::json images = {{"image", QFileInfo(cleanPath).absoluteFilePath().toStdString()},
                              {"noisy", nullptr}};
-    if (!noisyPath.isEmpty()) images["noisy"] = QFileInfo(noisyPath).absoluteFilePath().toStdString();
+    if (!noisyPath.isEmpty())
+      images["noisy"] = QFileInfo(noisyPath).absoluteFilePath().toStdString();
     next.merge(images, "the opened image");
     pendingRecent_ = cleanPath;
     sessionPath_.clear();
@@ -475,6 +496,10 @@ bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPat
     showError(tr("Cannot open the image"), QString::fromStdString(e.what()));
     return false;
   }
+}
+
+void MainWindow::setPresetName(const QString& name) {
+  parameterPanel_->setPreset(name);
 }
 
 void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair& pair,
@@ -488,20 +513,20 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   removedView_->clear();
   lambdaView_->clear();
   lambdaView_->setVisible(configuration.modelType() == "huber-tv-map");
-  fitViews();
+  fitPending_ = true;
   if (!pendingRecent_.isEmpty()) {
     addRecentFile(pendingRecent_);
     pendingRecent_.clear();
   }
   setActivity(Activity::Idle);
   const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
-  statusText_->setText(tr("%1: %2×%3, noisy PSNR %4 dB%5")
-                           .arg(QString::fromStdString(pair.name))
-                           .arg(pair.clean.cols)
-                           .arg(pair.clean.rows)
-                           .arg(noisyPsnr, 0, 'f', 2)
-                           .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount)
-                                              : QString()));
+  statusText_->setText(
+      tr("%1: %2×%3, noisy PSNR %4 dB%5")
+          .arg(QString::fromStdString(pair.name))
+          .arg(pair.clean.cols)
+          .arg(pair.clean.rows)
+          .arg(noisyPsnr, 0, 'f', 2)
+          .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
   updateTitle();
   if (layout_ && startParameters_.size() > 0 && startParameters_.size() != layout_->size()) {
     showError(tr("Parameters do not fit the model"),
@@ -548,6 +573,10 @@ void MainWindow::showReconstruction(const Image& reconstruction, const Image& we
   residualView_->setImage(difference(reconstruction, pair_.clean));
   removedView_->setImage(difference(pair_.noisy, reconstruction));
   if (weightMap.size() > 0) lambdaView_->setImage(weightMap);
+  if (fitPending_) {
+    fitPending_ = false;
+    fitViews();
+  }
   currentPsnr_ = psnr(reconstruction.pixels, pair_.clean.pixels);
   if (parameters_.size() > 0) {
     parameterPanel_->showParameters(parameters_.minCoeff(), parameters_.maxCoeff());
@@ -556,6 +585,7 @@ void MainWindow::showReconstruction(const Image& reconstruction, const Image& we
 
 void MainWindow::clearHistory() {
   history_.clear();
+  pendingPlotPoints_.clear();
   plots_->clear();
   startParameters_.resize(0);
   iterationOffset_ = 0;
@@ -595,15 +625,19 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
     lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   }
-  QMetaObject::invokeMethod(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, c = configuration_] { w->reconfigure(c); }, Qt::QueuedConnection);
   if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
     requestPreview();
   }
 }
 
-void MainWindow::learn() { learnSteps(0); }
-void MainWindow::step() { learnSteps(1); }
+void MainWindow::learn() {
+  learnSteps(0);
+}
+void MainWindow::step() {
+  learnSteps(1);
+}
 
 void MainWindow::learnSteps(int steps) {
   if (activity_ != Activity::Idle || !layout_) return;
@@ -613,8 +647,8 @@ void MainWindow::learnSteps(int steps) {
   setActivity(Activity::Learning);
   progress_->setRange(0, std::max(1, batchSteps_));
   progress_->setValue(0);
-  statusText_->setText(tr("Learning with %1…")
-                           .arg(QString::fromStdString(configuration_.method())));
+  statusText_->setText(
+      tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
   QMetaObject::invokeMethod(
       worker_, [w = worker_, steps, theta = startParameters_] { w->learn(steps, theta); },
       Qt::QueuedConnection);
@@ -647,7 +681,10 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
     shown.diagnostics.inner.trace.clear();
     shown.diagnostics.residualHistory.clear();
     history_.push_back(shown);
-    plots_->addSnapshot(shown);
+    // The charts take as long to update as the five image views; giving them their own
+    // event-loop turn halves the longest time the window goes without answering input.
+    pendingPlotPoints_.push_back(shown);
+    plotTimer_.start();
   }
   parameters_ = snapshot.parameters;
   startParameters_ = snapshot.parameters;
@@ -663,7 +700,14 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   emit snapshotShown(iteration);
 }
 
+void MainWindow::flushPlots() {
+  for (const Snapshot& snapshot : pendingPlotPoints_)
+    plots_->addSnapshot(snapshot);
+  pendingPlotPoints_.clear();
+}
+
 void MainWindow::onLearningStopped(const QString& reason, const QString& message) {
+  flushPlots();
   setActivity(Activity::Idle);
   QString text;
   if (reason == QLatin1String("converged")) {
@@ -677,7 +721,8 @@ void MainWindow::onLearningStopped(const QString& reason, const QString& message
   } else {
     text = tr("Learning failed");
   }
-  if (!message.isEmpty() && reason != QLatin1String("failed")) text += QStringLiteral(": ") + message;
+  if (!message.isEmpty() && reason != QLatin1String("failed"))
+    text += QStringLiteral(": ") + message;
   statusText_->setText(text);
   emit learningFinished(reason);
 }

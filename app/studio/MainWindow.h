@@ -64,6 +64,8 @@ class MainWindow : public QMainWindow {
   // Replaces the configuration (validated) and reads its images; false with a dialog on error.
   bool applyConfiguration(const bilevel::Configuration& configuration);
   bool loadPreset(const QString& name);
+  // Shows which preset the settings came from ("" for a file or a session).
+  void setPresetName(const QString& name);
   // File > Open Image: the clean image; noise is added with the current σ.
   bool openImage(const QString& path);
   // File > Open Noisy/Clean Pair.
@@ -119,6 +121,7 @@ class MainWindow : public QMainWindow {
   void showReconstruction(const Image& reconstruction, const Image& weightMap);
   void requestPreview();
   void clearHistory();
+  void flushPlots();
   void updateTitle();
   QString dialogDirectory() const;
   void rememberDirectory(const QString& path);
@@ -144,12 +147,16 @@ class MainWindow : public QMainWindow {
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;
   bool paused_ = false;
+  bool fitPending_ = false;
   int batchStart_ = 0, batchSteps_ = 0;
   double lambdaRequest_ = 0.0;
 
   QThread thread_;
   CoreWorker* worker_ = nullptr;
   QTimer previewTimer_;
+  // Plot updates run in their own event-loop turn after the images (see onSnapshot).
+  QTimer plotTimer_;
+  std::vector<Snapshot> pendingPlotPoints_;
 
   widgets::ImageView* cleanView_ = nullptr;
   widgets::ImageView* noisyView_ = nullptr;

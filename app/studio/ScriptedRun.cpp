@@ -55,7 +55,8 @@ void ScriptedRun::onLearningFinished(const QString& reason) {
                                .arg(monitor_->longestStallMs(), 0, 'f', 2)
                                .arg(monitor_->meanGapMs(), 0, 'f', 3)
                                .arg(monitor_->ticks())
-                               .arg(window_.history().empty() ? 0 : window_.history().back().iteration)
+                               .arg(window_.history().empty() ? 0
+                                                              : window_.history().back().iteration)
                                .arg(window_.reconstructionView()->image().cols)
                                .arg(window_.reconstructionView()->image().rows);
   }
@@ -92,7 +93,9 @@ bool ScriptedRun::capture(const QString& path) {
   return true;
 }
 
-void ScriptedRun::finish() { QApplication::exit(0); }
+void ScriptedRun::finish() {
+  QApplication::exit(0);
+}
 
 void ScriptedRun::fail(const QString& message, int exitCode) {
   std::cerr << "bilevel-studio: " << message.toStdString() << "\n";

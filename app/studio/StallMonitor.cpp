@@ -19,7 +19,9 @@ void StallMonitor::start() {
   timer_.start();
 }
 
-void StallMonitor::stop() { timer_.stop(); }
+void StallMonitor::stop() {
+  timer_.stop();
+}
 
 void StallMonitor::tick() {
   const qint64 now = clock_.nsecsElapsed();

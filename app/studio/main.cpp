@@ -10,6 +10,7 @@
 
 #include "MainWindow.h"
 #include "ScriptedRun.h"
+#include "Theme.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("BilevelStudio"));
   QApplication::setApplicationName(QStringLiteral("bilevel-studio"));
   QApplication::setApplicationDisplayName(QStringLiteral("Bilevel Studio"));
+  studio::applyStudioTheme(app);
 
   QCommandLineParser parser;
   parser.setApplicationDescription(
@@ -43,9 +45,9 @@ int main(int argc, char** argv) {
   const QCommandLineOption config(QStringLiteral("config"),
                                   QStringLiteral("Configuration file (JSON) instead of a preset."),
                                   QStringLiteral("F"));
-  const QCommandLineOption set(QStringLiteral("set"),
-                               QStringLiteral("Override a configuration key, e.g. model.lambda=0.1."),
-                               QStringLiteral("key=value"));
+  const QCommandLineOption set(
+      QStringLiteral("set"), QStringLiteral("Override a configuration key, e.g. model.lambda=0.1."),
+      QStringLiteral("key=value"));
   const QCommandLineOption learnSteps(QStringLiteral("learn-steps"),
                                       QStringLiteral("Learning steps to run at start."),
                                       QStringLiteral("N"), QStringLiteral("0"));
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
 
   bool ok = false;
   const int steps = parser.value(learnSteps).toInt(&ok);
-  if (!ok || steps < 0) return usage(QStringLiteral("--learn-steps must be a non-negative integer"));
+  if (!ok || steps < 0)
+    return usage(QStringLiteral("--learn-steps must be a non-negative integer"));
   const QStringList dimensions = parser.value(size).split(QLatin1Char('x'));
   int width = 0, height = 0;
   if (dimensions.size() == 2) {
@@ -83,12 +86,14 @@ int main(int argc, char** argv) {
   if (width < 400 || height < 300 || width > 8000 || height > 8000) {
     return usage(QStringLiteral("--window-size must be WxH with 400 ≤ W, 300 ≤ H, both ≤ 8000"));
   }
-  if (parser.positionalArguments().size() > 1) return usage(QStringLiteral("open one file at a time"));
+  if (parser.positionalArguments().size() > 1)
+    return usage(QStringLiteral("open one file at a time"));
 
   Configuration configuration;
   try {
-    configuration = parser.isSet(config) ? Configuration::fromFile(parser.value(config).toStdString())
-                                         : Configuration::fromPreset(parser.value(preset).toStdString());
+    configuration = parser.isSet(config)
+                        ? Configuration::fromFile(parser.value(config).toStdString())
+                        : Configuration::fromPreset(parser.value(preset).toStdString());
     for (const QString& assignment : parser.values(set))
       configuration.set(assignment.toStdString());
   } catch (const Error& e) {
@@ -96,8 +101,8 @@ int main(int argc, char** argv) {
     return e.exitCode();
   }
 
-  const bool scripted = parser.isSet(screenshot) || parser.isSet(diagnosticsScreenshot) ||
-                        parser.isSet(measureStall);
+  const bool scripted =
+      parser.isSet(screenshot) || parser.isSet(diagnosticsScreenshot) || parser.isSet(measureStall);
   studio::MainWindow window;
   if (scripted) {
     studio::ScriptedRun::Options options;
@@ -128,10 +133,12 @@ int main(int argc, char** argv) {
       }
     }
     window.applyConfiguration(configuration);
+    window.setPresetName(parser.isSet(config) ? QString() : parser.value(preset));
   }
   if (!scripted && steps > 0) {
-    QObject::connect(&window, &studio::MainWindow::previewShown, &window,
-                     [&window, steps] { window.learnSteps(steps); }, Qt::SingleShotConnection);
+    QObject::connect(
+        &window, &studio::MainWindow::previewShown, &window,
+        [&window, steps] { window.learnSteps(steps); }, Qt::SingleShotConnection);
   }
   return app.exec();
 }

@@ -60,8 +60,7 @@ class SessionReader {
     if (!value.is_array()) fail(key, "must be a list of numbers");
     Vector v(static_cast<Eigen::Index>(value.size()));
     for (std::size_t i = 0; i < value.size(); ++i) {
-      v[static_cast<Eigen::Index>(i)] =
-          finiteNumber(value[i], key + "[" + std::to_string(i) + "]");
+      v[static_cast<Eigen::Index>(i)] = finiteNumber(value[i], key + "[" + std::to_string(i) + "]");
     }
     return v;
   }
@@ -122,12 +121,11 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
   if (!version.is_number_integer() || version.get<int>() != kVersion) {
     reader.fail("version", "must be " + std::to_string(kVersion) + " (this studio's format)");
   }
-  SessionRecord record{
-      Configuration::fromJson(reader.field(document, "configuration", ""),
-                              std::filesystem::absolute(path).parent_path(),
-                              "session file '" + path.string() + "'"),
-      reader.finiteVector(reader.field(document, "parameters", ""), "parameters"),
-      {}};
+  SessionRecord record{Configuration::fromJson(reader.field(document, "configuration", ""),
+                                               std::filesystem::absolute(path).parent_path(),
+                                               "session file '" + path.string() + "'"),
+                       reader.finiteVector(reader.field(document, "parameters", ""), "parameters"),
+                       {}};
   const json& history = reader.field(document, "history", "");
   if (!history.is_array()) reader.fail("history", "must be a list");
   for (std::size_t i = 0; i < history.size(); ++i) {

@@ -1,0 +1,305 @@
+// The studio window driven as a person drives it: the same slots the menus call, the toolbar's
+// actions, the error dialog. Runs offscreen (QT_QPA_PLATFORM=offscreen).
+
+#include <QAction>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <fstream>
+
+#include "app/studio/MainWindow.h"
+#include "app/studio/StallMonitor.h"
+#include "image/BenchmarkImage.h"
+#include "image/ImageIO.h"
+#include "widgets/DiagnosticsPanel.h"
+#include "widgets/ImageView.h"
+#include "widgets/LearningPlots.h"
+
+using namespace bilevel;
+using studio::MainWindow;
+
+namespace {
+
+// Long enough for a learning step on a shared, loaded machine; the waits return as soon as the
+// signal arrives.
+constexpr int kTimeoutMs = 120000;
+
+Configuration smallConfiguration(const std::string& image) {
+  Configuration c = Configuration::fromPreset("tv-denoise");
+  c.merge({{"image", image}}, "test");
+  return c;
+}
+
+QString writeBenchmarkPng(const QTemporaryDir& dir, int n, const QString& name) {
+  const QString path = dir.filePath(name);
+  writeImage(benchmarkImage(n), path.toStdString(), 8);
+  return path;
+}
+
+bool waitFor(QSignalSpy& spy, int count = 1) {
+  while (spy.count() < count) {
+    if (!spy.wait(kTimeoutMs)) return false;
+  }
+  return true;
+}
+
+QAction* action(MainWindow& window, const char* name) {
+  return window.findChild<QAction*>(QString::fromLatin1(name));
+}
+
+// Opens `path` through File > Open's slot and waits for the first reconstruction.
+bool openAndWait(MainWindow& window, const QString& path) {
+  QSignalSpy preview(&window, &MainWindow::previewShown);
+  window.openImage(path);
+  return waitFor(preview);
+}
+
+}  // namespace
+
+class StudioTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioTest"));
+    QSettings().clear();
+    QVERIFY(dir_.isValid());
+  }
+
+  void opensAnImageThroughTheMenuPath() {
+    MainWindow window;
+    window.show();
+    const QString path = writeBenchmarkPng(dir_, 48, QStringLiteral("open.png"));
+    QVERIFY(openAndWait(window, path));
+    QCOMPARE(window.reconstructionView()->image().rows, 48);
+    QCOMPARE(window.configuration().imageSpecifications().front(), path.toStdString());
+    QVERIFY(action(window, "learnAction")->isEnabled());
+    // Recent files remember it.
+    QVERIFY(QSettings().value(QStringLiteral("files/recent")).toStringList().contains(path));
+  }
+
+  void learningStepsFillThePlotsAndRaisePsnr() {
+    MainWindow window;
+    window.show();
+    QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 48, QStringLiteral("learn.png"))));
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    const int steps = 3;
+    for (int i = 0; i < steps; ++i) {
+      QVERIFY(action(window, "stepAction")->isEnabled());
+      action(window, "stepAction")->trigger();
+      QVERIFY(waitFor(finished, i + 1));
+    }
+    // Iteration 0 (the starting λ) and one point per step.
+    QCOMPARE(int(window.history().size()), steps + 1);
+    QCOMPARE(window.plots()->pointCount(), steps + 1);
+    QCOMPARE(window.history().back().iteration, steps);
+    QVERIFY2(window.history().back().psnr > window.history().front().psnr + 0.5,
+             qPrintable(QStringLiteral("PSNR %1 → %2")
+                            .arg(window.history().front().psnr)
+                            .arg(window.history().back().psnr)));
+    QCOMPARE(window.currentPsnr(), window.history().back().psnr);
+  }
+
+  void theLambdaSliderUpdatesTheReconstructionOffTheGuiThread() {
+    MainWindow window;
+    window.show();
+    QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 48, QStringLiteral("slider.png"))));
+    const Vector before = window.reconstructionView()->image().pixels;
+    auto* lambda = window.findChild<QDoubleSpinBox*>(QStringLiteral("lambdaSpinBox"));
+    QVERIFY(lambda);
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    // Several edits in quick succession are merged into one solve for the last value.
+    for (double value : {0.05, 0.1, 0.2, 0.3})
+      lambda->setValue(value);
+    QVERIFY(waitFor(preview));
+    QTRY_COMPARE_WITH_TIMEOUT(window.parameters()[0], 0.3, kTimeoutMs);
+    QVERIFY((window.reconstructionView()->image().pixels - before).norm() > 1e-3);
+  }
+
+  void stopCancelsARunningStepPromptly() {
+    MainWindow window;
+    window.show();
+    // A step long enough to interrupt: unrolled through many iterations on a larger image.
+    Configuration c = smallConfiguration("benchmark:192");
+    c.set("hypergradient.method=unrolled");
+    c.set("solver.iterations=4000");
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    window.applyConfiguration(c);
+    QVERIFY(waitFor(preview));
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    action(window, "learnAction")->trigger();
+    QCOMPARE(window.activity(), MainWindow::Activity::Learning);
+    QTest::qWait(300);
+    QElapsedTimer clock;
+    clock.start();
+    action(window, "stopAction")->trigger();
+    QVERIFY(waitFor(finished));
+    const qint64 ms = clock.elapsed();
+    QCOMPARE(finished.front().front().toString(), QStringLiteral("cancelled"));
+    QCOMPARE(window.activity(), MainWindow::Activity::Idle);
+    // "Within a fraction of a second"; generous for a loaded CI machine.
+    QVERIFY2(ms < 2000, qPrintable(QStringLiteral("stop took %1 ms").arg(ms)));
+    qInfo("Stop → idle in %lld ms", ms);
+  }
+
+  void aCorruptFileShowsAnErrorAndKeepsTheOpenImage() {
+    MainWindow window;
+    window.show();
+    const QString good = writeBenchmarkPng(dir_, 32, QStringLiteral("good.png"));
+    QVERIFY(openAndWait(window, good));
+    const QString bad = dir_.filePath(QStringLiteral("corrupt.png"));
+    {
+      QFile file(bad);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write("this is text, not a PNG\n");
+    }
+    QSignalSpy error(&window, &MainWindow::errorShown);
+    window.openImage(bad);
+    QVERIFY(waitFor(error));
+    QVERIFY2(window.lastError().contains(QStringLiteral("corrupt.png")),
+             qPrintable(window.lastError()));
+    QCOMPARE(error.front().at(1).toInt(), 3);  // unreadable input
+    auto* dialog = window.findChild<QMessageBox*>(QStringLiteral("errorDialog"));
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->text().contains(QStringLiteral("corrupt.png")));
+    dialog->accept();  // auto-dismissed
+    // Nothing lost: the open image and its settings are still there and usable.
+    QCOMPARE(window.configuration().imageSpecifications().front(), good.toStdString());
+    QCOMPARE(window.reconstructionView()->image().rows, 32);
+    QCOMPARE(window.activity(), MainWindow::Activity::Idle);
+    QVERIFY(action(window, "learnAction")->isEnabled());
+  }
+
+  void aMissingFileShowsAnError() {
+    MainWindow window;
+    window.show();
+    QSignalSpy error(&window, &MainWindow::errorShown);
+    window.openImage(dir_.filePath(QStringLiteral("does-not-exist.png")));
+    QVERIFY(waitFor(error));
+    QVERIFY(window.lastError().contains(QStringLiteral("does-not-exist.png")));
+  }
+
+  void aSavedSessionReopensWithTheSameParameters() {
+    const QString sessionPath = dir_.filePath(QStringLiteral("session.json"));
+    Vector learned;
+    std::size_t historyLength = 0;
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 40, QStringLiteral("session.png"))));
+      QSignalSpy finished(&window, &MainWindow::learningFinished);
+      window.learnSteps(2);
+      QVERIFY(waitFor(finished));
+      learned = window.parameters();
+      historyLength = window.history().size();
+      QVERIFY(window.saveSession(sessionPath));
+    }
+    MainWindow reopened;
+    reopened.show();
+    QSignalSpy preview(&reopened, &MainWindow::previewShown);
+    QVERIFY(reopened.openSession(sessionPath));
+    QVERIFY(waitFor(preview));
+    QCOMPARE(reopened.parameters().size(), learned.size());
+    for (Eigen::Index i = 0; i < learned.size(); ++i)
+      QCOMPARE(reopened.parameters()[i], learned[i]);
+    QCOMPARE(reopened.history().size(), historyLength);
+    QCOMPARE(reopened.plots()->pointCount(), int(historyLength));
+    QCOMPARE(reopened.configuration().json()["model"], reopened.configuration().json()["model"]);
+  }
+
+  void aDamagedSessionFileIsRefusedWithItsKey() {
+    MainWindow window;
+    window.show();
+    const QString path = dir_.filePath(QStringLiteral("damaged.json"));
+    {
+      std::ofstream out(path.toStdString());
+      out << R"({"format": "bilevel-studio-session", "version": 1,
+                 "configuration": {"model": {"lambda": -1}}, "parameters": [], "history": []})";
+    }
+    QVERIFY(!window.openSession(path));
+    QVERIFY2(window.lastError().contains(QStringLiteral("model.lambda")),
+             qPrintable(window.lastError()));
+    auto* dialog = window.findChild<QMessageBox*>(QStringLiteral("errorDialog"));
+    QVERIFY(dialog);
+    dialog->accept();
+  }
+
+  void exportsWriteFilesAndNeverOverwriteTheInput() {
+    MainWindow window;
+    window.show();
+    const QString input = writeBenchmarkPng(dir_, 32, QStringLiteral("input.png"));
+    QVERIFY(openAndWait(window, input));
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    window.learnSteps(1);
+    QVERIFY(waitFor(finished));
+    QVERIFY(window.exportReconstruction(dir_.filePath(QStringLiteral("out.png"))));
+    QCOMPARE(readImage(dir_.filePath(QStringLiteral("out.png")).toStdString()).rows, 32);
+    QVERIFY(window.exportParameters(dir_.filePath(QStringLiteral("params.json"))));
+    QVERIFY(window.exportHistory(dir_.filePath(QStringLiteral("history.csv"))));
+    QFile csv(dir_.filePath(QStringLiteral("history.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), qsizetype(window.history().size() + 1));
+    QVERIFY(window.exportPlots(dir_.filePath(QStringLiteral("plots.svg"))));
+    QVERIFY(window.exportPlots(dir_.filePath(QStringLiteral("plots.png"))));
+    QVERIFY(!QImage(dir_.filePath(QStringLiteral("plots.png"))).isNull());
+
+    QFile original(input);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    const QByteArray bytes = original.readAll();
+    original.close();
+    QSignalSpy error(&window, &MainWindow::errorShown);
+    QVERIFY(!window.exportReconstruction(input));
+    QCOMPARE(error.count(), 1);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QCOMPARE(original.readAll(), bytes);
+    window.findChild<QMessageBox*>(QStringLiteral("errorDialog"))->accept();
+  }
+
+  void diagnosticsFillTheTableForEveryMethod() {
+    MainWindow window;
+    window.show();
+    QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 24, QStringLiteral("diag.png"))));
+    QSignalSpy finished(&window, &MainWindow::diagnosticsFinished);
+    action(window, "diagnosticsAction")->trigger();
+    QVERIFY(waitFor(finished));
+    QCOMPARE(finished.front().front().toString(), QStringLiteral("done"));
+    QCOMPARE(window.diagnosticsPanel()->rowCount(), int(hypergradientMethodNames().size()));
+    QVERIFY(window.diagnosticsPanel()->sensitivityView()->hasImage());
+    QVERIFY(window.diagnosticsPanel()->adjointView()->hasImage());
+  }
+
+  // A regression guard for work creeping onto the GUI thread; the 50 ms target is measured at
+  // 512² by bench/run-benchmarks (bilevel-studio --measure-stall).
+  void theGuiThreadKeepsServingEventsWhileLearning() {
+    MainWindow window;
+    window.show();
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    window.applyConfiguration(smallConfiguration("benchmark:256"));
+    QVERIFY(waitFor(preview));
+    studio::StallMonitor monitor;
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    monitor.start();
+    window.learnSteps(2);
+    QVERIFY(waitFor(finished));
+    monitor.stop();
+    qInfo("longest GUI stall while learning at 256²: %.1f ms over %d events",
+          monitor.longestStallMs(), monitor.ticks());
+    QVERIFY(monitor.ticks() > 20);
+    QVERIFY2(monitor.longestStallMs() < 250.0,
+             qPrintable(QStringLiteral("stall %1 ms").arg(monitor.longestStallMs())));
+  }
+
+ private:
+  QTemporaryDir dir_;
+};
+
+QTEST_MAIN(StudioTest)
+#include "tst_studio.moc"
