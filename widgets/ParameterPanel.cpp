@@ -316,7 +316,7 @@ void ParameterPanel::showParameters(double lambdaMin, double lambdaMax) {
     return;
   }
   learnedRange_->setText(
-      tr("learned map: λ from %1 to %2").arg(lambdaMin, 0, 'g', 4).arg(lambdaMax, 0, 'g', 4));
+      tr("learned grid: λ from %1 to %2").arg(lambdaMin, 0, 'g', 4).arg(lambdaMax, 0, 'g', 4));
   learnedRange_->setVisible(true);
 }
 

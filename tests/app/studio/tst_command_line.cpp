@@ -1,0 +1,73 @@
+#include <QImage>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QtTest>
+
+// bilevel-studio's command line (DESIGN.md §4): the scripted screenshot run and its exit codes.
+class TestStudioCommandLine : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+  struct Run {
+    int exitCode;
+    QString out;
+    QString err;
+  };
+  Run run(const QStringList& arguments, int timeoutMs = 300000) {
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
+    process.setProcessEnvironment(environment);
+    process.start(BILEVEL_STUDIO, arguments);
+    process.waitForFinished(timeoutMs);
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+  }
+
+ private slots:
+  void screenshotAfterLearningSteps() {
+    const QString file = dir_.filePath(QStringLiteral("main.png"));
+    const Run r = run({"--preset", "tv-denoise", "--learn-steps", "5", "--screenshot", file});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QImage image(file);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), QSize(1600, 1000));
+  }
+
+  void stallMeasurementIsOneJsonLine() {
+    const Run r = run({"--image", "benchmark:64", "--learn-steps", "2", "--measure-stall"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("\"longest_stall_ms\"")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("\"image\": \"64x64\"")));
+  }
+
+  void badArgumentsExitWithTheDocumentedCodes() {
+    const QString file = dir_.filePath(QStringLiteral("never.png"));
+    Run r = run({"--learn-steps", "-1", "--screenshot", file});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains(QStringLiteral("--learn-steps")));
+    r = run({"--preset", "no-such-preset", "--screenshot", file});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains(QStringLiteral("no-such-preset")));
+    r = run({"--set", "model.lambda=nan", "--screenshot", file});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains(QStringLiteral("model.lambda")));
+    r = run({"--image", dir_.filePath(QStringLiteral("missing.png")), "--screenshot", file});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY(r.err.contains(QStringLiteral("missing.png")));
+    QVERIFY(!QFile::exists(file));
+  }
+
+  void aScreenshotIntoAMissingFolderFails() {
+    const QString file = dir_.filePath(QStringLiteral("no/such/folder/shot.png"));
+    const Run r = run({"--image", "benchmark:32", "--screenshot", file});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY(r.err.contains(QStringLiteral("shot.png")));
+  }
+};
+
+QTEST_MAIN(TestStudioCommandLine)
+#include "tst_command_line.moc"
