@@ -188,21 +188,7 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
   sequencePlot_->setPoints(unrolled, indexed(sequence.unrolled));
   const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
   sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
-  if (sequence.contractionRate > 0.0 && sequence.contractionRate < 1.0 && !sequence.fpad.empty()) {
-    // The reference rate is drawn down to the floor the sequences reach, not below: it would
-    // otherwise stretch the log axis over decades that carry no data.
-    double floor = 1.0;
-    for (const auto* values : {&sequence.unrolled, &sequence.fpad}) {
-      for (double v : *values) {
-        if (v > 0.0) floor = std::min(floor, v);
-      }
-    }
-    std::vector<double> rate;
-    for (std::size_t n = 0; n < sequence.fpad.size(); ++n) {
-      const double value = std::pow(sequence.contractionRate, double(n));
-      if (value < 0.1 * floor) break;
-      rate.push_back(value);
-    }
+  if (const std::vector<double> rate = rateReference(sequence); !rate.empty()) {
     const int reference =
         sequencePlot_->addSeries(tr("(1 − √(μ/L))ⁿ"), QColor(150, 150, 150), true);
     sequencePlot_->setPoints(reference, indexed(rate));

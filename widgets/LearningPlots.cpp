@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 
+#include "learning/LearningRecords.h"
 #include "widgets/SeriesPlot.h"
 
 namespace bilevel::widgets {
@@ -167,16 +168,9 @@ std::vector<double> LearningPlots::parameterValues(const bilevel::Snapshot& snap
   if (mode_ == ParameterMode::None || theta.size() != parameterCount_) return {};
   if (mode_ == ParameterMode::Individual) return {theta.data(), theta.data() + theta.size()};
 
-  // nth_element partitions around the median, so min and max are then found in one half each.
-  std::vector<double> v(theta.data(), theta.data() + theta.size());
-  const std::size_t n = v.size(), mid = n / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double median = v[mid];
-  const double max = *std::max_element(v.begin() + mid, v.end());
-  const double min = *std::min_element(v.begin(), v.begin() + mid + 1);
-  if (n % 2 == 0) median = 0.5 * (median + *std::max_element(v.begin(), v.begin() + mid));
+  const ParameterRange range = parameterRange(theta);
   const Eigen::Index last = theta.size() - 1;
-  return {min, median, max, theta[0], theta[theta.size() / 2], theta[last]};
+  return {range.min, range.median, range.max, theta[0], theta[theta.size() / 2], theta[last]};
 }
 
 void LearningPlots::addSnapshot(const bilevel::Snapshot& snapshot) {

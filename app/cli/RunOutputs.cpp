@@ -3,7 +3,6 @@
 #include "common/Error.h"
 #include "image/ImageIO.h"
 #include "learning/LearningRecords.h"
-#include "models/HuberTV.h"
 
 namespace bilevel::cli {
 namespace fs = std::filesystem;
@@ -49,11 +48,10 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     }
     writeImage(pair.noisy, directory / (prefix + "noisy.png"), 8);
   }
-  if (const auto* huber = dynamic_cast<const HuberTV*>(&session.model());
-      huber && huber->hasWeightMap()) {
+  if (session.model().hasWeightMap()) {
     // The λ map scaled to [0, 1] for viewing; its values are in params.json.
     Image map = session.pairs().front().clean;
-    map.pixels = huber->weightMap(session.parameters());
+    map.pixels = session.model().weightMap(session.parameters());
     const double high = map.pixels.maxCoeff();
     if (high > 0.0) map.pixels /= high;
     writeImage(map, directory / "lambda_map.png", 8);

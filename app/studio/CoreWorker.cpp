@@ -6,23 +6,13 @@
 
 #include "common/Error.h"
 #include "common/Stopwatch.h"
+#include "diagnostics/JacobianDiagnostics.h"
 #include "learning/LearningSession.h"
-#include "learning/ModelFactory.h"
 #include "learning/ReconstructionPreview.h"
-#include "losses/SquaredError.h"
-#include "models/HuberTV.h"
 
 namespace bilevel::studio {
 
 namespace {
-
-// The tolerances of `bilevel-cli check`: tight enough that each method's own approximation
-// shows in the agreement table rather than the solver's stopping error.
-Configuration diagnosticsConfiguration(Configuration configuration) {
-  configuration.set("solver.tolerance=1e-10");
-  configuration.set("hypergradient.tolerance=1e-10");
-  return configuration;
-}
 
 QString describe(const std::exception& e) {
   return QString::fromStdString(e.what());
@@ -46,6 +36,11 @@ void CoreWorker::yieldToInterface() {
   setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 5);
 }
 
+void CoreWorker::armRun() {
+  stop_.reset();
+  pause_.store(false);
+}
+
 void CoreWorker::requestStop() {
   stop_.cancel();
   previewCancel_.cancel();
@@ -61,16 +56,18 @@ quint64 CoreWorker::supersedePreviews() {
   return id;
 }
 
-void CoreWorker::resetSession() {
-  session_.reset();
+Image CoreWorker::weightMapImage(const Model& model, const Vector& theta) const {
+  if (!model.hasWeightMap()) return {};
+  Image map(model.rows(), model.cols());
+  map.pixels = model.weightMap(theta);
+  return map;
 }
 
-Image CoreWorker::weightMapImage(const Model& model, const Vector& theta) const {
-  const auto* huber = dynamic_cast<const HuberTV*>(&model);
-  if (!huber || !huber->hasWeightMap()) return {};
-  Image map(model.rows(), model.cols());
-  map.pixels = huber->weightMap(theta);
-  return map;
+Vector CoreWorker::parametersOrUniform(const Vector& theta, double lambda) const {
+  const Eigen::Index count = preview_->model().parameterCount();
+  if (theta.size() == count) return theta;
+  // Every model so far has only weights, so a single λ sets each of them.
+  return Vector::Constant(count, lambda);
 }
 
 void CoreWorker::load(const Configuration& configuration) {
@@ -80,7 +77,7 @@ void CoreWorker::load(const Configuration& configuration) {
     pairs_ = std::move(pairs);
     configuration_ = configuration;
     preview_ = std::move(preview);
-    resetSession();
+    session_.reset();
     emit modelChanged(preview_->model().parameterLayout());
     emit loaded(configuration, pairs_.front(), int(pairs_.size()));
   } catch (const std::exception& e) {
@@ -94,11 +91,15 @@ void CoreWorker::reconfigure(const Configuration& configuration) {
     auto preview = std::make_unique<ReconstructionPreview>(pairs_.front(), configuration);
     configuration_ = configuration;
     preview_ = std::move(preview);
-    resetSession();
+    session_.reset();
     emit modelChanged(preview_->model().parameterLayout());
   } catch (const std::exception& e) {
-    emit failed(QStringLiteral("Invalid settings"), describe(e), exitCodeOf(e));
+    emit reconfigureFailed(*configuration_, describe(e));
   }
+}
+
+void CoreWorker::discardSession() {
+  session_.reset();
 }
 
 void CoreWorker::preview(const Vector& theta, quint64 requestId) {
@@ -128,25 +129,24 @@ void CoreWorker::preview(const Vector& theta, quint64 requestId) {
 
 void CoreWorker::previewLambda(double lambda, quint64 requestId) {
   if (!preview_) return;
-  // Every model so far has only weights, so a slider's λ sets each of them.
-  preview(Vector::Constant(preview_->model().parameterCount(), lambda), requestId);
+  preview(parametersOrUniform({}, lambda), requestId);
 }
 
-void CoreWorker::learn(int steps, const Vector& theta) {
-  if (!configuration_ || pairs_.empty()) return;
-  stop_.reset();
-  pause_.store(false);
+void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
+  if (!configuration_ || pairs_.empty()) {
+    emit learningStopped(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    return;
+  }
   try {
     if (!session_ || session_->finished()) {
       session_ = std::make_unique<LearningSession>(pairs_, *configuration_);
-      if (theta.size() > 0) session_->setInitialParameters(theta);
+      session_->setInitialParameters(parametersOrUniform(theta, lambda));
     }
     emit learningStarted();
     const int batch =
         steps > 0 ? steps : std::max(1, configuration_->json()["outer"]["iterations"].get<int>());
     const int target = session_->iteration() + batch;
     int lastReported = session_->history().empty() ? -1 : session_->history().back().iteration;
-    int stalled = 0;
     while (true) {
       if (pause_.load()) {
         emit learningStopped(QStringLiteral("paused"), {});
@@ -160,14 +160,7 @@ void CoreWorker::learn(int steps, const Vector& theta) {
       }
       if (snapshot.iteration != lastReported || session_->finished()) {
         lastReported = snapshot.iteration;
-        stalled = 0;
         emit snapshotReady(snapshot, weightMapImage(session_->model(), snapshot.parameters));
-      } else if (++stalled >= 3) {
-        // The optimiser keeps failing to move (each failure resets its memory first).
-        const QString message = QString::fromStdString(session_->summary().message);
-        session_.reset();
-        emit learningStopped(QStringLiteral("converged"), message);
-        return;
       }
       if (session_->finished()) {
         emit learningStopped(QString::fromStdString(session_->summary().termination),
@@ -186,54 +179,21 @@ void CoreWorker::learn(int steps, const Vector& theta) {
   }
 }
 
-void CoreWorker::runDiagnostics(const Vector& thetaOrDefault) {
-  if (!configuration_ || pairs_.empty()) return;
-  stop_.reset();
+void CoreWorker::runDiagnostics(const Vector& theta, double lambda) {
+  if (!configuration_ || pairs_.empty()) {
+    emit diagnosticsFinished(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    return;
+  }
   try {
-    const Configuration configuration = diagnosticsConfiguration(*configuration_);
-    const TrainingPair& pair = pairs_.front();
-    const auto model = makeModel(configuration, pair.noisy);
-    const auto solver = makeInnerSolver(configuration.solverType());
-    const SquaredError loss(pair.clean.pixels);
-    const BilevelProblem problem{*model, loss, *solver, configuration.solveOptions()};
-    const Vector theta = thetaOrDefault.size() > 0 ? thetaOrDefault : model->defaultParameters();
-    emit diagnosticsStarted(int(hypergradientMethodNames().size()));
-
-    const MethodAgreementReport report = compareHypergradientMethods(
-        problem, theta, pair.noisy.pixels, configuration.hypergradientOptions(), {}, &stop_,
-        [&](const MethodAgreementRow& row) { emit agreementRowReady(row); });
-    if (report.cancelled || stop_.isCancelled()) {
-      emit diagnosticsFinished(QStringLiteral("cancelled"), {});
-      return;
-    }
-
-    SolveOptions tight = configuration.solveOptions();
-    tight.fixedIterations = 0;
-    Vector solution = pair.noisy.pixels;
-    const SolveSummary solved = solver->solve(*model, theta, solution, tight, &stop_);
-    if (solved.termination == Termination::Cancelled) {
-      emit diagnosticsFinished(QStringLiteral("cancelled"), {});
-      return;
-    }
-    if (!solved.usable()) throw numericalError("the lower-level solve diverged");
-
-    DerivativeSequenceOptions sequenceOptions;
-    const DerivativeSequence sequence =
-        derivativeSequence(*model, theta, solution, {}, sequenceOptions, &stop_);
-    if (sequence.cancelled) {
-      emit diagnosticsFinished(QStringLiteral("cancelled"), {});
-      return;
-    }
-    emit derivativeSequenceReady(sequence);
-
-    const SensitivityMaps maps =
-        sensitivityMaps(*model, loss, theta, solution, {}, 1e-10, 5000, &stop_);
-    if (maps.cancelled) {
-      emit diagnosticsFinished(QStringLiteral("cancelled"), {});
-      return;
-    }
-    emit sensitivityMapsReady(maps);
-    emit diagnosticsFinished(QStringLiteral("done"), {});
+    JacobianDiagnosticsObserver observer;
+    observer.started = [this](int methods) { emit diagnosticsStarted(methods); };
+    observer.row = [this](const MethodAgreementRow& row) { emit agreementRowReady(row); };
+    observer.sequence = [this](const DerivativeSequence& s) { emit derivativeSequenceReady(s); };
+    observer.maps = [this](const SensitivityMaps& maps) { emit sensitivityMapsReady(maps); };
+    const bool complete =
+        runJacobianDiagnostics(*configuration_, pairs_.front(), parametersOrUniform(theta, lambda),
+                               JacobianDiagnosticsOptions{}, observer, &stop_);
+    emit diagnosticsFinished(complete ? QStringLiteral("done") : QStringLiteral("cancelled"), {});
   } catch (const std::exception& e) {
     emit failed(QStringLiteral("Diagnostics failed"), describe(e), exitCodeOf(e));
     emit diagnosticsFinished(QStringLiteral("failed"), describe(e));

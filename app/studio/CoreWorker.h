@@ -29,6 +29,10 @@ class CoreWorker : public QObject {
   CoreWorker();
   ~CoreWorker() override;
 
+  // GUI thread, before queueing learn() or runDiagnostics(): clears the stop and pause requests of
+  // the last run. The slots themselves never clear them, so a Stop pressed between queueing and
+  // the slot starting is not lost.
+  void armRun();
   // GUI thread: stop the running learning step or diagnostics within one inner iteration.
   void requestStop();
   // GUI thread: finish the current learning step, then stop stepping (the session is kept, so
@@ -51,12 +55,14 @@ class CoreWorker : public QObject {
   void preview(const bilevel::Vector& theta, quint64 requestId);
   // The same for a uniform weight λ (every entry of θ; a slider setting).
   void previewLambda(double lambda, quint64 requestId);
-  // Runs up to `steps` outer iterations (≤ 0: until the configured count or convergence),
-  // continuing a paused session or starting one from `theta`.
-  void learn(int steps, const bilevel::Vector& theta);
+  // Runs up to `steps` outer iterations (≤ 0: the configured count, or until convergence),
+  // continuing a paused session or starting one from `theta` (empty: λ in every entry).
+  void learn(int steps, const bilevel::Vector& theta, double lambda);
+  // Forgets a paused session (its θ no longer matches what the window shows).
+  void discardSession();
   // Every hypergradient method against finite differences at θ, the derivative sequences and the
   // sensitivity and adjoint maps (DESIGN.md §2, Diagnostics).
-  void runDiagnostics(const bilevel::Vector& theta);  // empty θ: the configured λ
+  void runDiagnostics(const bilevel::Vector& theta, double lambda);  // empty θ: λ everywhere
 
  signals:
   void loaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
@@ -76,14 +82,17 @@ class CoreWorker : public QObject {
   void sensitivityMapsReady(const bilevel::SensitivityMaps& maps);
   // reason: "done", "cancelled", "failed".
   void diagnosticsFinished(const QString& reason, const QString& message);
+  // A reconfigure the core refused; `effective` is the configuration still in force.
+  void reconfigureFailed(const bilevel::Configuration& effective, const QString& message);
   // An error the window shows in a dialog; `title` says what was being done, `exitCode` is the
   // documented exit code of its kind (2 settings, 3 unreadable input, 4 numerical).
   void failed(const QString& title, const QString& message, int exitCode);
 
  private:
-  void resetSession();
   // The per-pixel λ image of a weight-map model at θ; an empty image for other models.
   Image weightMapImage(const Model& model, const Vector& theta) const;
+  // θ as given, or λ in every entry of the current model's θ when it is empty or does not fit.
+  Vector parametersOrUniform(const Vector& theta, double lambda) const;
 
   std::optional<Configuration> configuration_;
   std::vector<TrainingPair> pairs_;

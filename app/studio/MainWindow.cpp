@@ -26,6 +26,7 @@
 #include "image/Quality.h"
 #include "learning/LearningRecords.h"
 #include "learning/SessionFile.h"
+#include "learning/TrainingPair.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/ImageViewLink.h"
@@ -166,11 +167,8 @@ void MainWindow::buildViews() {
           [this](const QString& name) { loadPreset(name); });
   connect(parameterPanel_, &widgets::ParameterPanel::settingChanged, this,
           &MainWindow::onSettingChanged);
-  connect(parameterPanel_, &widgets::ParameterPanel::lambdaEdited, this, [this](double lambda) {
-    lambdaRequest_ = lambda;
-    startParameters_.resize(0);
-    previewTimer_.start();
-  });
+  connect(parameterPanel_, &widgets::ParameterPanel::lambdaEdited, this,
+          &MainWindow::onLambdaEdited);
   connect(diagnostics_, &widgets::DiagnosticsPanel::runRequested, this,
           &MainWindow::runDiagnostics);
 }
@@ -271,6 +269,13 @@ void MainWindow::buildMenus() {
 
   QMenu* learnMenu = menuBar()->addMenu(tr("&Learn"));
   learnMenu->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
+  QAction* restart = learnMenu->addAction(tr("&Restart from λ"), QKeySequence(tr("Ctrl+R")), this,
+                                          &MainWindow::restartFromConfiguredLambda);
+  restart->setObjectName(QStringLiteral("restartAction"));
+  restart->setToolTip(
+      tr("Forget the learned parameters and the history; the next Learn repeats "
+         "the run from the configured λ"));
+  documentActions_.append(restart);
   learnMenu->addSeparator();
   learnMenu->addAction(diagnosticsAction_);
 
@@ -309,6 +314,13 @@ void MainWindow::buildMenus() {
 
 void MainWindow::connectWorker() {
   connect(worker_, &CoreWorker::loaded, this, &MainWindow::onLoaded);
+  connect(worker_, &CoreWorker::reconfigureFailed, this,
+          [this](const Configuration& effective, const QString& message) {
+            configuration_ = effective;
+            parameterPanel_->setConfiguration(configuration_.json());
+            lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
+            showError(tr("Invalid settings"), message);
+          });
   connect(worker_, &CoreWorker::modelChanged, this,
           [this](const ParameterLayout& layout) { layout_ = layout; });
   connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
@@ -318,8 +330,10 @@ void MainWindow::connectWorker() {
           [this](const QString& title, const QString& message, int exitCode) {
             lastErrorCode_ = exitCode;
             if (activity_ == Activity::Loading) {
-              // Keep the images and settings that were showing: nothing is lost by a failed open.
-              configuration_ = loadedConfiguration_;
+              // The images, settings, history and session that were showing stay: nothing is
+              // lost by a failed open, because none of it was replaced before the worker had
+              // read the new images.
+              pending_.reset();
               parameterPanel_->setConfiguration(configuration_.json());
               setActivity(Activity::Idle);
             }
@@ -447,11 +461,23 @@ void MainWindow::updateTitle() {
   setWindowTitle(name.isEmpty() ? tr("Bilevel Studio") : tr("%1 — Bilevel Studio").arg(name));
 }
 
+bool MainWindow::ensureIdle(const QString& what) {
+  if (activity_ == Activity::Idle) return true;
+  statusText_->setText(tr("Stop learning or the diagnostics before %1.").arg(what));
+  return false;
+}
+
 bool MainWindow::applyConfiguration(const Configuration& configuration) {
-  if (activity_ == Activity::Learning || activity_ == Activity::Diagnosing) stop();
-  configuration_ = configuration;
-  parameterPanel_->setConfiguration(configuration_.json());
-  clearHistory();
+  PendingDocument document{configuration};
+  document.sessionPath = sessionPath_;
+  return beginLoading(std::move(document));
+}
+
+bool MainWindow::beginLoading(PendingDocument document) {
+  if (!ensureIdle(tr("opening other images"))) return false;
+  parameterPanel_->setConfiguration(document.configuration.json());
+  const Configuration configuration = document.configuration;
+  pending_ = std::move(document);
   setActivity(Activity::Loading);
   QMetaObject::invokeMethod(
       worker_, [w = worker_, configuration] { w->load(configuration); }, Qt::QueuedConnection);
@@ -467,10 +493,9 @@ bool MainWindow::loadPreset(const QString& name) {
           {{"image", configuration_.json()["image"]}, {"noisy", configuration_.json()["noisy"]}},
           "the open images");
     }
-    sessionPath_.clear();
-    const bool applied = applyConfiguration(preset);
-    setPresetName(name);
-    return applied;
+    PendingDocument document{preset};
+    document.presetName = name;
+    return beginLoading(std::move(document));
   } catch (const std::exception& e) {
     showError(tr("Cannot load the preset"), QString::fromStdString(e.what()));
     return false;
@@ -489,9 +514,9 @@ bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPat
     if (!noisyPath.isEmpty())
       images["noisy"] = QFileInfo(noisyPath).absoluteFilePath().toStdString();
     next.merge(images, "the opened image");
-    pendingRecent_ = cleanPath;
-    sessionPath_.clear();
-    return applyConfiguration(next);
+    PendingDocument document{next};
+    document.recentFile = cleanPath;
+    return beginLoading(std::move(document));
   } catch (const std::exception& e) {
     showError(tr("Cannot open the image"), QString::fromStdString(e.what()));
     return false;
@@ -504,7 +529,18 @@ void MainWindow::setPresetName(const QString& name) {
 
 void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair& pair,
                           int pairCount) {
-  loadedConfiguration_ = configuration;
+  // Commit what was opened, now that its images could be read.
+  PendingDocument document = pending_ ? std::move(*pending_) : PendingDocument{configuration};
+  pending_.reset();
+  configuration_ = configuration;
+  clearHistory();
+  history_ = std::move(document.history);
+  if (!history_.empty()) plots_->setHistory(history_);
+  startParameters_ = document.parameters;
+  parameters_ = document.parameters;
+  sessionPath_ = document.sessionPath;
+  if (document.presetName) setPresetName(*document.presetName);
+  if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
   pair_ = pair;
   cleanView_->setImage(pair.clean);
   noisyView_->setImage(pair.noisy);
@@ -514,10 +550,6 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   lambdaView_->clear();
   lambdaView_->setVisible(configuration.modelType() == "huber-tv-map");
   fitPending_ = true;
-  if (!pendingRecent_.isEmpty()) {
-    addRecentFile(pendingRecent_);
-    pendingRecent_.clear();
-  }
   setActivity(Activity::Idle);
   const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
   statusText_->setText(
@@ -592,7 +624,32 @@ void MainWindow::clearHistory() {
   elapsedOffset_ = 0.0;
 }
 
+void MainWindow::onLambdaEdited(double lambda) {
+  if (activity_ != Activity::Idle) return;
+  lambdaRequest_ = lambda;
+  // The shown λ is the configuration's, whether or not the slider was released: a saved session
+  // and the next Learn start from it.
+  try {
+    configuration_.set("model.lambda=" + nlohmann::json(lambda).dump());
+  } catch (const std::exception&) {
+    // The slider's range lies inside the valid one; nothing to report.
+  }
+  if (!history_.empty() || startParameters_.size() > 0) {
+    // Setting λ by hand abandons the learned run and the paused session that belongs to it.
+    clearHistory();
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+  }
+  previewTimer_.start();
+}
+
 void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
+  if (activity_ != Activity::Idle) {
+    // The panel is locked while the worker runs; an edit that slipped through (a spin box losing
+    // focus as Learn starts) must not change the problem under the run.
+    parameterPanel_->setConfiguration(configuration_.json());
+    return;
+  }
   Configuration next = configuration_;
   try {
     nlohmann::json json;
@@ -632,6 +689,17 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
   }
 }
 
+void MainWindow::restartFromConfiguredLambda() {
+  if (!ensureIdle(tr("restarting"))) return;
+  clearHistory();
+  lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
+  parameterPanel_->setConfiguration(configuration_.json());
+  // A fresh session: the optimiser's memory goes too, so the run repeats exactly.
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+  requestPreview();
+}
+
 void MainWindow::learn() {
   learnSteps(0);
 }
@@ -640,7 +708,15 @@ void MainWindow::step() {
 }
 
 void MainWindow::learnSteps(int steps) {
-  if (activity_ != Activity::Idle || !layout_) return;
+  if (!ensureIdle(tr("learning again")) || !layout_) return;
+  // A spin box still being edited commits its value now, while the window is idle; that may
+  // reconfigure (queued before the run) or reload the images (then there is nothing to run yet).
+  if (QWidget* focus = QApplication::focusWidget(); focus && parameterPanel_->isAncestorOf(focus))
+    focus->clearFocus();
+  if (activity_ != Activity::Idle) return;
+  previewTimer_.stop();
+  worker_->supersedePreviews();
+  worker_->armRun();
   paused_ = false;
   batchSteps_ = steps > 0 ? steps : configuration_.json()["outer"]["iterations"].get<int>();
   batchStart_ = history_.empty() ? 0 : history_.back().iteration;
@@ -650,7 +726,10 @@ void MainWindow::learnSteps(int steps) {
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
   QMetaObject::invokeMethod(
-      worker_, [w = worker_, steps, theta = startParameters_] { w->learn(steps, theta); },
+      worker_,
+      [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
+        w->learn(steps, theta, lambda);
+      },
       Qt::QueuedConnection);
 }
 
@@ -728,12 +807,17 @@ void MainWindow::onLearningStopped(const QString& reason, const QString& message
 }
 
 void MainWindow::runDiagnostics() {
-  if (activity_ != Activity::Idle || !layout_) return;
+  if (!ensureIdle(tr("running the diagnostics")) || !layout_) return;
+  worker_->supersedePreviews();
+  worker_->armRun();
   setActivity(Activity::Diagnosing);
   tabs_->setCurrentWidget(diagnostics_);
   statusText_->setText(tr("Running every hypergradient method…"));
   QMetaObject::invokeMethod(
-      worker_, [w = worker_, theta = parameters_] { w->runDiagnostics(theta); },
+      worker_,
+      [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
+        w->runDiagnostics(theta, lambda);
+      },
       Qt::QueuedConnection);
 }
 
@@ -743,17 +827,16 @@ void MainWindow::fitViews() {
 }
 
 bool MainWindow::openSession(const QString& path) {
+  if (!ensureIdle(tr("opening a session"))) return false;
   try {
     SessionRecord record = readSessionFile(toPath(path));
-    applyConfiguration(record.configuration);
-    history_ = record.history;
-    plots_->setHistory(history_);
-    startParameters_ = record.parameters;
-    parameters_ = record.parameters;
-    sessionPath_ = path;
-    pendingRecent_ = path;
-    updateTitle();
-    return true;
+    PendingDocument document{record.configuration};
+    document.history = std::move(record.history);
+    document.parameters = record.parameters;
+    document.sessionPath = path;
+    document.recentFile = path;
+    document.presetName = QString();  // a session shows "custom"
+    return beginLoading(std::move(document));
   } catch (const Error& e) {
     lastErrorCode_ = e.exitCode();
     showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
@@ -764,9 +847,16 @@ bool MainWindow::openSession(const QString& path) {
   }
 }
 
+void MainWindow::refuseToOverwriteInputs(const QString& output, bool includeSession) const {
+  const std::filesystem::path target = toPath(output);
+  for (const auto& input : inputImagePaths(configuration_))
+    refuseToOverwrite(input, target);
+  if (includeSession && !sessionPath_.isEmpty()) refuseToOverwrite(toPath(sessionPath_), target);
+}
+
 bool MainWindow::saveSession(const QString& path) {
   try {
-    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    refuseToOverwriteInputs(path, false);
     writeSessionFile(toPath(path), SessionRecord{configuration_, startParameters_, history_});
     sessionPath_ = path;
     addRecentFile(path);
@@ -782,7 +872,7 @@ bool MainWindow::saveSession(const QString& path) {
 bool MainWindow::exportReconstruction(const QString& path) {
   try {
     if (reconstruction_.size() == 0) throw usageError("there is no reconstruction yet");
-    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    refuseToOverwriteInputs(path, true);
     const int depth = pair_.clean.sourceBitDepth == 16 ? 16 : 8;
     writeImage(reconstruction_, toPath(path), depth);
     rememberDirectory(path);
@@ -797,7 +887,7 @@ bool MainWindow::exportReconstruction(const QString& path) {
 bool MainWindow::exportParameters(const QString& path) {
   try {
     if (!layout_ || parameters_.size() != layout_->size()) throw usageError("no parameters yet");
-    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters_).dump(2) + "\n");
     rememberDirectory(path);
     return true;
@@ -810,7 +900,7 @@ bool MainWindow::exportParameters(const QString& path) {
 bool MainWindow::exportHistory(const QString& path) {
   try {
     if (!layout_) throw usageError("no model yet");
-    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), historyCsv(*layout_, history_));
     rememberDirectory(path);
     return true;
@@ -823,7 +913,7 @@ bool MainWindow::exportHistory(const QString& path) {
 bool MainWindow::exportPlots(const QString& path) {
   QString error;
   try {
-    if (!pair_.cleanPath.empty()) refuseToOverwrite(pair_.cleanPath, toPath(path));
+    refuseToOverwriteInputs(path, true);
   } catch (const std::exception& e) {
     showError(tr("Cannot save the plots"), QString::fromStdString(e.what()));
     return false;

@@ -59,6 +59,9 @@ class MainWindow : public QMainWindow {
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const { return reconstructionView_; }
   QTabWidget* analysisTabs() const { return tabs_; }
+  // Error(Usage) when `output` names an image the configuration reads (or, with includeSession,
+  // the open session file): nothing the user made is written over.
+  void refuseToOverwriteInputs(const QString& output, bool includeSession = true) const;
 
  public slots:
   // Replaces the configuration (validated) and reads its images; false with a dialog on error.
@@ -81,6 +84,8 @@ class MainWindow : public QMainWindow {
   // one; Pause stops after the current step; Stop interrupts it within one inner iteration.
   void learn();
   void learnSteps(int steps);
+  // Forgets the learned θ and the history, so the next Learn repeats the run from model.lambda.
+  void restartFromConfiguredLambda();
   void step();
   void pause();
   void stop();
@@ -102,6 +107,16 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* event) override;
 
  private:
+  // What an open (image, pair, preset, session) will show once the worker has read its images;
+  // committed in onLoaded, dropped if reading fails, so a failed open changes nothing.
+  struct PendingDocument {
+    Configuration configuration;
+    std::vector<Snapshot> history = {};
+    Vector parameters = {};
+    QString sessionPath = {};
+    QString recentFile = {};
+    std::optional<QString> presetName = {};  // unset: keep the preset shown; "" shows "custom"
+  };
   void buildViews();
   void buildActions();
   void buildMenus();
@@ -110,6 +125,10 @@ class MainWindow : public QMainWindow {
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
   void setActivity(Activity activity);
+  // True when idle; otherwise says in the status bar that `what` has to wait.
+  bool ensureIdle(const QString& what);
+  bool beginLoading(PendingDocument document);
+  void onLambdaEdited(double lambda);
   void showError(const QString& title, const QString& message);
   void onSettingChanged(const QString& key, const QVariant& value);
   void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
@@ -127,9 +146,7 @@ class MainWindow : public QMainWindow {
   void rememberDirectory(const QString& path);
 
   Configuration configuration_;
-  // The configuration of the images showing, restored when opening other images fails.
-  Configuration loadedConfiguration_;
-  QString pendingRecent_;
+  std::optional<PendingDocument> pending_;
   int iterationOffset_ = 0;
   double elapsedOffset_ = 0.0;
   std::optional<ParameterLayout> layout_;

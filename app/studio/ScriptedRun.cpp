@@ -82,6 +82,12 @@ void ScriptedRun::onDiagnosticsFinished(const QString& reason) {
 }
 
 bool ScriptedRun::capture(const QString& path) {
+  try {
+    window_.refuseToOverwriteInputs(path);
+  } catch (const std::exception& e) {
+    fail(QString::fromStdString(e.what()), 2);
+    return false;
+  }
   const QImage image = window_.grab().toImage();
   QSaveFile file(path);
   if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") ||

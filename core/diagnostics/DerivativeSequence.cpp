@@ -1,5 +1,6 @@
 #include "diagnostics/DerivativeSequence.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -97,6 +98,23 @@ DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
   }
   result.unrolledTangent = tangent;
   return result;
+}
+
+std::vector<double> rateReference(const DerivativeSequence& sequence) {
+  std::vector<double> rate;
+  const double rho = sequence.contractionRate;
+  if (!(rho > 0.0 && rho < 1.0)) return rate;
+  double floor = 1.0;
+  for (const auto* values : {&sequence.unrolled, &sequence.fpad}) {
+    for (double v : *values) {
+      if (v > 0.0) floor = std::min(floor, v);
+    }
+  }
+  const std::size_t length = std::max(sequence.unrolled.size(), sequence.fpad.size());
+  double value = 1.0;
+  for (std::size_t n = 0; n < length && value >= 0.1 * floor; ++n, value *= rho)
+    rate.push_back(value);
+  return rate;
 }
 
 }  // namespace bilevel

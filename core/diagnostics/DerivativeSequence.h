@@ -54,4 +54,10 @@ DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
                                       const DerivativeSequenceOptions& options,
                                       const CancellationFlag* cancel = nullptr);
 
+// ρⁿ with ρ = sequence.contractionRate, for n = 0, 1, … down to a tenth of the lowest positive
+// error either sequence reached: the reference line of the derivative-sequence plot, stopped where
+// the sequences hit their floor so that it does not stretch a log axis over empty decades. Empty
+// when the rate is not in (0, 1).
+std::vector<double> rateReference(const DerivativeSequence& sequence);
+
 }  // namespace bilevel

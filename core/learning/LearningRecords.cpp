@@ -8,6 +8,20 @@ namespace bilevel {
 
 using nlohmann::json;
 
+ParameterRange parameterRange(const Vector& theta) {
+  // nth_element partitions around the median, so min and max are then found in one half each.
+  std::vector<double> v(theta.data(), theta.data() + theta.size());
+  const std::size_t n = v.size(), mid = n / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  ParameterRange range;
+  range.median = v[mid];
+  range.max = *std::max_element(v.begin() + mid, v.end());
+  range.min = *std::min_element(v.begin(), v.begin() + mid + 1);
+  if (n % 2 == 0)
+    range.median = 0.5 * (range.median + *std::max_element(v.begin(), v.begin() + mid));
+  return range;
+}
+
 json parametersJson(const ParameterLayout& layout, const Vector& theta) {
   json out = json::object();
   for (const auto& block : layout.blocks()) {
@@ -57,7 +71,6 @@ std::string historyCsv(const ParameterLayout& layout, const std::vector<Snapshot
     csv << ",parameter_min,parameter_median,parameter_max";
   }
   csv << "\n";
-  std::vector<double> sorted;
   for (const Snapshot& s : history) {
     csv << s.iteration << "," << s.outerLoss << "," << s.psnr << "," << s.hypergradientNorm << ","
         << s.stepSeconds << "," << s.innerIterations << "," << s.evaluations;
@@ -65,9 +78,8 @@ std::string historyCsv(const ParameterLayout& layout, const std::vector<Snapshot
       for (Eigen::Index k = 0; k < s.parameters.size(); ++k)
         csv << "," << s.parameters[k];
     } else if (s.parameters.size() > 0) {
-      sorted.assign(s.parameters.data(), s.parameters.data() + s.parameters.size());
-      std::sort(sorted.begin(), sorted.end());
-      csv << "," << sorted.front() << "," << sorted[sorted.size() / 2] << "," << sorted.back();
+      const ParameterRange range = parameterRange(s.parameters);
+      csv << "," << range.min << "," << range.median << "," << range.max;
     }
     csv << "\n";
   }

@@ -10,6 +10,11 @@
 
 namespace bilevel {
 
+namespace {
+// Consecutive outer steps without progress after which a run counts as converged.
+constexpr int kMaxStalledSteps = 3;
+}  // namespace
+
 // U(φ) = Σ_pairs ½‖x_p(θ) − clean_p‖² with θ = e^φ on positive blocks (so weights stay positive)
 // and ∇_φU = ∇_θU ⊙ ∂θ/∂φ. Keeps the accepted lower-level solutions as warm starts.
 class LearningSession::Objective final : public OuterObjective {
@@ -208,6 +213,7 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
     }
     if (report.moved) {
       ++iteration_;
+      stalledSteps_ = 0;
       theta_ = objective_->toTheta(phi_);
     }
     std::string status = "running";
@@ -215,6 +221,13 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
       finished_ = true;
       status = summary_.termination = "converged";
       summary_.message = report.message;
+    } else if (!report.moved && ++stalledSteps_ >= kMaxStalledSteps) {
+      // Each failed step has already reset the optimiser's memory and retried along −∇U; when
+      // that keeps failing, no decrease is left at this accuracy of the hypergradient.
+      finished_ = true;
+      status = summary_.termination = "converged";
+      summary_.message = "no decrease after " + std::to_string(stalledSteps_) + " attempts (" +
+                         report.message + ")";
     }
     if (!report.moved && !report.converged) summary_.message = report.message;
     snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), report.evaluations,

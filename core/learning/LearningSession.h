@@ -93,6 +93,7 @@ class LearningSession {
   std::vector<Snapshot> history_;
   LearnSummary summary_;
   int iteration_ = 0;
+  int stalledSteps_ = 0;  // consecutive steps that did not move θ
   bool started_ = false;
   bool finished_ = false;
   double elapsed_ = 0.0;

@@ -56,6 +56,14 @@ class SessionReader {
     return value.get<double>();
   }
 
+  // A count (iteration, iterations, evaluations): a whole number in [0, 10⁹], so that the
+  // conversion to int is defined.
+  int count(const json& value, const std::string& key) const {
+    const double v = finiteNumber(value, key);
+    if (v < 0.0 || v > 1e9 || v != std::floor(v)) fail(key, "must be a whole number in [0, 1e9]");
+    return static_cast<int>(v);
+  }
+
   Vector finiteVector(const json& value, const std::string& key) const {
     if (!value.is_array()) fail(key, "must be a list of numbers");
     Vector v(static_cast<Eigen::Index>(value.size()));
@@ -135,14 +143,17 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
     const auto number = [&](const char* name) {
       return reader.finiteNumber(reader.field(row, name, where), where + "." + name);
     };
-    s.iteration = static_cast<int>(number("iter"));
+    const auto count = [&](const char* name) {
+      return reader.count(reader.field(row, name, where), where + "." + name);
+    };
+    s.iteration = count("iter");
     s.outerLoss = number("outer_loss");
     s.psnr = number("psnr");
     s.hypergradientNorm = number("hypergradient_norm");
     s.stepSeconds = number("seconds");
     s.elapsedSeconds = number("elapsed_seconds");
-    s.innerIterations = static_cast<int>(number("inner_iterations"));
-    s.evaluations = static_cast<int>(number("evaluations"));
+    s.innerIterations = count("inner_iterations");
+    s.evaluations = count("evaluations");
     const json& status = reader.field(row, "status", where);
     if (!status.is_string()) reader.fail(where + ".status", "must be a string");
     s.status = status.get<std::string>();

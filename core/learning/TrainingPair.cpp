@@ -45,6 +45,18 @@ fs::path resolveImagePath(const Configuration& configuration, const std::string&
   return besideConfig;  // does not exist: readImage reports it under this name
 }
 
+std::vector<fs::path> inputImagePaths(const Configuration& configuration) {
+  std::vector<std::string> specifications = configuration.imageSpecifications();
+  for (const auto& noisy : configuration.noisySpecifications())
+    specifications.push_back(noisy);
+  std::vector<fs::path> paths;
+  for (const auto& specification : specifications) {
+    if (!isBenchmark(specification))
+      paths.push_back(resolveImagePath(configuration, specification));
+  }
+  return paths;
+}
+
 std::vector<TrainingPair> loadTrainingPairs(const Configuration& configuration) {
   const auto cleanSpecs = configuration.imageSpecifications();
   const auto noisySpecs = configuration.noisySpecifications();

@@ -28,4 +28,8 @@ std::vector<TrainingPair> loadTrainingPairs(const Configuration& configuration);
 std::filesystem::path resolveImagePath(const Configuration& configuration,
                                        const std::string& specification);
 
+// Every image file a configuration reads (clean and noisy, resolved; generated images have none):
+// what an output must never overwrite.
+std::vector<std::filesystem::path> inputImagePaths(const Configuration& configuration);
+
 }  // namespace bilevel

@@ -42,7 +42,7 @@ class HuberTV final : public Model {
   int cols() const override { return gradient_.cols(); }
   const Vector& initialPoint() const override { return noisy_; }
   double epsilon() const { return options_.epsilon; }
-  bool hasWeightMap() const { return upsampling_.has_value(); }
+  bool hasWeightMap() const override { return upsampling_.has_value(); }
 
   double energy(const Vector& x, const Vector& theta) const override;
   double energyAndGradient(const Vector& x, const Vector& theta, Vector& g) const override;
@@ -58,7 +58,7 @@ class HuberTV final : public Model {
 
   // The per-pixel weight λ_i = (Bθ)_i (a constant image for scalar λ): what the window shows as
   // the λ map.
-  Vector weightMap(const Vector& theta) const;
+  Vector weightMap(const Vector& theta) const override;
 
  private:
   // Weights for θ, recomputed only when θ changed since the last call.

@@ -56,6 +56,11 @@ class Model {
 
   // The default parameters a configuration starts from.
   virtual Vector defaultParameters() const = 0;
+
+  // Models with a spatially varying weight (a λ map) report it per pixel, so the window and the
+  // CLI's lambda_map.png show it without knowing the model. Others return false / an empty vector.
+  virtual bool hasWeightMap() const { return false; }
+  virtual Vector weightMap(const Vector& /*theta*/) const { return {}; }
 };
 
 }  // namespace bilevel

@@ -21,7 +21,11 @@ class TestStudioCommandLine : public QObject {
     environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
     process.setProcessEnvironment(environment);
     process.start(BILEVEL_STUDIO, arguments);
-    process.waitForFinished(timeoutMs);
+    if (!process.waitForFinished(timeoutMs)) {
+      process.kill();
+      process.waitForFinished();
+      return {-1, {}, QStringLiteral("timed out")};
+    }
     return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
             QString::fromUtf8(process.readAllStandardOutput()),
             QString::fromUtf8(process.readAllStandardError())};
@@ -59,6 +63,21 @@ class TestStudioCommandLine : public QObject {
     QCOMPARE(r.exitCode, 3);
     QVERIFY(r.err.contains(QStringLiteral("missing.png")));
     QVERIFY(!QFile::exists(file));
+  }
+
+  void aScreenshotNeverOverwritesTheInputImage() {
+    const QString input = dir_.filePath(QStringLiteral("input.png"));
+    QVERIFY(QFile::copy(QStringLiteral(BILEVEL_SOURCE_DIR "/sample_images/shapes.png"), input));
+    QFile before(input);
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray bytes = before.readAll();
+    before.close();
+    const Run r = run({"--image", input, "--screenshot", input});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains(QStringLiteral("input.png")));
+    QFile after(input);
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), bytes);
   }
 
   void aScreenshotIntoAMissingFolderFails() {

@@ -17,6 +17,7 @@
 #include "app/studio/StallMonitor.h"
 #include "image/BenchmarkImage.h"
 #include "image/ImageIO.h"
+#include "learning/SessionFile.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
@@ -144,8 +145,9 @@ class StudioTest : public QObject {
     const qint64 ms = clock.elapsed();
     QCOMPARE(finished.front().front().toString(), QStringLiteral("cancelled"));
     QCOMPARE(window.activity(), MainWindow::Activity::Idle);
-    // "Within a fraction of a second"; generous for a loaded CI machine.
-    QVERIFY2(ms < 2000, qPrintable(QStringLiteral("stop took %1 ms").arg(ms)));
+    // "Within a fraction of a second" (4 ms here, see docs/benchmarks.md); the bound only catches
+    // a Stop that waits for the step to finish, with room for a loaded CI machine.
+    QVERIFY2(ms < 10000, qPrintable(QStringLiteral("stop took %1 ms").arg(ms)));
     qInfo("Stop → idle in %lld ms", ms);
   }
 
@@ -212,7 +214,16 @@ class StudioTest : public QObject {
       QCOMPARE(reopened.parameters()[i], learned[i]);
     QCOMPARE(reopened.history().size(), historyLength);
     QCOMPARE(reopened.plots()->pointCount(), int(historyLength));
-    QCOMPARE(reopened.configuration().json()["model"], reopened.configuration().json()["model"]);
+    // The session reproduces the run: from the configured λ, the same steps reach the same θ.
+    reopened.restartFromConfiguredLambda();
+    QCOMPARE(reopened.plots()->pointCount(), 0);
+    QVERIFY(waitFor(preview, 2));
+    QSignalSpy finished(&reopened, &MainWindow::learningFinished);
+    reopened.learnSteps(2);
+    QVERIFY(waitFor(finished));
+    QCOMPARE(reopened.history().size(), historyLength);
+    for (Eigen::Index i = 0; i < learned.size(); ++i)
+      QVERIFY(std::abs(reopened.parameters()[i] - learned[i]) <= 1e-10 * std::abs(learned[i]));
   }
 
   void aDamagedSessionFileIsRefusedWithItsKey() {
@@ -276,6 +287,83 @@ class StudioTest : public QObject {
     QVERIFY(window.diagnosticsPanel()->adjointView()->hasImage());
   }
 
+  void openingWhileLearningIsRefusedAndLosesNothing() {
+    MainWindow window;
+    window.show();
+    Configuration c = smallConfiguration("benchmark:192");
+    c.set("hypergradient.method=unrolled");
+    c.set("solver.iterations=4000");
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    window.applyConfiguration(c);
+    QVERIFY(waitFor(preview));
+    const auto image = window.configuration().json()["image"];
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    window.learn();
+    QVERIFY(!window.openImage(writeBenchmarkPng(dir_, 32, QStringLiteral("later.png"))));
+    QVERIFY(!window.loadPreset(QStringLiteral("quadratic-denoise")));
+    QCOMPARE(window.activity(), MainWindow::Activity::Learning);
+    window.stop();
+    QVERIFY(waitFor(finished));
+    QCOMPARE(window.configuration().json()["image"], image);
+    QCOMPARE(window.activity(), MainWindow::Activity::Idle);
+  }
+
+  void aSessionNamingAMissingImageChangesNothing() {
+    MainWindow window;
+    window.show();
+    QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 32, QStringLiteral("kept.png"))));
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    window.learnSteps(2);
+    QVERIFY(waitFor(finished));
+    const Vector learned = window.parameters();
+    const std::size_t length = window.history().size();
+    // A valid session whose image has since moved away.
+    const QString moved = writeBenchmarkPng(dir_, 32, QStringLiteral("moved.png"));
+    const QString sessionPath = dir_.filePath(QStringLiteral("moved-session.json"));
+    {
+      SessionRecord record{smallConfiguration(moved.toStdString()), Vector::Constant(1, 0.3), {}};
+      writeSessionFile(sessionPath.toStdString(), record);
+    }
+    QVERIFY(QFile::remove(moved));
+    QSignalSpy error(&window, &MainWindow::errorShown);
+    QVERIFY(window.openSession(sessionPath));  // read; its images fail in the worker
+    QVERIFY(waitFor(error));
+    window.findChild<QMessageBox*>(QStringLiteral("errorDialog"))->accept();
+    QCOMPARE(window.activity(), MainWindow::Activity::Idle);
+    QCOMPARE(window.history().size(), length);
+    QCOMPARE(window.plots()->pointCount(), int(length));
+    QCOMPARE(window.parameters(), learned);
+    // Saving now writes the open document, not the session that failed to open.
+    QVERIFY(window.saveSession(dir_.filePath(QStringLiteral("kept-session.json"))));
+    QCOMPARE(readSessionFile(dir_.filePath(QStringLiteral("kept-session.json")).toStdString())
+                 .history.size(),
+             length);
+  }
+
+  void exportsRefuseEveryInputAndTheOpenSession() {
+    MainWindow window;
+    window.show();
+    const QString clean = writeBenchmarkPng(dir_, 32, QStringLiteral("pair-clean.png"));
+    const QString noisy = writeBenchmarkPng(dir_, 32, QStringLiteral("pair-noisy.png"));
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    window.openImagePair(clean, noisy);
+    QVERIFY(waitFor(preview));
+    const QString sessionPath = dir_.filePath(QStringLiteral("pair-session.json"));
+    QVERIFY(window.saveSession(sessionPath));
+    const auto bytes = [](const QString& path) {
+      QFile file(path);
+      return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+    const QByteArray noisyBytes = bytes(noisy), sessionBytes = bytes(sessionPath);
+    QSignalSpy error(&window, &MainWindow::errorShown);
+    QVERIFY(!window.exportReconstruction(noisy));
+    QVERIFY(!window.exportParameters(sessionPath));
+    QVERIFY(!window.exportHistory(clean));
+    QCOMPARE(error.count(), 3);
+    QCOMPARE(bytes(noisy), noisyBytes);
+    QCOMPARE(bytes(sessionPath), sessionBytes);
+  }
+
   // A regression guard for work creeping onto the GUI thread; the 50 ms target is measured at
   // 512² by bench/run-benchmarks (bilevel-studio --measure-stall).
   void theGuiThreadKeepsServingEventsWhileLearning() {
@@ -293,7 +381,7 @@ class StudioTest : public QObject {
     qInfo("longest GUI stall while learning at 256²: %.1f ms over %d events",
           monitor.longestStallMs(), monitor.ticks());
     QVERIFY(monitor.ticks() > 20);
-    QVERIFY2(monitor.longestStallMs() < 250.0,
+    QVERIFY2(monitor.longestStallMs() < 500.0,
              qPrintable(QStringLiteral("stall %1 ms").arg(monitor.longestStallMs())));
   }
 
