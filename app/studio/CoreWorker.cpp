@@ -33,7 +33,7 @@ void CoreWorker::yieldToInterface() {
   // On Linux the nice value is per thread; PRIO_PROCESS with a thread id sets only this one.
   // Failure (a sandbox forbidding it) only costs responsiveness, so it is not reported.
   const auto tid = static_cast<id_t>(syscall(SYS_gettid));
-  setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 5);
+  setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 10);
 }
 
 void CoreWorker::armRun() {

@@ -43,7 +43,7 @@ class CoreWorker : public QObject {
   quint64 supersedePreviews();
 
  public slots:
-  // Lowers the calling thread's scheduling weight (Linux nice +5), so that when the solve and its
+  // Lowers the calling thread's scheduling weight (Linux nice +10), so that when the solve and its
   // OpenMP team occupy every core, the GUI thread still wins the CPU the moment it has an event
   // to serve. Threads the worker starts (its OpenMP team) inherit the setting.
   void yieldToInterface();

@@ -70,6 +70,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
   connect(&previewTimer_, &QTimer::timeout, this, &MainWindow::requestPreview);
+  // A snapshot's display work comes in three event-loop turns (the reconstruction, then the views
+  // derived from it, then the charts), each about a third of the whole, so that the window
+  // answers input between them: the longest stall while learning is what this bounds.
+  derivedViewsTimer_.setSingleShot(true);
+  derivedViewsTimer_.setInterval(1);
+  connect(&derivedViewsTimer_, &QTimer::timeout, this, &MainWindow::flushDerivedViews);
   plotTimer_.setSingleShot(true);
   plotTimer_.setInterval(1);
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
@@ -602,17 +608,27 @@ void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, 
 void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap) {
   reconstruction_ = reconstruction;
   reconstructionView_->setImage(reconstruction);
-  residualView_->setImage(difference(reconstruction, pair_.clean));
-  removedView_->setImage(difference(pair_.noisy, reconstruction));
-  if (weightMap.size() > 0) lambdaView_->setImage(weightMap);
-  if (fitPending_) {
-    fitPending_ = false;
-    fitViews();
-  }
+  pendingWeightMap_ = weightMap;
+  derivedViewsPending_ = true;
+  derivedViewsTimer_.start();
   currentPsnr_ = psnr(reconstruction.pixels, pair_.clean.pixels);
   if (parameters_.size() > 0) {
     parameterPanel_->showParameters(parameters_.minCoeff(), parameters_.maxCoeff());
   }
+}
+
+void MainWindow::flushDerivedViews() {
+  if (derivedViewsPending_ && reconstruction_.size() > 0) {
+    derivedViewsPending_ = false;
+    residualView_->setImage(difference(reconstruction_, pair_.clean));
+    removedView_->setImage(difference(pair_.noisy, reconstruction_));
+    if (pendingWeightMap_.size() > 0) lambdaView_->setImage(pendingWeightMap_);
+    if (fitPending_) {
+      fitPending_ = false;
+      fitViews();
+    }
+  }
+  if (!pendingPlotPoints_.empty()) plotTimer_.start();
 }
 
 void MainWindow::clearHistory() {
@@ -760,10 +776,7 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
     shown.diagnostics.inner.trace.clear();
     shown.diagnostics.residualHistory.clear();
     history_.push_back(shown);
-    // The charts take as long to update as the five image views; giving them their own
-    // event-loop turn halves the longest time the window goes without answering input.
     pendingPlotPoints_.push_back(shown);
-    plotTimer_.start();
   }
   parameters_ = snapshot.parameters;
   startParameters_ = snapshot.parameters;
@@ -786,6 +799,7 @@ void MainWindow::flushPlots() {
 }
 
 void MainWindow::onLearningStopped(const QString& reason, const QString& message) {
+  flushDerivedViews();
   flushPlots();
   setActivity(Activity::Idle);
   QString text;

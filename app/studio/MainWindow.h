@@ -141,6 +141,7 @@ class MainWindow : public QMainWindow {
   void requestPreview();
   void clearHistory();
   void flushPlots();
+  void flushDerivedViews();
   void updateTitle();
   QString dialogDirectory() const;
   void rememberDirectory(const QString& path);
@@ -171,7 +172,10 @@ class MainWindow : public QMainWindow {
   QThread thread_;
   CoreWorker* worker_ = nullptr;
   QTimer previewTimer_;
-  // Plot updates run in their own event-loop turn after the images (see onSnapshot).
+  // Display work deferred to later event-loop turns (see the constructor).
+  QTimer derivedViewsTimer_;
+  bool derivedViewsPending_ = false;
+  Image pendingWeightMap_;
   QTimer plotTimer_;
   std::vector<Snapshot> pendingPlotPoints_;
 
