@@ -6,6 +6,7 @@
 
 #include "common/Error.h"
 #include "image/ImageIO.h"
+#include "learning/LearningRecords.h"
 #include "learning/TrainingPair.h"
 
 namespace bilevel {
@@ -85,16 +86,9 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
   configuration["noisy"] = absoluteImages(session.configuration, configuration["noisy"]);
   json history = json::array();
   for (const Snapshot& s : session.history) {
-    history.push_back({{"iter", s.iteration},
-                       {"outer_loss", s.outerLoss},
-                       {"psnr", s.psnr},
-                       {"hypergradient_norm", s.hypergradientNorm},
-                       {"seconds", s.stepSeconds},
-                       {"elapsed_seconds", s.elapsedSeconds},
-                       {"inner_iterations", s.innerIterations},
-                       {"evaluations", s.evaluations},
-                       {"status", s.status},
-                       {"parameters", vectorJson(s.parameters)}});
+    json row = snapshotJson(s);
+    row["parameters"] = vectorJson(s.parameters);
+    history.push_back(std::move(row));
   }
   const json document = {{"format", kFormat},
                          {"version", kVersion},

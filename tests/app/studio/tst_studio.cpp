@@ -37,6 +37,14 @@ Configuration smallConfiguration(const std::string& image) {
   return c;
 }
 
+// Outer steps long enough to interrupt: unrolled through 4000 iterations on 192².
+Configuration slowStepConfiguration() {
+  Configuration c = smallConfiguration("benchmark:192");
+  c.set("hypergradient.method=unrolled");
+  c.set("solver.iterations=4000");
+  return c;
+}
+
 QString writeBenchmarkPng(const QTemporaryDir& dir, int n, const QString& name) {
   const QString path = dir.filePath(name);
   writeImage(benchmarkImage(n), path.toStdString(), 8);
@@ -52,6 +60,12 @@ bool waitFor(QSignalSpy& spy, int count = 1) {
 
 QAction* action(MainWindow& window, const char* name) {
   return window.findChild<QAction*>(QString::fromLatin1(name));
+}
+
+bool applyAndWait(MainWindow& window, const Configuration& configuration) {
+  QSignalSpy preview(&window, &MainWindow::previewShown);
+  window.applyConfiguration(configuration);
+  return waitFor(preview);
 }
 
 // Opens `path` through File > Open's slot and waits for the first reconstruction.
@@ -128,12 +142,7 @@ class StudioTest : public QObject {
     MainWindow window;
     window.show();
     // A step long enough to interrupt: unrolled through many iterations on a larger image.
-    Configuration c = smallConfiguration("benchmark:192");
-    c.set("hypergradient.method=unrolled");
-    c.set("solver.iterations=4000");
-    QSignalSpy preview(&window, &MainWindow::previewShown);
-    window.applyConfiguration(c);
-    QVERIFY(waitFor(preview));
+    QVERIFY(applyAndWait(window, slowStepConfiguration()));
     QSignalSpy finished(&window, &MainWindow::learningFinished);
     action(window, "learnAction")->trigger();
     QCOMPARE(window.activity(), MainWindow::Activity::Learning);
@@ -290,12 +299,7 @@ class StudioTest : public QObject {
   void openingWhileLearningIsRefusedAndLosesNothing() {
     MainWindow window;
     window.show();
-    Configuration c = smallConfiguration("benchmark:192");
-    c.set("hypergradient.method=unrolled");
-    c.set("solver.iterations=4000");
-    QSignalSpy preview(&window, &MainWindow::previewShown);
-    window.applyConfiguration(c);
-    QVERIFY(waitFor(preview));
+    QVERIFY(applyAndWait(window, slowStepConfiguration()));
     const auto image = window.configuration().json()["image"];
     QSignalSpy finished(&window, &MainWindow::learningFinished);
     window.learn();
@@ -369,9 +373,7 @@ class StudioTest : public QObject {
   void theGuiThreadKeepsServingEventsWhileLearning() {
     MainWindow window;
     window.show();
-    QSignalSpy preview(&window, &MainWindow::previewShown);
-    window.applyConfiguration(smallConfiguration("benchmark:256"));
-    QVERIFY(waitFor(preview));
+    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:256")));
     studio::StallMonitor monitor;
     QSignalSpy finished(&window, &MainWindow::learningFinished);
     monitor.start();
