@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "hypergradients/HypergradientMethod.h"
 #include "image/BenchmarkImage.h"
 #include "image/Noise.h"
 #include "models/HuberTV.h"
@@ -41,6 +42,21 @@ inline HuberTV::Options huberOptions(bool map) {
     options.gridRows = 4;
     options.gridCols = 5;
   }
+  return options;
+}
+
+// Tight settings shared by the hypergradient and diagnostics suites: inner solves and adjoint
+// recursions to 1e-11, unrolled/forward run until the iteration's gradient is below that too.
+inline SolveOptions tightSolve() {
+  SolveOptions options;
+  options.tolerance = 1e-11;
+  options.maxIterations = 50000;
+  return options;
+}
+inline HypergradientOptions tightHypergradient() {
+  HypergradientOptions options;
+  options.tolerance = 1e-11;
+  options.maxIterations = 50000;
   return options;
 }
 

@@ -123,20 +123,6 @@ void addProblemRows(const QStringList& kinds) {
     QTest::newRow(qPrintable(kind)) << kind;
 }
 
-// The settings of tst_hypergradients: solves and adjoint recursions to 1e-11.
-SolveOptions tightSolve() {
-  SolveOptions options;
-  options.tolerance = 1e-11;
-  options.maxIterations = 50000;
-  return options;
-}
-HypergradientOptions tightHypergradient() {
-  HypergradientOptions options;
-  options.tolerance = 1e-11;
-  options.maxIterations = 50000;
-  return options;
-}
-
 bool isUsageError(const std::function<void()>& call) {
   try {
     call();
@@ -358,10 +344,10 @@ class TestDiagnostics : public QObject {
     const Model& model = *problem.model;
     const SquaredError loss(problem.pair.clean.pixels);
     AcceleratedGradient solver;
-    const BilevelProblem bilevel{model, loss, solver, tightSolve()};
+    const BilevelProblem bilevel{model, loss, solver, test::tightSolve()};
     std::vector<std::string> seen;
     const MethodAgreementReport report = compareHypergradientMethods(
-        bilevel, problem.theta, model.initialPoint(), tightHypergradient(), {}, nullptr,
+        bilevel, problem.theta, model.initialPoint(), test::tightHypergradient(), {}, nullptr,
         [&](const MethodAgreementRow& row) { seen.push_back(row.method); });
     QVERIFY(!report.cancelled);
     QVERIFY(seen == hypergradientMethodNames());
@@ -398,10 +384,10 @@ class TestDiagnostics : public QObject {
     const Problem problem = makeProblem("huber-tv");
     const SquaredError loss(problem.pair.clean.pixels);
     AcceleratedGradient solver;
-    const BilevelProblem bilevel{*problem.model, loss, solver, tightSolve()};
+    const BilevelProblem bilevel{*problem.model, loss, solver, test::tightSolve()};
     const MethodAgreementReport report =
         compareHypergradientMethods(bilevel, problem.theta, problem.model->initialPoint(),
-                                    tightHypergradient(), {"fpad", "implicit-cg"});
+                                    test::tightHypergradient(), {"fpad", "implicit-cg"});
     QCOMPARE(report.rows.size(), std::size_t(2));
     QCOMPARE(report.rows[0].method, std::string("fpad"));
     QCOMPARE(report.rows[1].method, std::string("implicit-cg"));
@@ -450,7 +436,7 @@ class TestDiagnostics : public QObject {
     const CountingModel model(*problem.model);
     const SquaredError loss(problem.pair.clean.pixels);
     AcceleratedGradient solver;
-    const BilevelProblem bilevel{model, loss, solver, tightSolve()};
+    const BilevelProblem bilevel{model, loss, solver, test::tightSolve()};
     CancellationFlag flag;
     flag.cancel();
 

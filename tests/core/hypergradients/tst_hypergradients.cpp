@@ -15,29 +15,14 @@ namespace {
 const QStringList kExactMethods = {"implicit-cg", "implicit-neumann", "unrolled", "forward",
                                    "fpad",        "finite-difference"};
 
-// Tight settings: inner solves and adjoint recursions to 1e-11, unrolled/forward run until the
-// iteration's gradient is below that too.
-SolveOptions tightSolve() {
-  SolveOptions options;
-  options.tolerance = 1e-11;
-  options.maxIterations = 50000;
-  return options;
-}
-HypergradientOptions tightHypergradient() {
-  HypergradientOptions options;
-  options.tolerance = 1e-11;
-  options.maxIterations = 50000;
-  return options;
-}
-
 struct Result {
   Vector gradient;
   HypergradientSummary summary;
 };
 
 Result evaluate(const QString& method, const Model& model, const UpperLoss& loss,
-                const Vector& theta, SolveOptions solve = tightSolve(),
-                HypergradientOptions options = tightHypergradient()) {
+                const Vector& theta, SolveOptions solve = test::tightSolve(),
+                HypergradientOptions options = test::tightHypergradient()) {
   AcceleratedGradient solver;
   const BilevelProblem problem{model, loss, solver, solve};
   Vector x = model.initialPoint(), gradient(theta.size());
@@ -167,8 +152,9 @@ class TestHypergradients : public QObject {
     HypergradientOptions options;
     options.tolerance = 1e-8;
     const Vector theta = model.defaultParameters();
-    const Result fpad = evaluate("fpad", model, loss, theta, tightSolve(), options);
-    const Result neumann = evaluate("implicit-neumann", model, loss, theta, tightSolve(), options);
+    const Result fpad = evaluate("fpad", model, loss, theta, test::tightSolve(), options);
+    const Result neumann =
+        evaluate("implicit-neumann", model, loss, theta, test::tightSolve(), options);
     QVERIFY(fpad.summary.iterations * 3 < neumann.summary.iterations);
   }
 
