@@ -572,6 +572,7 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
                   .arg(startParameters_.size())
                   .arg(layout_->size()));
     startParameters_.resize(0);
+    parameters_.resize(0);
   }
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
   emit imagesLoaded();
