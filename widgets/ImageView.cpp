@@ -440,27 +440,34 @@ void ImageView::paintHeader(QPainter& painter, const QRectF& rect) const {
                    QPointF(rect.right(), rect.bottom() - 0.5));
   const QRectF text = rect.adjusted(8, 0, -8, -1);
 
-  QString range;
-  if (hasImage()) {
-    range = QStringLiteral("[%1, %2]%3")
-                .arg(formatValue(range_.first), formatValue(range_.second),
-                     autoRange_ ? tr(" auto") : QString());
-    range += QStringLiteral("   %1×%2").arg(image_.cols).arg(image_.rows);
-  }
-  const QFontMetricsF metrics(painter.font());
-  const double rangeWidth = metrics.horizontalAdvance(range);
-  painter.setPen(kDimText);
-  painter.drawText(text, Qt::AlignRight | Qt::AlignVCenter, range);
-
   QFont bold = painter.font();
   bold.setWeight(QFont::DemiBold);
+  const QFontMetricsF boldMetrics(bold), metrics(painter.font());
+  // The title says what the view shows, so it keeps its room; the range and then the size give
+  // way when the view is narrow.
+  const double titleWidth = std::min(boldMetrics.horizontalAdvance(title_), text.width());
+  const double room = text.width() - titleWidth - 12;
+  QString detail;
+  if (hasImage()) {
+    const QString range = QStringLiteral("[%1, %2]%3")
+                              .arg(formatValue(range_.first), formatValue(range_.second),
+                                   autoRange_ ? tr(" auto") : QString());
+    const QString full = range + QStringLiteral("   %1×%2").arg(image_.cols).arg(image_.rows);
+    if (metrics.horizontalAdvance(full) <= room) {
+      detail = full;
+    } else if (metrics.horizontalAdvance(range) <= room) {
+      detail = range;
+    }
+  }
+  painter.setPen(kDimText);
+  painter.drawText(text, Qt::AlignRight | Qt::AlignVCenter, detail);
+
   painter.save();
   painter.setFont(bold);
   painter.setPen(kText);
-  const double titleWidth = std::max(0.0, text.width() - rangeWidth - 12);
   painter.drawText(QRectF(text.left(), text.top(), titleWidth, text.height()),
                    Qt::AlignLeft | Qt::AlignVCenter,
-                   QFontMetricsF(bold).elidedText(title_, Qt::ElideRight, titleWidth));
+                   boldMetrics.elidedText(title_, Qt::ElideRight, titleWidth));
   painter.restore();
 }
 

@@ -132,21 +132,20 @@ void MainWindow::buildViews() {
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll->setMinimumWidth(parameterPanel_->minimumSizeHint().width() + 16);
-  auto* parameterDock = new QDockWidget(tr("Parameters"), this);
-  parameterDock->setObjectName(QStringLiteral("ParametersDock"));
-  parameterDock->setWidget(scroll);
-  addDockWidget(Qt::LeftDockWidgetArea, parameterDock);
+  parameterDock_ = new QDockWidget(tr("Parameters"), this);
+  parameterDock_->setObjectName(QStringLiteral("ParametersDock"));
+  parameterDock_->setWidget(scroll);
+  addDockWidget(Qt::LeftDockWidgetArea, parameterDock_);
 
   plots_ = new widgets::LearningPlots;
   diagnostics_ = new widgets::DiagnosticsPanel;
   tabs_ = new QTabWidget;
   tabs_->addTab(plots_, tr("Learning"));
   tabs_->addTab(diagnostics_, tr("Jacobian diagnostics"));
-  auto* analysisDock = new QDockWidget(tr("Analysis"), this);
-  analysisDock->setObjectName(QStringLiteral("AnalysisDock"));
-  analysisDock->setWidget(tabs_);
-  addDockWidget(Qt::RightDockWidgetArea, analysisDock);
-  resizeDocks({parameterDock, analysisDock}, {330, 700}, Qt::Horizontal);
+  analysisDock_ = new QDockWidget(tr("Analysis"), this);
+  analysisDock_->setObjectName(QStringLiteral("AnalysisDock"));
+  analysisDock_->setWidget(tabs_);
+  addDockWidget(Qt::RightDockWidgetArea, analysisDock_);
 
   statusText_ = new QLabel;
   figuresText_ = new QLabel;
@@ -377,9 +376,22 @@ void MainWindow::connectWorker() {
 
 void MainWindow::restoreSettings() {
   QSettings settings;
-  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+    resize(1440, 900);
+  }
+  layoutRestored_ = restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
   rebuildRecentMenu();
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (layoutRestored_ || docksSized_) return;
+  docksSized_ = true;
+  // Without a remembered layout the images keep the middle third or more of any window width:
+  // they are what a person came to look at.
+  const int w = width();
+  resizeDocks({parameterDock_, analysisDock_}, {std::min(330, w * 22 / 100), w * 42 / 100},
+              Qt::Horizontal);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -9,6 +9,7 @@
 #include "CoreTypes.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QMessageBox;
@@ -102,6 +103,7 @@ class MainWindow : public QMainWindow {
   void errorShown(const QString& message, int exitCode);
 
  protected:
+  void showEvent(QShowEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
@@ -190,6 +192,10 @@ class MainWindow : public QMainWindow {
   widgets::LearningPlots* plots_ = nullptr;
   widgets::DiagnosticsPanel* diagnostics_ = nullptr;
   QTabWidget* tabs_ = nullptr;
+  QDockWidget* parameterDock_ = nullptr;
+  QDockWidget* analysisDock_ = nullptr;
+  bool layoutRestored_ = false;
+  bool docksSized_ = false;
 
   QLabel* statusText_ = nullptr;
   QLabel* pixelText_ = nullptr;
