@@ -53,6 +53,7 @@ class DiagnosticsPanel : public QWidget {
   ImageView* sensitivityView_;
   ImageView* adjointView_;
   int expectedRows_ = 0;
+  double referenceNorm_ = 0.0;
 };
 
 }  // namespace bilevel::widgets

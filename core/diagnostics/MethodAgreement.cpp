@@ -76,7 +76,8 @@ MethodAgreementReport compareHypergradientMethods(
       }
     }
     row.hypergradientNorm = row.gradient.norm();
-    row.relativeError = (row.gradient - reference).norm() / std::max(referenceNorm, 1e-300);
+    row.absoluteError = (row.gradient - reference).norm();
+    row.relativeError = row.absoluteError / std::max(referenceNorm, 1e-300);
     row.cosine =
         row.gradient.dot(reference) / std::max(row.hypergradientNorm * referenceNorm, 1e-300);
     report.rows.push_back(std::move(row));

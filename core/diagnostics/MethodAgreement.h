@@ -18,6 +18,9 @@ struct MethodAgreementRow {
   Vector gradient;
   // ‖g − g_ref‖ / ‖g_ref‖ and ⟨g, g_ref⟩ / (‖g‖ ‖g_ref‖) against the reference.
   double relativeError = 0.0, cosine = 0.0;
+  // ‖g − g_ref‖: near a stationary point, where ‖g_ref‖ → 0, the relative error measures the
+  // reference's own error (O(h) at the Huber kink), and this is the figure to compare.
+  double absoluteError = 0.0;
   double seconds = 0.0, hypergradientNorm = 0.0;
   // iterations, residual, residualHistory, workingMegabytes, termination
   HypergradientSummary summary;
