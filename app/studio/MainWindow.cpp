@@ -746,11 +746,11 @@ void MainWindow::learnSteps(int steps) {
   previewTimer_.stop();
   worker_->supersedePreviews();
   worker_->armRun();
-  paused_ = false;
-  batchSteps_ = steps > 0 ? steps : configuration_.json()["outer"]["iterations"].get<int>();
+  const int batchSteps =
+      steps > 0 ? steps : configuration_.json()["outer"]["iterations"].get<int>();
   batchStart_ = history_.empty() ? 0 : history_.back().iteration;
   setActivity(Activity::Learning);
-  progress_->setRange(0, std::max(1, batchSteps_));
+  progress_->setRange(0, std::max(1, batchSteps));
   progress_->setValue(0);
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
@@ -764,7 +764,6 @@ void MainWindow::learnSteps(int steps) {
 
 void MainWindow::pause() {
   if (activity_ != Activity::Learning) return;
-  paused_ = true;
   worker_->requestPause();
   statusText_->setText(tr("Pausing after this step…"));
 }

@@ -166,9 +166,8 @@ class MainWindow : public QMainWindow {
   int lastErrorCode_ = 0;  // the kind of the error about to be shown
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;
-  bool paused_ = false;
   bool fitPending_ = false;
-  int batchStart_ = 0, batchSteps_ = 0;
+  int batchStart_ = 0;  // the iteration the current Learn/Step started from
   double lambdaRequest_ = 0.0;
 
   QThread thread_;
