@@ -503,7 +503,8 @@ bool MainWindow::beginLoading(PendingDocument document) {
 }
 
 bool MainWindow::loadPreset(const QString& name) {
-  try {
+  bool started = false;
+  attempt(tr("Cannot load the preset"), [&] {
     Configuration preset = Configuration::fromPreset(name.toStdString());
     // A preset changes the task, not the picture: keep the images a person opened.
     if (layout_) {
@@ -513,11 +514,9 @@ bool MainWindow::loadPreset(const QString& name) {
     }
     PendingDocument document{preset};
     document.presetName = name;
-    return beginLoading(std::move(document));
-  } catch (const std::exception& e) {
-    showError(tr("Cannot load the preset"), QString::fromStdString(e.what()));
-    return false;
-  }
+    started = beginLoading(std::move(document));
+  });
+  return started;
 }
 
 bool MainWindow::openImage(const QString& path) {
@@ -525,7 +524,8 @@ bool MainWindow::openImage(const QString& path) {
 }
 
 bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPath) {
-  try {
+  bool started = false;
+  attempt(tr("Cannot open the image"), [&] {
     Configuration next = configuration_;
     nlohmann::json images = {{"image", QFileInfo(cleanPath).absoluteFilePath().toStdString()},
                              {"noisy", nullptr}};
@@ -534,11 +534,9 @@ bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPat
     next.merge(images, "the opened image");
     PendingDocument document{next};
     document.recentFile = cleanPath;
-    return beginLoading(std::move(document));
-  } catch (const std::exception& e) {
-    showError(tr("Cannot open the image"), QString::fromStdString(e.what()));
-    return false;
-  }
+    started = beginLoading(std::move(document));
+  });
+  return started;
 }
 
 void MainWindow::setPresetName(const QString& name) {
@@ -854,7 +852,8 @@ void MainWindow::fitViews() {
 
 bool MainWindow::openSession(const QString& path) {
   if (!ensureIdle(tr("opening a session"))) return false;
-  try {
+  bool started = false;
+  attempt(tr("Cannot open the session"), [&] {
     SessionRecord record = readSessionFile(toPath(path));
     PendingDocument document{record.configuration};
     document.history = std::move(record.history);
@@ -862,15 +861,9 @@ bool MainWindow::openSession(const QString& path) {
     document.sessionPath = path;
     document.recentFile = path;
     document.presetName = QString();  // a session shows "custom"
-    return beginLoading(std::move(document));
-  } catch (const Error& e) {
-    lastErrorCode_ = e.exitCode();
-    showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
-    return false;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
-    return false;
-  }
+    started = beginLoading(std::move(document));
+  });
+  return started;
 }
 
 void MainWindow::refuseToOverwriteInputs(const QString& output, bool includeSession) const {
@@ -880,75 +873,68 @@ void MainWindow::refuseToOverwriteInputs(const QString& output, bool includeSess
   if (includeSession && !sessionPath_.isEmpty()) refuseToOverwrite(toPath(sessionPath_), target);
 }
 
-bool MainWindow::saveSession(const QString& path) {
+bool MainWindow::attempt(const QString& failureTitle, const std::function<void()>& action) {
   try {
+    action();
+    return true;
+  } catch (const Error& e) {
+    lastErrorCode_ = e.exitCode();
+    showError(failureTitle, QString::fromStdString(e.what()));
+  } catch (const std::exception& e) {
+    showError(failureTitle, QString::fromStdString(e.what()));
+  }
+  return false;
+}
+
+bool MainWindow::saveSession(const QString& path) {
+  return attempt(tr("Cannot save the session"), [&] {
     refuseToOverwriteInputs(path, false);
     writeSessionFile(toPath(path), SessionRecord{configuration_, startParameters_, history_});
     sessionPath_ = path;
     addRecentFile(path);
     updateTitle();
     statusText_->setText(tr("Session saved to %1").arg(path));
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save the session"), QString::fromStdString(e.what()));
-    return false;
-  }
+  });
 }
 
 bool MainWindow::exportReconstruction(const QString& path) {
-  try {
+  return attempt(tr("Cannot save the image"), [&] {
     if (reconstruction_.size() == 0) throw usageError("there is no reconstruction yet");
     refuseToOverwriteInputs(path, true);
     const int depth = pair_.clean.sourceBitDepth == 16 ? 16 : 8;
     writeImage(reconstruction_, toPath(path), depth);
     rememberDirectory(path);
     statusText_->setText(tr("Reconstruction saved to %1").arg(path));
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save the image"), QString::fromStdString(e.what()));
-    return false;
-  }
+  });
 }
 
 bool MainWindow::exportParameters(const QString& path) {
-  try {
+  return attempt(tr("Cannot save the parameters"), [&] {
     if (!layout_ || parameters_.size() != layout_->size()) throw usageError("no parameters yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters_).dump(2) + "\n");
     rememberDirectory(path);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save the parameters"), QString::fromStdString(e.what()));
-    return false;
-  }
+  });
 }
 
 bool MainWindow::exportHistory(const QString& path) {
-  try {
+  return attempt(tr("Cannot save the history"), [&] {
     if (!layout_) throw usageError("no model yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), historyCsv(*layout_, history_));
     rememberDirectory(path);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save the history"), QString::fromStdString(e.what()));
-    return false;
-  }
+  });
 }
 
 bool MainWindow::exportPlots(const QString& path) {
-  QString error;
-  try {
+  return attempt(tr("Cannot save the plots"), [&] {
     refuseToOverwriteInputs(path, true);
-  } catch (const std::exception& e) {
-    showError(tr("Cannot save the plots"), QString::fromStdString(e.what()));
-    return false;
-  }
-  const bool ok = path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
-                      ? plots_->exportSvg(path, &error)
-                      : plots_->exportPng(path, &error);
-  if (!ok) showError(tr("Cannot save the plots"), error);
-  return ok;
+    QString error;
+    const bool ok = path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
+                        ? plots_->exportSvg(path, &error)
+                        : plots_->exportPng(path, &error);
+    if (!ok) throw inputError(error.toStdString());
+  });
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

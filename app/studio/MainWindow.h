@@ -4,6 +4,7 @@
 #include <QPointer>
 #include <QThread>
 #include <QTimer>
+#include <functional>
 #include <optional>
 
 #include "CoreTypes.h"
@@ -129,6 +130,9 @@ class MainWindow : public QMainWindow {
   void setActivity(Activity activity);
   // True when idle; otherwise says in the status bar that `what` has to wait.
   bool ensureIdle(const QString& what);
+  // Runs `action`; an exception becomes the error dialog titled `failureTitle` (with the exit
+  // code of its kind) and false.
+  bool attempt(const QString& failureTitle, const std::function<void()>& action);
   bool beginLoading(PendingDocument document);
   void onLambdaEdited(double lambda);
   void showError(const QString& title, const QString& message);

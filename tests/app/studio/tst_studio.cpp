@@ -68,6 +68,13 @@ bool applyAndWait(MainWindow& window, const Configuration& configuration) {
   return waitFor(preview);
 }
 
+// Runs `steps` learning steps through the Learn path and waits for the run to end.
+bool learnAndWait(MainWindow& window, int steps) {
+  QSignalSpy finished(&window, &MainWindow::learningFinished);
+  window.learnSteps(steps);
+  return waitFor(finished);
+}
+
 // Opens `path` through File > Open's slot and waits for the first reconstruction.
 bool openAndWait(MainWindow& window, const QString& path) {
   QSignalSpy preview(&window, &MainWindow::previewShown);
@@ -206,9 +213,7 @@ class StudioTest : public QObject {
       MainWindow window;
       window.show();
       QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 40, QStringLiteral("session.png"))));
-      QSignalSpy finished(&window, &MainWindow::learningFinished);
-      window.learnSteps(2);
-      QVERIFY(waitFor(finished));
+      QVERIFY(learnAndWait(window, 2));
       learned = window.parameters();
       historyLength = window.history().size();
       QVERIFY(window.saveSession(sessionPath));
@@ -227,9 +232,7 @@ class StudioTest : public QObject {
     reopened.restartFromConfiguredLambda();
     QCOMPARE(reopened.plots()->pointCount(), 0);
     QVERIFY(waitFor(preview, 2));
-    QSignalSpy finished(&reopened, &MainWindow::learningFinished);
-    reopened.learnSteps(2);
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(reopened, 2));
     QCOMPARE(reopened.history().size(), historyLength);
     for (Eigen::Index i = 0; i < learned.size(); ++i)
       QVERIFY(std::abs(reopened.parameters()[i] - learned[i]) <= 1e-10 * std::abs(learned[i]));
@@ -257,9 +260,7 @@ class StudioTest : public QObject {
     window.show();
     const QString input = writeBenchmarkPng(dir_, 32, QStringLiteral("input.png"));
     QVERIFY(openAndWait(window, input));
-    QSignalSpy finished(&window, &MainWindow::learningFinished);
-    window.learnSteps(1);
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(window, 1));
     QVERIFY(window.exportReconstruction(dir_.filePath(QStringLiteral("out.png"))));
     QCOMPARE(readImage(dir_.filePath(QStringLiteral("out.png")).toStdString()).rows, 32);
     QVERIFY(window.exportParameters(dir_.filePath(QStringLiteral("params.json"))));
@@ -316,9 +317,7 @@ class StudioTest : public QObject {
     MainWindow window;
     window.show();
     QVERIFY(openAndWait(window, writeBenchmarkPng(dir_, 32, QStringLiteral("kept.png"))));
-    QSignalSpy finished(&window, &MainWindow::learningFinished);
-    window.learnSteps(2);
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(window, 2));
     const Vector learned = window.parameters();
     const std::size_t length = window.history().size();
     // A valid session whose image has since moved away.
