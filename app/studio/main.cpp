@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QIcon>
 #include <iostream>
 
 #include "MainWindow.h"
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("BilevelStudio"));
   QApplication::setApplicationName(QStringLiteral("bilevel-studio"));
   QApplication::setApplicationDisplayName(QStringLiteral("Bilevel Studio"));
+  QApplication::setDesktopFileName(QStringLiteral("bilevel-studio"));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/bilevel-studio.svg")));
   studio::applyStudioTheme(app);
 
   QCommandLineParser parser;

@@ -314,6 +314,13 @@ std::vector<std::string> presetNames() {
 
 std::filesystem::path sampleImageDirectory() {
   if (const char* env = std::getenv("BILEVEL_SAMPLE_DIR"); env && *env) return env;
+  std::error_code error;
+  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path installed =
+        (executable.parent_path() / BILEVEL_INSTALLED_SAMPLE_DIR_FROM_BINDIR).lexically_normal();
+    if (std::filesystem::is_directory(installed, error)) return installed;
+  }
   return BILEVEL_SOURCE_SAMPLE_DIR;
 }
 

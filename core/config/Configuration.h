@@ -67,7 +67,8 @@ class Configuration {
 
 // Names of the built-in presets, sorted.
 std::vector<std::string> presetNames();
-// The folder with the bundled sample images: $BILEVEL_SAMPLE_DIR, else the source tree's.
+// The folder with the bundled sample images: $BILEVEL_SAMPLE_DIR; else, for an installed program,
+// share/bilevel-studio/sample_images beside its bin/ folder; else the source tree's.
 std::filesystem::path sampleImageDirectory();
 
 }  // namespace bilevel
