@@ -14,7 +14,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/resources/desktop/bilevel-studio.desktop
         DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/bilevel-studio.svg
         DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/bilevel-studio)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME bilevel-studio)
@@ -29,11 +29,11 @@ fixed-point AD, with Jacobian diagnostics against finite differences.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION graphics)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost/bilevel-studio")
-# The shared libraries the programs link (Qt, OpenCV, OpenMP, libstdc++) are found by
-# dpkg-shlibdeps; what is loaded at run time without being linked is named here: the SVG image
-# plugin draws the window icon, and Qt needs at least one font.
+# The shared libraries the programs link (Qt with its SVG module, whose image plugin draws the
+# window icon; OpenCV, OpenMP, libstdc++) are found by dpkg-shlibdeps; what is used at run time
+# without being linked is named here: Qt draws text with some font, and finds none on a minimal root.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6, fonts-dejavu-core")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "xvfb, xauth")
 set(CPACK_STRIP_FILES ON)
 include(CPack)
