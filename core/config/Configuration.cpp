@@ -1,6 +1,7 @@
 #include "config/Configuration.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -46,6 +47,21 @@ std::string typeName(const Json& value) {
   return "an object";
 }
 
+// Whether every string in `value` is UTF-8: the configuration is written back out as JSON
+// (sessions, summary.json), and nlohmann::json refuses to write any other bytes.
+bool isUtf8(const Json& value) {
+  try {
+    (void)value.dump();
+    return true;
+  } catch (const Json::type_error&) {
+    return false;
+  }
+}
+
+// Integer settings are read as int (counts) or uint64 (the seed); beyond this range that
+// conversion would be undefined for a double and would wrap for a 64-bit integer.
+constexpr double kLargestInteger = 2147483647.0;
+
 void mergeInto(Json& target, const Json& source, const Json& schema, const std::string& prefix,
                const std::string& origin) {
   if (!source.is_object()) {
@@ -68,6 +84,7 @@ void mergeInto(Json& target, const Json& source, const Json& schema, const std::
       mergeInto(target[it.key()], value, expected, key, origin);
       continue;
     }
+    if (!isUtf8(value)) throw usageError(origin + ": '" + key + "' must be UTF-8 text");
     if (isImageKey(key)) {
       const bool ok =
           value.is_string() || (key == "noisy" && value.is_null()) ||
@@ -91,6 +108,10 @@ void mergeInto(Json& target, const Json& source, const Json& schema, const std::
           !(value.is_number_integer() || value.is_number_unsigned())) {
         const double d = value.get<double>();
         if (d != std::floor(d)) throw usageError(origin + ": '" + key + "' must be an integer");
+      }
+      if (expected.is_number_integer() && std::abs(value.get<double>()) > kLargestInteger) {
+        throw usageError(origin + ": '" + key + "' must be an integer of at most 2147483647 in " +
+                         "magnitude");
       }
     } else if (expected.type() != value.type() && !(expected.is_array() && value.is_array())) {
       throw usageError(origin + ": '" + key + "' must be " + typeName(expected) + ", not " +
@@ -156,7 +177,7 @@ Configuration Configuration::fromFile(const std::filesystem::path& path) {
   Json parsed;
   try {
     parsed = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw usageError("configuration file '" + path.string() + "' is not valid JSON: " + e.what());
   }
   Configuration config;
@@ -195,8 +216,8 @@ void Configuration::set(const std::string& assignment) {
   Json value;
   try {
     value = Json::parse(text);
-  } catch (const Json::parse_error&) {
-    value = text;  // a bare word such as a method name
+  } catch (const Json::exception&) {  // parse_error, or out_of_range for a number like 1e999
+    value = text;                     // a bare word such as a method name
   }
   Json nested = value;
   std::string remaining = key;
@@ -229,9 +250,11 @@ void Configuration::validate() const {
   check(number(c, "model", "epsilon") > 0.0 && number(c, "model", "epsilon") <= 1.0,
         "model.epsilon", "must lie in (0, 1]", model["epsilon"]);
   const Json& grid = model["grid"];
-  check(grid.size() == 2 && grid[0].is_number_integer() && grid[1].is_number_integer() &&
-            grid[0].get<int>() >= 1 && grid[1].get<int>() >= 1 && grid[0].get<int>() <= 256 &&
-            grid[1].get<int>() <= 256,
+  const auto gridSide = [&](std::size_t i) {  // 64-bit, so that 2³² + 1 does not read as 1
+    return grid[i].is_number_integer() ? grid[i].get<std::int64_t>() : std::int64_t(0);
+  };
+  check(grid.size() == 2 && gridSide(0) >= 1 && gridSide(1) >= 1 && gridSide(0) <= 256 &&
+            gridSide(1) <= 256,
         "model.grid", "must be [rows, cols] with 1 ≤ rows, cols ≤ 256", grid);
   check(kSolvers.count(c["solver"]["type"].get<std::string>()) > 0, "solver.type",
         "must be one of " + joined(kSolvers), c["solver"]["type"]);

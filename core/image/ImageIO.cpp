@@ -1,14 +1,21 @@
 #include "image/ImageIO.h"
 
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "common/Error.h"
+#include "image/ImageHeader.h"
 
 namespace bilevel {
 namespace fs = std::filesystem;
@@ -26,29 +33,45 @@ std::string quoted(const fs::path& path) {
 // libpng reports a truncated file only as a warning in some code paths and OpenCV then returns
 // a partially decoded image; a complete PNG always ends with the 12-byte IEND chunk, so its
 // absence is a reliable sign of truncation.
-bool pngLooksTruncated(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  char signature[8] = {};
-  if (!in.read(signature, 8)) return true;
-  static const unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (std::memcmp(signature, kPngSignature, 8) != 0) return false;  // not a PNG: let OpenCV decide
-  in.seekg(-12, std::ios::end);
-  char tail[12] = {};
-  if (!in.read(tail, 12)) return true;
-  return std::memcmp(tail + 4, "IEND", 4) != 0;
+bool pngLooksTruncated(std::span<const unsigned char> bytes) {
+  return bytes.size() < 12 || std::memcmp(bytes.data() + bytes.size() - 8, "IEND", 4) != 0;
 }
 
 // JPEG files end with the EOI marker FF D9; libjpeg fills a truncated file with grey and only
 // warns, which would silently hand the solver a wrong image.
-bool jpegLooksTruncated(const fs::path& path) {
+bool jpegLooksTruncated(std::span<const unsigned char> bytes) {
+  return bytes.size() < 4 || bytes[bytes.size() - 2] != 0xFF || bytes[bytes.size() - 1] != 0xD9;
+}
+
+std::string pixelCount(std::int64_t width, std::int64_t height) {
+  return std::to_string(width) + "×" + std::to_string(height) + " pixels";
+}
+
+// The most bytes an image within the pixel limit can take on disk: 4 channels of 64-bit floats
+// uncompressed, plus room for metadata. Reading stops there, so a huge file, or a device such as
+// /dev/zero, cannot fill the memory before its header is even looked at.
+std::uintmax_t maximumFileBytes(std::int64_t maximumPixels) {
+  return static_cast<std::uintmax_t>(maximumPixels) * 32u + (std::uintmax_t(64) << 20);
+}
+
+std::vector<unsigned char> readFileBytes(const fs::path& path, std::uintmax_t limit) {
   std::ifstream in(path, std::ios::binary);
-  unsigned char head[2] = {};
-  if (!in.read(reinterpret_cast<char*>(head), 2)) return true;
-  if (head[0] != 0xFF || head[1] != 0xD8) return false;  // not a JPEG
-  in.seekg(-2, std::ios::end);
-  unsigned char tail[2] = {};
-  if (!in.read(reinterpret_cast<char*>(tail), 2)) return true;
-  return !(tail[0] == 0xFF && tail[1] == 0xD9);
+  if (!in) throw inputError("image file " + quoted(path) + " cannot be opened");
+  std::vector<unsigned char> bytes;
+  constexpr std::size_t kChunk = std::size_t(1) << 20;
+  while (in) {
+    const std::size_t used = bytes.size();
+    if (used > limit) {
+      throw inputError("image file " + quoted(path) + " is larger than " +
+                       std::to_string(limit >> 20) +
+                       " MiB, more than any image within the pixel limit needs");
+    }
+    bytes.resize(used + kChunk);
+    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(kChunk));
+    bytes.resize(used + static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw inputError("image file " + quoted(path) + " could not be read");
+  return bytes;
 }
 
 fs::path temporarySibling(const fs::path& target) {
@@ -66,35 +89,93 @@ fs::path temporarySibling(const fs::path& target) {
 
 }  // namespace
 
+std::int64_t defaultMaximumImagePixels() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long pageSize = sysconf(_SC_PAGESIZE);
+  const std::int64_t memory =
+      pages > 0 && pageSize > 0 ? std::int64_t(pages) * pageSize : std::int64_t(4) << 30;
+  return memory / 2 / kLearningBytesPerPixel;
+}
+
+std::int64_t maximumImagePixels() {
+  const char* text = std::getenv("BILEVEL_MAX_IMAGE_PIXELS");
+  if (!text) return defaultMaximumImagePixels();
+  std::int64_t value = 0;
+  const char* end = text + std::strlen(text);
+  const auto [last, error] = std::from_chars(text, end, value);
+  if (error != std::errc() || last != end || value <= 0) {
+    throw usageError(std::string("BILEVEL_MAX_IMAGE_PIXELS must be a positive whole number of "
+                                 "pixels, not '") +
+                     text + "'");
+  }
+  return value;
+}
+
 Image readImage(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw inputError("image file " + quoted(path) + " does not exist");
   if (fs::is_directory(path, ec)) throw inputError(quoted(path) + " is a directory, not an image");
-  if (fs::file_size(path, ec) == 0) throw inputError("image file " + quoted(path) + " is empty");
-  if (pngLooksTruncated(path) || jpegLooksTruncated(path)) {
-    throw inputError("image file " + quoted(path) + " is truncated (its end marker is missing)");
+  const std::vector<unsigned char> bytes =
+      readFileBytes(path, maximumFileBytes(maximumImagePixels()));
+  return decodeImage(bytes, "image file " + quoted(path));
+}
+
+Image decodeImage(std::span<const unsigned char> bytes, const std::string& source) {
+  if (bytes.empty()) throw inputError(source + " is empty");
+  const ImageHeader header = readImageHeader(bytes, source);
+  if ((header.format == ImageFormat::Png && pngLooksTruncated(bytes)) ||
+      (header.format == ImageFormat::Jpeg && jpegLooksTruncated(bytes))) {
+    throw inputError(source + " is truncated (its end marker is missing)");
+  }
+  // Every size check before the decoder runs: it allocates the whole image (or a whole TIFF tile)
+  // as soon as it has read the header.
+  if (header.width < kMinimumImageSide || header.height < kMinimumImageSide) {
+    throw inputError(source + " is " + pixelCount(header.width, header.height) + "; at least " +
+                     std::to_string(kMinimumImageSide) + "×" + std::to_string(kMinimumImageSide) +
+                     " is needed");
+  }
+  const std::int64_t limit = maximumImagePixels();
+  if (header.width > kMaximumImageSide || header.height > kMaximumImageSide ||
+      header.pixels() > limit) {
+    throw inputError(source + " is too large: its " + toString(header.format) +
+                     " header promises " + pixelCount(header.width, header.height) + " (" +
+                     std::to_string(header.pixels()) + " pixels); the limit is " +
+                     std::to_string(limit) + " pixels and " + std::to_string(kMaximumImageSide) +
+                     " per side (BILEVEL_MAX_IMAGE_PIXELS sets the pixel limit)");
+  }
+  if (header.tileWidth > kMaximumImageSide || header.tileHeight > kMaximumImageSide ||
+      header.tilePixels() > limit) {
+    throw inputError(source + " is refused: its TIFF tiles of " +
+                     pixelCount(header.tileWidth, header.tileHeight) + " exceed the limit of " +
+                     std::to_string(limit) + " pixels and " + std::to_string(kMaximumImageSide) +
+                     " per side");
+  }
+
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw inputError(source + " is larger than 2 GiB, more than the decoders can take");
   }
 
   cv::Mat raw;
   try {
-    raw = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+    // A header over the bytes, not a copy; imdecode only reads them.
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
+                         const_cast<unsigned char*>(bytes.data()));
+    raw = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
-    throw inputError("image file " + quoted(path) + " could not be decoded: " + e.what());
+    throw inputError(source + " could not be decoded: " + e.what());
   }
   if (raw.empty()) {
-    throw inputError("image file " + quoted(path) +
-                     " could not be decoded (not a PNG, TIFF, JPEG, PGM or BMP image, or corrupt)");
+    throw inputError(source + " could not be decoded (corrupt " + toString(header.format) +
+                     " data)");
   }
-  if (raw.rows < kMinimumImageSide || raw.cols < kMinimumImageSide) {
-    throw inputError("image file " + quoted(path) + " is " + std::to_string(raw.cols) + "×" +
-                     std::to_string(raw.rows) + " pixels; at least " +
-                     std::to_string(kMinimumImageSide) + "×" + std::to_string(kMinimumImageSide) +
-                     " is needed");
-  }
-  if (raw.rows > kMaximumImageSide || raw.cols > kMaximumImageSide) {
-    throw inputError("image file " + quoted(path) + " is too large (" + std::to_string(raw.cols) +
-                     "×" + std::to_string(raw.rows) + "); the limit is " +
-                     std::to_string(kMaximumImageSide) + " per side");
+  // TIFF orientations 5–8 transpose the image; anything else must decode to the promised size.
+  const bool asPromised = raw.cols == header.width && raw.rows == header.height;
+  const bool transposed =
+      header.format == ImageFormat::Tiff && raw.cols == header.height && raw.rows == header.width;
+  if (!asPromised && !transposed) {
+    throw inputError(source + " is inconsistent: its header promises " +
+                     pixelCount(header.width, header.height) + " but it decodes to " +
+                     pixelCount(raw.cols, raw.rows));
   }
 
   cv::Mat grey;
@@ -109,7 +190,7 @@ Image readImage(const fs::path& path) {
       cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY);
       break;
     default:
-      throw inputError("image file " + quoted(path) + " has " + std::to_string(raw.channels()) +
+      throw inputError(source + " has " + std::to_string(raw.channels()) +
                        " channels; grey or colour images are supported");
   }
 
@@ -131,14 +212,12 @@ Image readImage(const fs::path& path) {
       break;
     default:
       throw inputError(
-          "image file " + quoted(path) +
-          " has an unsupported sample type (8- or 16-bit unsigned, or float expected)");
+          source + " has an unsupported sample type (8- or 16-bit unsigned, or float expected)");
   }
   cv::Mat asDouble;
   grey.convertTo(asDouble, CV_64F, scale);
   if (!cv::checkRange(asDouble, true, nullptr, 0.0, 1.0 + 1e-12)) {
-    throw inputError("image file " + quoted(path) +
-                     " holds floating-point values outside [0, 1] or NaN");
+    throw inputError(source + " holds floating-point values outside [0, 1] or NaN");
   }
   image.rows = asDouble.rows;
   image.cols = asDouble.cols;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <span>
+#include <string>
 
 #include "image/Image.h"
 
@@ -11,10 +14,37 @@ namespace bilevel {
 constexpr int kMinimumImageSide = 4;
 constexpr int kMaximumImageSide = 32768;
 
+// The largest image, in pixels, that readImage decodes: the environment variable
+// BILEVEL_MAX_IMAGE_PIXELS when it is set (a positive whole number, e.g.
+// BILEVEL_MAX_IMAGE_PIXELS=100000000; anything else is Error(Usage) naming the variable), else
+// defaultMaximumImagePixels(). The size comes from the file's header (ImageHeader.h), so an
+// oversized image is refused before any pixel memory is allocated, with a message that gives its
+// size and this limit.
+std::int64_t maximumImagePixels();
+
+// Half of the machine's physical memory divided by kLearningBytesPerPixel: learning on the
+// largest image then leaves the other half to the rest of the system. The per-pixel cost was
+// measured with `bilevel-cli bench --model huber-tv --method implicit-cg` at 512² and 1024² (peak
+// RSS 79 MB and 175 MB: 128 bytes, i.e. 16 double vectors, per extra pixel); learning adds the
+// clean and noisy images, the optimiser's memory and the studio's snapshots, so the budget is twice
+// that. On a 24 GiB machine this is 50,331,648 pixels (about 7100²); 4 GiB is assumed when the
+// physical memory cannot be queried.
+constexpr std::int64_t kLearningBytesPerPixel = 256;
+std::int64_t defaultMaximumImagePixels();
+
+// OpenCV has a limit of its own (OPENCV_IO_MAX_IMAGE_PIXELS, 2³⁰ by default, read once when the
+// library loads, so it cannot be set from here); kMaximumImageSide² equals it, so ours is always
+// the one that speaks first.
+
 // Reads PNG, TIFF, JPEG, PGM/PPM and BMP (8 or 16 bit, grey or colour; colour is converted to grey)
 // into [0, 1]. Throws Error(UnreadableInput) naming the file for a missing, truncated or
-// undecodable file and for images outside [kMinimumImageSide, kMaximumImageSide].
+// undecodable file (other formats are refused), for images outside [kMinimumImageSide,
+// kMaximumImageSide] and for images beyond maximumImagePixels().
 Image readImage(const std::filesystem::path& path);
+
+// readImage on the bytes of a file already in memory (readImage itself reads the file and calls
+// this); `source` names the file in messages, e.g. "image file 'a.png'".
+Image decodeImage(std::span<const unsigned char> bytes, const std::string& source);
 
 // Writes `image` clamped to [0, 1] at `bitDepth` (8 or 16) in the format the extension names.
 // The file appears atomically: it is written under a temporary name beside the target and renamed.

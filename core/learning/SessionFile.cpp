@@ -110,7 +110,7 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
   json document;
   try {
     document = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw inputError("session file '" + path.string() + "' is not valid JSON: " + e.what());
   }
   const SessionReader reader(path);
@@ -120,7 +120,7 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
     reader.fail("format", std::string("must be \"") + kFormat + "\"");
   }
   const json& version = reader.field(document, "version", "");
-  if (!version.is_number_integer() || version.get<int>() != kVersion) {
+  if (!version.is_number_integer() || version.get<std::int64_t>() != kVersion) {
     reader.fail("version", "must be " + std::to_string(kVersion) + " (this studio's format)");
   }
   SessionRecord record{Configuration::fromJson(reader.field(document, "configuration", ""),

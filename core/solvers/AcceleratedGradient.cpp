@@ -18,7 +18,10 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
                                         const CancellationFlag* cancel) const {
   Stopwatch clock;
   SolveSummary summary;
-  const auto [step, momentum] = nesterovParameters(model, theta);
+  // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture a
+  // binding in the OpenMP region below.
+  const NesterovParameters parameters = nesterovParameters(model, theta);
+  const double step = parameters.step, momentum = parameters.momentum;
   const bool fixed = options.fixedIterations > 0;
   const int iterationLimit = fixed ? options.fixedIterations : options.maxIterations;
   const Eigen::Index n = x.size();
