@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -21,6 +22,9 @@
 #include <QToolBar>
 
 #include "CoreWorker.h"
+#include "OrphanedSession.h"
+#include "QueuedCall.h"
+#include "RecoveryStore.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
 #include "image/Quality.h"
@@ -65,7 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   thread_.setObjectName(QStringLiteral("core worker"));
   thread_.start();
-  QMetaObject::invokeMethod(worker_, &CoreWorker::yieldToInterface, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_] { w->yieldToInterface(); });
 
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
@@ -79,6 +83,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plotTimer_.setSingleShot(true);
   plotTimer_.setInterval(1);
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
+
+  recovery_ = new RecoveryStore(RecoveryStore::defaultDirectory(), this);
+  connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
+    // Not a dialog: it would come back after every step. The window works on; only the
+    // protection against a crash is missing, and the status bar says so.
+    statusBar()->showMessage(tr("Autosave failed: %1").arg(message), 15000);
+  });
 
   buildViews();
   buildActions();
@@ -94,6 +105,8 @@ MainWindow::~MainWindow() {
   worker_->requestStop();
   thread_.quit();
   thread_.wait();
+  // Any ending that runs this is a normal one; a crash or kill -9 leaves the recovery file.
+  recovery_->discard();
 }
 
 void MainWindow::buildViews() {
@@ -324,6 +337,7 @@ void MainWindow::connectWorker() {
             configuration_ = effective;
             parameterPanel_->setConfiguration(configuration_.json());
             lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
+            autosave();
             showError(tr("Invalid settings"), message);
           });
   connect(worker_, &CoreWorker::modelChanged, this,
@@ -334,15 +348,27 @@ void MainWindow::connectWorker() {
   connect(worker_, &CoreWorker::failed, this,
           [this](const QString& title, const QString& message, int exitCode) {
             lastErrorCode_ = exitCode;
+            QString text = message;
             if (activity_ == Activity::Loading) {
               // The images, settings, history and session that were showing stay: nothing is
               // lost by a failed open, because none of it was replaced before the worker had
               // read the new images.
+              if (pending_ && pending_->recovered) {
+                // Perhaps the images are on a drive not mounted now: the session is kept, as
+                // an ordinary session file, for later.
+                try {
+                  text += tr("\n\nThe recovered session is kept as %1; File › Open Session "
+                             "opens it.")
+                              .arg(pending_->recovered->keepAside(QStringLiteral("unrestored")));
+                } catch (const std::exception& e) {
+                  text += QStringLiteral("\n\n") + QString::fromStdString(e.what());
+                }
+              }
               pending_.reset();
               parameterPanel_->setConfiguration(configuration_.json());
               setActivity(Activity::Idle);
             }
-            showError(title, message);
+            showError(title, text);
           });
   connect(worker_, &CoreWorker::diagnosticsStarted, this, [this](int methods) {
     diagnostics_->begin(methods);
@@ -399,6 +425,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());
   worker_->requestStop();
+  recovery_->discard();
   event->accept();
 }
 
@@ -476,6 +503,10 @@ void MainWindow::setActivity(Activity activity) {
 void MainWindow::updateTitle() {
   QString name = sessionPath_.isEmpty() ? QString() : QFileInfo(sessionPath_).fileName();
   if (name.isEmpty() && !pair_.name.empty()) name = QString::fromStdString(pair_.name);
+  if (recoveredAt_.isValid()) {
+    name = tr("%1 (recovered, autosaved %2)")
+               .arg(name, QLocale().toString(recoveredAt_, QLocale::ShortFormat));
+  }
   setWindowTitle(name.isEmpty() ? tr("Bilevel Studio") : tr("%1 — Bilevel Studio").arg(name));
 }
 
@@ -497,8 +528,7 @@ bool MainWindow::beginLoading(PendingDocument document) {
   const Configuration configuration = document.configuration;
   pending_ = std::move(document);
   setActivity(Activity::Loading);
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_, configuration] { w->load(configuration); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, configuration] { w->load(configuration); });
   return true;
 }
 
@@ -555,6 +585,12 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   startParameters_ = document.parameters;
   parameters_ = document.parameters;
   sessionPath_ = document.sessionPath;
+  if (document.recovered) {
+    recovery_->adopt(*document.recovered);
+    recoveredAt_ = document.recovered->savedAt();
+  } else if (document.presetName || !document.recentFile.isEmpty()) {
+    recoveredAt_ = QDateTime();  // another document
+  }
   if (document.presetName) setPresetName(*document.presetName);
   if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
   pair_ = pair;
@@ -585,6 +621,15 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     parameters_.resize(0);
   }
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
+  autosave();
+  if (document.recovered) {
+    statusBar()->showMessage(
+        tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
+           "there.")
+            .arg(QLocale().toString(recoveredAt_, QLocale::LongFormat))
+            .arg(history_.empty() ? 0 : history_.back().iteration),
+        30000);
+  }
   emit imagesLoaded();
   requestPreview();
 }
@@ -593,13 +638,10 @@ void MainWindow::requestPreview() {
   if (activity_ != Activity::Idle || pair_.clean.size() == 0) return;
   const quint64 id = worker_->supersedePreviews();
   if (startParameters_.size() > 0) {
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); },
-        Qt::QueuedConnection);
+    queueCall(worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); });
   } else {
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); },
-        Qt::QueuedConnection);
+    queueCall(worker_,
+              [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); });
   }
   statusText_->setText(tr("Solving…"));
 }
@@ -664,9 +706,9 @@ void MainWindow::onLambdaEdited(double lambda) {
   if (!history_.empty() || startParameters_.size() > 0) {
     // Setting λ by hand abandons the learned run and the paused session that belongs to it.
     clearHistory();
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+    queueCall(worker_, [w = worker_] { w->discardSession(); });
   }
+  autosave();
   previewTimer_.start();
 }
 
@@ -709,8 +751,8 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
     lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   }
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_, c = configuration_] { w->reconfigure(c); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); });
+  autosave();
   if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
     requestPreview();
   }
@@ -722,8 +764,8 @@ void MainWindow::restartFromConfiguredLambda() {
   lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   parameterPanel_->setConfiguration(configuration_.json());
   // A fresh session: the optimiser's memory goes too, so the run repeats exactly.
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_] { w->discardSession(); });
+  autosave();
   requestPreview();
 }
 
@@ -752,12 +794,9 @@ void MainWindow::learnSteps(int steps) {
   progress_->setValue(0);
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
-  QMetaObject::invokeMethod(
-      worker_,
-      [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
-        w->learn(steps, theta, lambda);
-      },
-      Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
+    w->learn(steps, theta, lambda);
+  });
 }
 
 void MainWindow::pause() {
@@ -790,6 +829,7 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   }
   parameters_ = snapshot.parameters;
   startParameters_ = snapshot.parameters;
+  autosave();  // before the display work: a step is safe as soon as it has finished
   showReconstruction(snapshot.reconstruction, weightMap);
   const int iteration = history_.empty() ? 0 : history_.back().iteration;
   progress_->setValue(std::min(progress_->maximum(), iteration - batchStart_));
@@ -837,17 +877,29 @@ void MainWindow::runDiagnostics() {
   setActivity(Activity::Diagnosing);
   tabs_->setCurrentWidget(diagnostics_);
   statusText_->setText(tr("Running every hypergradient method…"));
-  QMetaObject::invokeMethod(
-      worker_,
-      [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
-        w->runDiagnostics(theta, lambda);
-      },
-      Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
+    w->runDiagnostics(theta, lambda);
+  });
 }
 
 void MainWindow::fitViews() {
   // The views are linked, so fitting one fits them all.
   if (cleanView_->hasImage()) cleanView_->fitToWindow();
+}
+
+bool MainWindow::restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session) {
+  if (!ensureIdle(tr("restoring a session"))) return false;
+  PendingDocument document{std::move(session.configuration)};
+  document.history = std::move(session.history);
+  document.parameters = session.parameters;
+  document.presetName = QString();  // like a session: "custom"
+  document.recovered = std::move(orphan);
+  return beginLoading(std::move(document));
+}
+
+void MainWindow::autosave() {
+  if (pair_.clean.size() == 0) return;  // no document yet
+  recovery_->save(SessionRecord{configuration_, startParameters_, history_});
 }
 
 bool MainWindow::openSession(const QString& path) {
@@ -891,6 +943,7 @@ bool MainWindow::saveSession(const QString& path) {
     refuseToOverwriteInputs(path, false);
     writeSessionFile(toPath(path), SessionRecord{configuration_, startParameters_, history_});
     sessionPath_ = path;
+    recoveredAt_ = QDateTime();  // saved under a name of its own now
     addRecentFile(path);
     updateTitle();
     statusText_->setText(tr("Session saved to %1").arg(path));

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <QDateTime>
 #include <QMainWindow>
 #include <QPointer>
 #include <QThread>
 #include <QTimer>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "CoreTypes.h"
@@ -25,9 +27,15 @@ class LearningPlots;
 class ParameterPanel;
 }  // namespace bilevel::widgets
 
+namespace bilevel {
+struct SessionRecord;
+}
+
 namespace bilevel::studio {
 
 class CoreWorker;
+class OrphanedSession;
+class RecoveryStore;
 
 // The studio's main window: linked image views (clean, noisy, reconstruction, residual, removed
 // noise, λ map), the parameter panel, live learning plots and the Jacobian diagnostics. All
@@ -61,6 +69,15 @@ class MainWindow : public QMainWindow {
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const { return reconstructionView_; }
   QTabWidget* analysisTabs() const { return tabs_; }
+  // This window's autosave (issue 8 §4): written after every learning step and every edit,
+  // removed when the window closes normally.
+  RecoveryStore* recovery() const { return recovery_; }
+  // When the restored session had been autosaved; invalid unless the document was recovered.
+  QDateTime recoveredAt() const { return recoveredAt_; }
+  // Opens the session a dead studio autosaved (read by offerRecovery) as openSession would; once
+  // its images are read the window continues autosaving into that file and its title says it
+  // was recovered. If they cannot be read the file is kept aside and the error dialog says where.
+  bool restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session);
   // Error(Usage) when `output` names an image the configuration reads (or, with includeSession,
   // the open session file): nothing the user made is written over.
   void refuseToOverwriteInputs(const QString& output, bool includeSession = true) const;
@@ -119,6 +136,7 @@ class MainWindow : public QMainWindow {
     QString sessionPath = {};
     QString recentFile = {};
     std::optional<QString> presetName = {};  // unset: keep the preset shown; "" shows "custom"
+    std::shared_ptr<OrphanedSession> recovered = {};  // set when restoring an autosave
   };
   void buildViews();
   void buildActions();
@@ -149,6 +167,8 @@ class MainWindow : public QMainWindow {
   void flushPlots();
   void flushDerivedViews();
   void updateTitle();
+  // Queues the session as it stands now for the recovery file (once there is a document).
+  void autosave();
   QString dialogDirectory() const;
   void rememberDirectory(const QString& path);
 
@@ -176,6 +196,8 @@ class MainWindow : public QMainWindow {
 
   QThread thread_;
   CoreWorker* worker_ = nullptr;
+  RecoveryStore* recovery_ = nullptr;
+  QDateTime recoveredAt_;
   QTimer previewTimer_;
   // Display work deferred to later event-loop turns (see the constructor).
   QTimer derivedViewsTimer_;

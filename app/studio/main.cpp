@@ -1,7 +1,10 @@
 // bilevel-studio: the window (DESIGN.md §4).
-//   bilevel-studio [--preset P] [--image I] [--learn-steps N] [--screenshot FILE] [FILE]
+//   bilevel-studio [--preset P] [--image I] [--learn-steps N] [--screenshot FILE]
+//                  [--recover | --no-recover] [FILE]
 // With --screenshot (or --diagnostics-screenshot, --measure-stall) it runs without a person:
 // N learning steps, the screenshot, exit 0; errors exit with the documented codes.
+// At start it offers to restore the session of a studio that did not close normally
+// (RecoveryOffer); --recover restores it without asking, --no-recover does not look.
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -10,6 +13,7 @@
 #include <iostream>
 
 #include "MainWindow.h"
+#include "RecoveryOffer.h"
 #include "ScriptedRun.h"
 #include "Theme.h"
 #include "common/Error.h"
@@ -69,8 +73,17 @@ int main(int argc, char** argv) {
   const QCommandLineOption size(QStringLiteral("window-size"),
                                 QStringLiteral("Window size for screenshots (default 1600x1000)."),
                                 QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+  const QCommandLineOption recover(
+      QStringLiteral("recover"),
+      QStringLiteral("Restore, without asking, the newest session autosaved by a studio that did "
+                     "not close normally (a crash, kill -9); FILE, --image and --config are then "
+                     "not opened. Without this option or --no-recover the studio asks, except in "
+                     "scripted runs (--screenshot, --measure-stall), which never ask."));
+  const QCommandLineOption noRecover(
+      QStringLiteral("no-recover"),
+      QStringLiteral("Do not look for autosaved sessions; they stay for a later start."));
   parser.addOptions({preset, image, config, set, learnSteps, screenshot, diagnosticsScreenshot,
-                     measureStall, size});
+                     measureStall, size, recover, noRecover});
   parser.addPositionalArgument(QStringLiteral("file"),
                                QStringLiteral("An image or a saved session (.json) to open."),
                                QStringLiteral("[file]"));
@@ -91,6 +104,8 @@ int main(int argc, char** argv) {
   }
   if (parser.positionalArguments().size() > 1)
     return usage(QStringLiteral("open one file at a time"));
+  if (parser.isSet(recover) && parser.isSet(noRecover))
+    return usage(QStringLiteral("--recover and --no-recover exclude each other"));
 
   Configuration configuration;
   try {
@@ -118,8 +133,17 @@ int main(int argc, char** argv) {
   }
   window.show();
 
+  // The dialog must never block a run without a person: scripted runs restore only when told.
+  const studio::RecoveryPolicy policy = parser.isSet(recover) ? studio::RecoveryPolicy::Restore
+                                        : parser.isSet(noRecover) || scripted
+                                            ? studio::RecoveryPolicy::Ignore
+                                            : studio::RecoveryPolicy::Ask;
+  const bool restoring = studio::offerRecovery(window, policy).restoring;
+
   const QString file = parser.positionalArguments().value(0);
-  if (!file.isEmpty() && file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+  if (restoring) {
+    // The restored session is what the window shows; the command line's document waits.
+  } else if (!file.isEmpty() && file.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
     if (!window.openSession(file) && scripted) return window.lastErrorCode();
   } else {
     const QString picture = parser.isSet(image) ? parser.value(image) : file;
