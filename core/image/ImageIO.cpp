@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <set>
 #include <fstream>
 #include <limits>
 #include <opencv2/core.hpp>
@@ -14,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "image/ImageHeader.h"
 
@@ -72,19 +75,6 @@ std::vector<unsigned char> readFileBytes(const fs::path& path, std::uintmax_t li
   }
   if (in.bad()) throw inputError("image file " + quoted(path) + " could not be read");
   return bytes;
-}
-
-fs::path temporarySibling(const fs::path& target) {
-  std::random_device device;
-  // Hidden, unique, and with the target's extension so that OpenCV picks the same encoder.
-  std::string name = ".";
-  name += target.stem().string();
-  name += ".tmp";
-  name += std::to_string(device() % 1000000);
-  name += target.extension().string();
-  fs::path tmp = target;
-  tmp.replace_filename(name);
-  return tmp;
 }
 
 }  // namespace
@@ -246,27 +236,25 @@ void writeImage(const Image& image, const fs::path& path, int bitDepth) {
     clamped.convertTo(encoded, CV_16U, 65535.0);
   }
 
-  const fs::path tmp = temporarySibling(path);
-  bool written = false;
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  static const std::set<std::string> kWritable = {".png", ".tif", ".tiff", ".jpg", ".jpeg",
+                                                  ".pgm", ".ppm", ".pnm", ".bmp"};
+  if (!kWritable.count(extension)) {
+    throw usageError("cannot write image " + quoted(path) + ": the name must end in .png, .tif, " +
+                     ".tiff, .jpg, .jpeg, .pgm, .ppm, .pnm or .bmp" +
+                     (extension.empty() ? " (it has no extension)" : ""));
+  }
+  std::vector<uchar> bytes;
   try {
-    written = cv::imwrite(tmp.string(), encoded);
+    if (!cv::imencode(extension, encoded, bytes))
+      throw inputError("could not encode image " + quoted(path));
   } catch (const cv::Exception& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw inputError("could not write image " + quoted(path) + ": " + e.what());
+    throw inputError("could not encode image " + quoted(path) + ": " + e.err);
   }
-  if (!written) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw inputError("could not write image " + quoted(path) +
-                     " (unknown extension or unwritable folder)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw inputError("could not move the finished image into place at " + quoted(path));
-  }
+  writeFileAtomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                             bytes.size()));
 }
 
 void refuseToOverwrite(const fs::path& input, const fs::path& output) {
@@ -277,24 +265,7 @@ void refuseToOverwrite(const fs::path& input, const fs::path& output) {
 }
 
 void writeTextFileAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = temporarySibling(path);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw inputError("could not create " + quoted(path));
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw inputError("could not write " + quoted(path) + " (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw inputError("could not move the finished file into place at " + quoted(path));
-  }
+  writeFileAtomically(path, text);
 }
 
 }  // namespace bilevel
