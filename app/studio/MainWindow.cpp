@@ -23,7 +23,6 @@
 
 #include "CoreWorker.h"
 #include "OrphanedSession.h"
-#include "QueuedCall.h"
 #include "RecoveryStore.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
@@ -69,7 +68,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   thread_.setObjectName(QStringLiteral("core worker"));
   thread_.start();
-  queueCall(worker_, [w = worker_] { w->yieldToInterface(); });
+  QMetaObject::invokeMethod(worker_, &CoreWorker::yieldToInterface, Qt::QueuedConnection);
 
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
@@ -528,7 +527,8 @@ bool MainWindow::beginLoading(PendingDocument document) {
   const Configuration configuration = document.configuration;
   pending_ = std::move(document);
   setActivity(Activity::Loading);
-  queueCall(worker_, [w = worker_, configuration] { w->load(configuration); });
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, configuration] { w->load(configuration); }, Qt::QueuedConnection);
   return true;
 }
 
@@ -638,10 +638,13 @@ void MainWindow::requestPreview() {
   if (activity_ != Activity::Idle || pair_.clean.size() == 0) return;
   const quint64 id = worker_->supersedePreviews();
   if (startParameters_.size() > 0) {
-    queueCall(worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); });
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); },
+        Qt::QueuedConnection);
   } else {
-    queueCall(worker_,
-              [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); });
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); },
+        Qt::QueuedConnection);
   }
   statusText_->setText(tr("Solving…"));
 }
@@ -706,7 +709,8 @@ void MainWindow::onLambdaEdited(double lambda) {
   if (!history_.empty() || startParameters_.size() > 0) {
     // Setting λ by hand abandons the learned run and the paused session that belongs to it.
     clearHistory();
-    queueCall(worker_, [w = worker_] { w->discardSession(); });
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
   }
   autosave();
   previewTimer_.start();
@@ -751,7 +755,8 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
     lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   }
-  queueCall(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); });
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, c = configuration_] { w->reconfigure(c); }, Qt::QueuedConnection);
   autosave();
   if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
     requestPreview();
@@ -764,7 +769,8 @@ void MainWindow::restartFromConfiguredLambda() {
   lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   parameterPanel_->setConfiguration(configuration_.json());
   // A fresh session: the optimiser's memory goes too, so the run repeats exactly.
-  queueCall(worker_, [w = worker_] { w->discardSession(); });
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
   autosave();
   requestPreview();
 }
@@ -794,9 +800,12 @@ void MainWindow::learnSteps(int steps) {
   progress_->setValue(0);
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
-  queueCall(worker_, [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
-    w->learn(steps, theta, lambda);
-  });
+  QMetaObject::invokeMethod(
+      worker_,
+      [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
+        w->learn(steps, theta, lambda);
+      },
+      Qt::QueuedConnection);
 }
 
 void MainWindow::pause() {
@@ -877,9 +886,12 @@ void MainWindow::runDiagnostics() {
   setActivity(Activity::Diagnosing);
   tabs_->setCurrentWidget(diagnostics_);
   statusText_->setText(tr("Running every hypergradient method…"));
-  queueCall(worker_, [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
-    w->runDiagnostics(theta, lambda);
-  });
+  QMetaObject::invokeMethod(
+      worker_,
+      [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
+        w->runDiagnostics(theta, lambda);
+      },
+      Qt::QueuedConnection);
 }
 
 void MainWindow::fitViews() {
