@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "QueuedCall.h"
 #include "common/Error.h"
 #include "common/Stopwatch.h"
 #include "diagnostics/JacobianDiagnostics.h"
@@ -26,7 +27,9 @@ int exitCodeOf(const std::exception& e) {
 
 }  // namespace
 
-CoreWorker::CoreWorker() = default;
+CoreWorker::CoreWorker() {
+  annotateQueuedCalls();
+}
 CoreWorker::~CoreWorker() = default;
 
 void CoreWorker::yieldToInterface() {
@@ -36,23 +39,29 @@ void CoreWorker::yieldToInterface() {
   setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 10);
 }
 
+// The request* methods end with an empty QueuedCallScope: whatever the worker receives after them
+// (its deletion when the thread ends, too) is ordered after them for ThreadSanitizer.
 void CoreWorker::armRun() {
   stop_.reset();
   pause_.store(false);
+  const QueuedCallScope publish;
 }
 
 void CoreWorker::requestStop() {
   stop_.cancel();
   previewCancel_.cancel();
+  const QueuedCallScope publish;
 }
 
 void CoreWorker::requestPause() {
   pause_.store(true);
+  const QueuedCallScope publish;
 }
 
 quint64 CoreWorker::supersedePreviews() {
   const quint64 id = latestPreview_.fetch_add(1) + 1;
   previewCancel_.cancel();
+  const QueuedCallScope publish;
   return id;
 }
 
@@ -78,10 +87,11 @@ void CoreWorker::load(const Configuration& configuration) {
     configuration_ = configuration;
     preview_ = std::move(preview);
     session_.reset();
-    emit modelChanged(preview_->model().parameterLayout());
-    emit loaded(configuration, pairs_.front(), int(pairs_.size()));
+    handOver([&] { emit modelChanged(preview_->model().parameterLayout()); });
+    handOver([&] { emit loaded(configuration, pairs_.front(), int(pairs_.size())); });
   } catch (const std::exception& e) {
-    emit failed(QStringLiteral("Cannot open the images"), describe(e), exitCodeOf(e));
+    handOver(
+        [&] { emit failed(QStringLiteral("Cannot open the images"), describe(e), exitCodeOf(e)); });
   }
 }
 
@@ -92,9 +102,9 @@ void CoreWorker::reconfigure(const Configuration& configuration) {
     configuration_ = configuration;
     preview_ = std::move(preview);
     session_.reset();
-    emit modelChanged(preview_->model().parameterLayout());
+    handOver([&] { emit modelChanged(preview_->model().parameterLayout()); });
   } catch (const std::exception& e) {
-    emit reconfigureFailed(*configuration_, describe(e));
+    handOver([&] { emit reconfigureFailed(*configuration_, describe(e)); });
   }
 }
 
@@ -113,17 +123,23 @@ void CoreWorker::preview(const Vector& theta, quint64 requestId) {
     const SolveSummary summary = preview_->solve(theta, &previewCancel_);
     if (summary.termination == Termination::Cancelled) return;
     if (summary.termination == Termination::Diverged) {
-      emit failed(QStringLiteral("The reconstruction diverged"),
-                  QStringLiteral("The lower-level solve diverged for these parameters; the last "
-                                 "good reconstruction is kept. (%1)")
-                      .arg(QString::fromStdString(summary.message)),
-                  int(ErrorKind::Numerical));
+      handOver([&] {
+        emit failed(QStringLiteral("The reconstruction diverged"),
+                    QStringLiteral("The lower-level solve diverged for these parameters; the last "
+                                   "good reconstruction is kept. (%1)")
+                        .arg(QString::fromStdString(summary.message)),
+                    int(ErrorKind::Numerical));
+      });
       return;
     }
-    emit previewReady(preview_->reconstruction(), weightMapImage(preview_->model(), theta), theta,
-                      summary.iterations, clock.seconds());
+    handOver([&] {
+      emit previewReady(preview_->reconstruction(), weightMapImage(preview_->model(), theta), theta,
+                        summary.iterations, clock.seconds());
+    });
   } catch (const std::exception& e) {
-    emit failed(QStringLiteral("Cannot compute the reconstruction"), describe(e), exitCodeOf(e));
+    handOver([&] {
+      emit failed(QStringLiteral("Cannot compute the reconstruction"), describe(e), exitCodeOf(e));
+    });
   }
 }
 
@@ -134,7 +150,9 @@ void CoreWorker::previewLambda(double lambda, quint64 requestId) {
 
 void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
   if (!configuration_ || pairs_.empty()) {
-    emit learningStopped(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    handOver([&] {
+      emit learningStopped(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    });
     return;
   }
   try {
@@ -142,61 +160,81 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
       session_ = std::make_unique<LearningSession>(pairs_, *configuration_);
       session_->setInitialParameters(parametersOrUniform(theta, lambda));
     }
-    emit learningStarted();
+    handOver([&] { emit learningStarted(); });
     const int batch =
         steps > 0 ? steps : std::max(1, configuration_->json()["outer"]["iterations"].get<int>());
     const int target = session_->iteration() + batch;
     int lastReported = session_->history().empty() ? -1 : session_->history().back().iteration;
     while (true) {
       if (pause_.load()) {
-        emit learningStopped(QStringLiteral("paused"), {});
+        handOver([&] { emit learningStopped(QStringLiteral("paused"), {}); });
         return;
       }
       const Snapshot snapshot = session_->step(&stop_);
       if (snapshot.status == "cancelled") {
         session_.reset();
-        emit learningStopped(QStringLiteral("cancelled"), QStringLiteral("stopped by the user"));
+        handOver([&] {
+          emit learningStopped(QStringLiteral("cancelled"), QStringLiteral("stopped by the user"));
+        });
         return;
       }
-      if (snapshot.iteration != lastReported || session_->finished()) {
+      // One snapshot per iteration: a step that did not move (a failed line search, or the
+      // convergence test that ends the run) repeats the last iteration, whose point the window
+      // already has; how the run ended comes with learningStopped.
+      if (snapshot.iteration != lastReported) {
         lastReported = snapshot.iteration;
-        emit snapshotReady(snapshot, weightMapImage(session_->model(), snapshot.parameters));
+        handOver([&] {
+          emit snapshotReady(snapshot, weightMapImage(session_->model(), snapshot.parameters));
+        });
       }
       if (session_->finished()) {
-        emit learningStopped(QString::fromStdString(session_->summary().termination),
-                             QString::fromStdString(session_->summary().message));
+        handOver([&] {
+          emit learningStopped(QString::fromStdString(session_->summary().termination),
+                               QString::fromStdString(session_->summary().message));
+        });
         return;
       }
       if (session_->iteration() >= target) {
-        emit learningStopped(QStringLiteral("steps"), {});
+        handOver([&] { emit learningStopped(QStringLiteral("steps"), {}); });
         return;
       }
     }
   } catch (const std::exception& e) {
     session_.reset();
-    emit failed(QStringLiteral("Learning stopped"), describe(e), exitCodeOf(e));
-    emit learningStopped(QStringLiteral("failed"), describe(e));
+    handOver([&] { emit failed(QStringLiteral("Learning stopped"), describe(e), exitCodeOf(e)); });
+    handOver([&] { emit learningStopped(QStringLiteral("failed"), describe(e)); });
   }
 }
 
 void CoreWorker::runDiagnostics(const Vector& theta, double lambda) {
   if (!configuration_ || pairs_.empty()) {
-    emit diagnosticsFinished(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    handOver([&] {
+      emit diagnosticsFinished(QStringLiteral("failed"), QStringLiteral("no images are open"));
+    });
     return;
   }
   try {
     JacobianDiagnosticsObserver observer;
-    observer.started = [this](int methods) { emit diagnosticsStarted(methods); };
-    observer.row = [this](const MethodAgreementRow& row) { emit agreementRowReady(row); };
-    observer.sequence = [this](const DerivativeSequence& s) { emit derivativeSequenceReady(s); };
-    observer.maps = [this](const SensitivityMaps& maps) { emit sensitivityMapsReady(maps); };
+    observer.started = [this](int methods) { handOver([&] { emit diagnosticsStarted(methods); }); };
+    observer.row = [this](const MethodAgreementRow& row) {
+      handOver([&] { emit agreementRowReady(row); });
+    };
+    observer.sequence = [this](const DerivativeSequence& s) {
+      handOver([&] { emit derivativeSequenceReady(s); });
+    };
+    observer.maps = [this](const SensitivityMaps& maps) {
+      handOver([&] { emit sensitivityMapsReady(maps); });
+    };
     const bool complete =
         runJacobianDiagnostics(*configuration_, pairs_.front(), parametersOrUniform(theta, lambda),
                                JacobianDiagnosticsOptions{}, observer, &stop_);
-    emit diagnosticsFinished(complete ? QStringLiteral("done") : QStringLiteral("cancelled"), {});
+    handOver([&] {
+      emit diagnosticsFinished(complete ? QStringLiteral("done") : QStringLiteral("cancelled"), {});
+    });
   } catch (const std::exception& e) {
-    emit failed(QStringLiteral("Diagnostics failed"), describe(e), exitCodeOf(e));
-    emit diagnosticsFinished(QStringLiteral("failed"), describe(e));
+    handOver(
+        [&] { emit failed(QStringLiteral("Diagnostics failed"), describe(e), exitCodeOf(e)); });
+    handOver([&] { emit diagnosticsFinished(QStringLiteral("failed"), describe(e)); });
   }
 }
 

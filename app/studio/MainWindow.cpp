@@ -23,6 +23,7 @@
 
 #include "CoreWorker.h"
 #include "OrphanedSession.h"
+#include "QueuedCall.h"
 #include "RecoveryStore.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
@@ -68,7 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   thread_.setObjectName(QStringLiteral("core worker"));
   thread_.start();
-  QMetaObject::invokeMethod(worker_, &CoreWorker::yieldToInterface, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_] { w->yieldToInterface(); });
 
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
@@ -527,8 +528,7 @@ bool MainWindow::beginLoading(PendingDocument document) {
   const Configuration configuration = document.configuration;
   pending_ = std::move(document);
   setActivity(Activity::Loading);
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_, configuration] { w->load(configuration); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, configuration] { w->load(configuration); });
   return true;
 }
 
@@ -638,13 +638,10 @@ void MainWindow::requestPreview() {
   if (activity_ != Activity::Idle || pair_.clean.size() == 0) return;
   const quint64 id = worker_->supersedePreviews();
   if (startParameters_.size() > 0) {
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); },
-        Qt::QueuedConnection);
+    queueCall(worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); });
   } else {
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); },
-        Qt::QueuedConnection);
+    queueCall(worker_,
+              [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); });
   }
   statusText_->setText(tr("Solving…"));
 }
@@ -709,8 +706,7 @@ void MainWindow::onLambdaEdited(double lambda) {
   if (!history_.empty() || startParameters_.size() > 0) {
     // Setting λ by hand abandons the learned run and the paused session that belongs to it.
     clearHistory();
-    QMetaObject::invokeMethod(
-        worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+    queueCall(worker_, [w = worker_] { w->discardSession(); });
   }
   autosave();
   previewTimer_.start();
@@ -755,8 +751,7 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
     lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   }
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_, c = configuration_] { w->reconfigure(c); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); });
   autosave();
   if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
     requestPreview();
@@ -769,8 +764,7 @@ void MainWindow::restartFromConfiguredLambda() {
   lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   parameterPanel_->setConfiguration(configuration_.json());
   // A fresh session: the optimiser's memory goes too, so the run repeats exactly.
-  QMetaObject::invokeMethod(
-      worker_, [w = worker_] { w->discardSession(); }, Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_] { w->discardSession(); });
   autosave();
   requestPreview();
 }
@@ -800,12 +794,9 @@ void MainWindow::learnSteps(int steps) {
   progress_->setValue(0);
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
-  QMetaObject::invokeMethod(
-      worker_,
-      [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
-        w->learn(steps, theta, lambda);
-      },
-      Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
+    w->learn(steps, theta, lambda);
+  });
 }
 
 void MainWindow::pause() {
@@ -886,12 +877,9 @@ void MainWindow::runDiagnostics() {
   setActivity(Activity::Diagnosing);
   tabs_->setCurrentWidget(diagnostics_);
   statusText_->setText(tr("Running every hypergradient method…"));
-  QMetaObject::invokeMethod(
-      worker_,
-      [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
-        w->runDiagnostics(theta, lambda);
-      },
-      Qt::QueuedConnection);
+  queueCall(worker_, [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
+    w->runDiagnostics(theta, lambda);
+  });
 }
 
 void MainWindow::fitViews() {
