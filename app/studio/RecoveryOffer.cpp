@@ -1,5 +1,7 @@
 #include "RecoveryOffer.h"
 
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
 #include <QLocale>
 #include <QMessageBox>
@@ -15,8 +17,11 @@ namespace bilevel::studio {
 
 namespace {
 
+// "Saturday, 28 November 2026 04:51:04" in the local time zone.
 QString when(const OrphanedSession& orphan) {
-  return QLocale().toString(orphan.savedAt(), QLocale::LongFormat);
+  const QDateTime saved = orphan.savedAt().toLocalTime();
+  return QLocale().toString(saved.date(), QLocale::LongFormat) + QLatin1Char(' ') +
+         saved.time().toString(QStringLiteral("HH:mm:ss"));
 }
 
 // "shapes.png, huber-tv, 12 learning steps (PSNR 33.10 dB)"
@@ -34,12 +39,18 @@ QString summary(const SessionRecord& session) {
       .arg(session.history.back().psnr, 0, 'f', 2);
 }
 
+// "~/.local/share/…": the part a person needs to find it.
+QString homeAbbreviated(const QString& path) {
+  const QString home = QDir::homePath();
+  return path.startsWith(home + QLatin1Char('/')) ? QLatin1Char('~') + path.mid(home.size()) : path;
+}
+
 enum class Choice { Restore, Discard, Later };
 
 Choice ask(MainWindow& window, const OrphanedSession& orphan, const SessionRecord& session) {
   QMessageBox box(QMessageBox::Question, QObject::tr("Restore the last session?"),
                   QObject::tr("<b>Bilevel Studio did not close normally.</b><br>Its session was "
-                              "autosaved on %1:<br>%2.")
+                              "autosaved on %1:<br>%2")
                       .arg(when(orphan), summary(session).toHtmlEscaped()),
                   QMessageBox::NoButton, &window);
   box.setObjectName(QStringLiteral("recoveryDialog"));
@@ -48,7 +59,8 @@ Choice ask(MainWindow& window, const OrphanedSession& orphan, const SessionRecor
                   "continues from the last finished step.<br><b>Discard</b> moves the file "
                   "aside to %1 (File › Open Session still opens it).<br><b>Later</b> leaves "
                   "it and asks again at the next start.")
-          .arg(QFileInfo(orphan.path()).absolutePath().toHtmlEscaped() + QStringLiteral("/kept")));
+          .arg(homeAbbreviated(QFileInfo(orphan.path()).absolutePath() + QStringLiteral("/kept"))
+                   .toHtmlEscaped()));
   QPushButton* restore = box.addButton(QObject::tr("&Restore"), QMessageBox::AcceptRole);
   QPushButton* discard = box.addButton(QObject::tr("&Discard"), QMessageBox::DestructiveRole);
   QPushButton* later = box.addButton(QObject::tr("&Later"), QMessageBox::RejectRole);

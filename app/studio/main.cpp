@@ -131,14 +131,14 @@ int main(int argc, char** argv) {
     new studio::ScriptedRun(window, options);
     window.resize(width, height);
   }
-  window.show();
-
-  // The dialog must never block a run without a person: scripted runs restore only when told.
+  // Asked before the window shows, so that it opens with the document chosen rather than an empty
+  // one. The dialog must never block a run without a person: scripted runs restore only when told.
   const studio::RecoveryPolicy policy = parser.isSet(recover) ? studio::RecoveryPolicy::Restore
                                         : parser.isSet(noRecover) || scripted
                                             ? studio::RecoveryPolicy::Ignore
                                             : studio::RecoveryPolicy::Ask;
   const bool restoring = studio::offerRecovery(window, policy).restoring;
+  window.show();
 
   const QString file = parser.positionalArguments().value(0);
   if (restoring) {
