@@ -123,6 +123,17 @@ int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
                        {"seconds", summary.seconds}};
   writeTextFileAtomically(out / "summary.json", report.dump(2) + "\n");
   std::cout << report.dump(options.json ? -1 : 2) << "\n";
+  // The outputs are finite and written (summary.json says how the solve ended), but a
+  // reconstruction that missed the requested accuracy is a failure the caller must see.
+  const SolveOptions solveOptions = config.solveOptions();
+  if (summary.termination == Termination::IterationLimit && solveOptions.fixedIterations == 0) {
+    throw numericalError("the " + solver->name() + " solve stopped at its iteration cap " +
+                         "(solver.max_iterations = " + std::to_string(solveOptions.maxIterations) +
+                         ") with relative gradient norm " +
+                         std::to_string(summary.relativeGradientNorm) +
+                         " above solver.tolerance = " + std::to_string(solveOptions.tolerance) +
+                         "; raise solver.max_iterations or loosen solver.tolerance");
+  }
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "Commands.h"
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 
 namespace {
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGINT, onInterrupt);
+  bilevel::reportFileSizeLimitAsError();
   try {
     if (app.got_subcommand("presets")) return listPresets();
     if (app.got_subcommand("solve")) return solveCommand(options, interrupted);

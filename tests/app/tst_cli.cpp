@@ -1,8 +1,10 @@
+#include <sys/resource.h>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
 #include <csignal>
 
 // bilevel-cli end to end (DESIGN.md §4): outputs, JSON lines, exit codes for bad input, Ctrl-C.
@@ -175,6 +177,63 @@ class TestCli : public QObject {
     QFile after(out + "/reconstruction.png");
     QVERIFY(after.open(QIODevice::ReadOnly));
     QCOMPARE(after.readAll(), original);
+  }
+
+  // Issue 8 §4: a full disk gives a clear error and leaves the previous output intact. The child
+  // runs under a file-size limit (`ulimit -f`), which fails write() as a full disk does.
+  void aFullDiskKeepsThePreviousOutput() {
+    const QString out = path("full-disk");
+    QCOMPARE(run({"solve", "--preset", "tv-denoise", "--out", out}).exitCode, 0);
+    QFile before(out + "/reconstruction.png");
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray original = before.readAll();
+    before.close();
+    QVERIFY(original.size() > 2048);
+
+    QProcess process;
+    process.setChildProcessModifier([] {
+      rlimit limit{};
+      limit.rlim_cur = limit.rlim_max = 1024;
+      setrlimit(RLIMIT_FSIZE, &limit);
+    });
+    process.start(BILEVEL_CLI,
+                  {"solve", "--preset", "tv-denoise", "--set", "model.lambda=0.2", "--out", out});
+    QVERIFY(process.waitForFinished(120000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);  // not killed by SIGXFSZ
+    QCOMPARE(process.exitCode(), 3);
+    QVERIFY2(err.contains("reconstruction.png") && err.contains("File too large"), qPrintable(err));
+    QFile after(out + "/reconstruction.png");
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), original);
+    const QStringList leftovers = QDir(out).entryList(QDir::Files | QDir::Hidden);
+    for (const QString& name : leftovers)
+      QVERIFY2(!name.endsWith(".tmp"), qPrintable("temporary file left behind: " + name));
+  }
+
+  // Issue 8 §3: a solve stopped by its iteration cap instead of its tolerance is a numerical
+  // failure (exit 4) that names the setting, in `solve` and in every step of `learn`; what is
+  // written holds no NaN.
+  void anInnerSolveAtItsIterationCapIsReported() {
+    const QString out = path("cap");
+    Run r = run({"solve", "--preset", "tv-denoise", "--set", "solver.max_iterations=5", "--out",
+                 out + "/solve"});
+    QCOMPARE(r.exitCode, 4);
+    QVERIFY2(r.err.contains("solver.max_iterations = 5"), qPrintable(r.err));
+    r = run({"learn", "--preset", "tv-denoise", "--set", "solver.max_iterations=5", "--out",
+             out + "/learn"});
+    QCOMPARE(r.exitCode, 4);
+    QVERIFY2(r.err.contains("solver.max_iterations = 5"), qPrintable(r.err));
+    for (const QString name : {"params.json", "history.csv", "summary.json"}) {
+      QFile written(out + "/learn/" + name);
+      if (!written.open(QIODevice::ReadOnly)) continue;
+      const QString text = QString::fromUtf8(written.readAll()).toLower();
+      QVERIFY2(!text.contains("nan") && !text.contains("inf"), qPrintable(name + ": " + text));
+    }
+    // A fixed iteration count is the unrolled map itself, not a failure.
+    r = run({"learn", "--preset", "tv-denoise", "--iterations", "1", "--method", "unrolled",
+             "--set", "solver.iterations=40", "--out", out + "/unrolled"});
+    QCOMPARE(r.exitCode, 0);
   }
 
   void ctrlCCancelsCleanlyAndWritesPartialResults() {
