@@ -2,17 +2,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
-#include <set>
 #include <fstream>
 #include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -206,8 +206,19 @@ Image decodeImage(std::span<const unsigned char> bytes, const std::string& sourc
   }
   cv::Mat asDouble;
   grey.convertTo(asDouble, CV_64F, scale);
+  // A NaN or an infinity would flow through every solve into every output (issue 8 §3): it is a
+  // numerical fault of the input, reported with its first position before anything is computed.
+  cv::Point position;
+  if (!cv::checkRange(asDouble, true, &position)) {
+    throw numericalError(source + " holds NaN or infinite values (the first at row " +
+                         std::to_string(position.y) + ", column " + std::to_string(position.x) +
+                         ")");
+  }
   if (!cv::checkRange(asDouble, true, nullptr, 0.0, 1.0 + 1e-12)) {
-    throw inputError(source + " holds floating-point values outside [0, 1] or NaN");
+    double low = 0.0, high = 0.0;
+    cv::minMaxLoc(asDouble, &low, &high);
+    throw inputError(source + " holds floating-point values in [" + std::to_string(low) + ", " +
+                     std::to_string(high) + "]; [0, 1] is expected");
   }
   image.rows = asDouble.rows;
   image.cols = asDouble.cols;
@@ -240,7 +251,7 @@ void writeImage(const Image& image, const fs::path& path, int bitDepth) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
   static const std::set<std::string> kWritable = {".png", ".tif", ".tiff", ".jpg", ".jpeg",
-                                                  ".pgm", ".ppm", ".pnm", ".bmp"};
+                                                  ".pgm", ".ppm", ".pnm",  ".bmp"};
   if (!kWritable.count(extension)) {
     throw usageError("cannot write image " + quoted(path) + ": the name must end in .png, .tif, " +
                      ".tiff, .jpg, .jpeg, .pgm, .ppm, .pnm or .bmp" +
@@ -253,8 +264,8 @@ void writeImage(const Image& image, const fs::path& path, int bitDepth) {
   } catch (const cv::Exception& e) {
     throw inputError("could not encode image " + quoted(path) + ": " + e.err);
   }
-  writeFileAtomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                             bytes.size()));
+  writeFileAtomically(path,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 void refuseToOverwrite(const fs::path& input, const fs::path& output) {

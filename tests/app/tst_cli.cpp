@@ -6,6 +6,9 @@
 #include <QtTest>
 
 #include <csignal>
+#include <limits>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 // bilevel-cli end to end (DESIGN.md §4): outputs, JSON lines, exit codes for bad input, Ctrl-C.
 class TestCli : public QObject {
@@ -177,6 +180,33 @@ class TestCli : public QObject {
     QFile after(out + "/reconstruction.png");
     QVERIFY(after.open(QIODevice::ReadOnly));
     QCOMPARE(after.readAll(), original);
+  }
+
+  // Issue 8 §3: NaN or Inf in an input image is a numerical fault (exit 4) named with its
+  // position, found before any solve; values out of range are a bad input (exit 3).
+  void nonFiniteInputPixelsAreReportedNotPropagated_data() {
+    QTest::addColumn<float>("value");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("nan") << std::numeric_limits<float>::quiet_NaN() << 4
+                         << "NaN or infinite values (the first at row 7, column 5)";
+    QTest::newRow("inf") << std::numeric_limits<float>::infinity() << 4
+                         << "NaN or infinite values (the first at row 7, column 5)";
+    QTest::newRow("out of range") << 3.5f << 3 << "[0, 1] is expected";
+  }
+  void nonFiniteInputPixelsAreReportedNotPropagated() {
+    QFETCH(float, value);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    cv::Mat pixels(32, 32, CV_32F, cv::Scalar(0.5));
+    pixels.at<float>(7, 5) = value;
+    const QString image = path(QString("nonfinite-%1.tiff").arg(QTest::currentDataTag()));
+    QVERIFY(cv::imwrite(image.toStdString(), pixels));
+    const QString out = path(QString("nonfinite-%1").arg(QTest::currentDataTag()));
+    const Run r = run({"solve", "--preset", "tv-denoise", "--image", image, "--out", out});
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(message) && r.err.contains(image), qPrintable(r.err));
+    QVERIFY(!QFile::exists(out + "/reconstruction.png"));
   }
 
   // Issue 8 §4: a full disk gives a clear error and leaves the previous output intact. The child
