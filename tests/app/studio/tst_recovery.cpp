@@ -33,6 +33,19 @@ namespace {
 
 constexpr int kTimeoutMs = 120000;
 
+// Sanitizers slow every thread several times over: absolute time bounds do not hold there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 Configuration smallConfiguration() {
   Configuration c = Configuration::fromPreset("tv-denoise");
   c.merge({{"image", "benchmark:40"}}, "test");
@@ -328,11 +341,12 @@ class RecoveryTest : public QObject {
   }
 
   // The cost of one autosave with a long history: the GUI thread only copies the record and
-  // queues it; the writer thread serialises and renames. Printed for the report, bounded here.
+  // queues it; the writer thread serialises, syncs and renames. Printed for the report; bounded
+  // here relative to the write (any build) and absolutely (builds without sanitizers).
   void theGuiThreadDoesNotPayForTheWrite() {
     Configuration configuration = Configuration::fromPreset("tv-weightmap-denoise");
     configuration.merge({{"image", "benchmark:512"}}, "test");
-    for (const int steps : {1000, 5000}) {
+    for (const int steps : kSanitized ? std::vector<int>{1000} : std::vector<int>{1000, 5000}) {
       std::vector<Snapshot> history(steps);
       for (int i = 0; i < steps; ++i) {
         history[i].iteration = i;
@@ -357,8 +371,11 @@ class RecoveryTest : public QObject {
           steps, worstGuiMs, store.lastWriteSeconds() * 1e3, QFileInfo(store.path()).size());
       QCOMPARE(store.writesDone(), 5);
       QCOMPARE(readSessionFile(store.path().toStdString()).history.size(), std::size_t(steps));
-      // Generous for a loaded two-core machine; a synchronous write would be tens of ms.
-      QVERIFY2(worstGuiMs < 20.0, qPrintable(QString::number(worstGuiMs)));
+      // The GUI thread pays a small part of a write (measured: a twentieth or less) ...
+      QVERIFY2(worstGuiMs < 0.25 * store.lastWriteSeconds() * 1e3,
+               qPrintable(QString::number(worstGuiMs)));
+      // ... and a few milliseconds at most (generous for a loaded two-core machine).
+      if (!kSanitized) QVERIFY2(worstGuiMs < 20.0, qPrintable(QString::number(worstGuiMs)));
       store.discard();
     }
   }
