@@ -60,17 +60,25 @@ std::uintmax_t maximumFileBytes(std::int64_t maximumPixels) {
 std::vector<unsigned char> readFileBytes(const fs::path& path, std::uintmax_t limit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw inputError("image file " + quoted(path) + " cannot be opened");
+  const auto tooLarge = [&] {
+    return inputError("image file " + quoted(path) + " is larger than " +
+                      std::to_string(limit >> 20) +
+                      " MiB, more than any image within the pixel limit needs");
+  };
+  // A regular file states its size: refused before reading when too big, else read in one go
+  // (asking for one byte more finds the end at once). Devices and pipes have no size and are read
+  // in chunks up to the limit.
+  std::error_code ec;
+  const std::uintmax_t size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  const bool sized = !ec && size > 0;
+  if (sized && size > limit) throw tooLarge();
   std::vector<unsigned char> bytes;
-  constexpr std::size_t kChunk = std::size_t(1) << 20;
+  const std::size_t chunk = sized ? static_cast<std::size_t>(size) + 1 : std::size_t(1) << 16;
   while (in) {
     const std::size_t used = bytes.size();
-    if (used > limit) {
-      throw inputError("image file " + quoted(path) + " is larger than " +
-                       std::to_string(limit >> 20) +
-                       " MiB, more than any image within the pixel limit needs");
-    }
-    bytes.resize(used + kChunk);
-    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(kChunk));
+    if (used > limit) throw tooLarge();
+    bytes.resize(used + chunk);
+    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(chunk));
     bytes.resize(used + static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) throw inputError("image file " + quoted(path) + " could not be read");

@@ -268,7 +268,19 @@ class TestImageSizeLimit : public QObject {
     QVERIFY2(QString(error->what()).contains(expected), error->what());
   }
 
-  // A device or a file too big for any image within the limit is not read to its end.
+  // A file too big for any image within the limit is refused from its size, unread (a sparse
+  // 100 MiB file: no disk space, and reading it would take 100 MiB of memory).
+  void oversizedFileIsRefusedUnread() {
+    qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1000");
+    const fs::path file = write("sparse.png", pngHeader(20, 20));
+    fs::resize_file(file, std::uintmax_t(100) << 20);
+    const auto error = errorOf([&] { readImage(file); });
+    QVERIFY(error.has_value());
+    QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
+    QVERIFY2(QString(error->what()).contains("larger than 64 MiB"), error->what());
+  }
+
+  // A device is not read to its end either.
   void endlessInputIsNotReadIntoMemory() {
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1000");
     const auto error = errorOf([] { readImage("/dev/zero"); });
