@@ -167,12 +167,25 @@ class RecoveryTest : public QObject {
     QCOMPARE(saved.configuration.json()["solver"]["tolerance"].get<double>(), 1e-7);
     QCOMPARE(saved.history.size(), std::size_t(4));
 
+    // A method.
+    emit window.parameterPanel()->settingChanged(QStringLiteral("hypergradient.method"),
+                                                 QStringLiteral("fpad"));
+    QCOMPARE(savedNow(window).configuration.method(), std::string("fpad"));
+
     // λ by hand: the learned run is abandoned, and so it is in the file.
     emit window.parameterPanel()->lambdaEdited(0.2);
     saved = savedNow(window);
     QCOMPARE(saved.configuration.json()["model"]["lambda"].get<double>(), 0.2);
     QVERIFY(saved.history.empty());
     QCOMPARE(saved.parameters.size(), 0);
+
+    // A preset (a new task on the same image).
+    QSignalSpy loaded(&window, &MainWindow::imagesLoaded);
+    QVERIFY(window.loadPreset(QStringLiteral("quadratic-denoise")));
+    QVERIFY(waitFor(loaded));
+    saved = savedNow(window);
+    QCOMPARE(saved.configuration.modelType(), std::string("quadratic"));
+    QVERIFY(saved.configuration.json()["image"] == window.configuration().json()["image"]);
   }
 
   void aCleanCloseRemovesTheFile() {
