@@ -626,7 +626,8 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     statusBar()->showMessage(
         tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
            "there.")
-            .arg(QLocale().toString(recoveredAt_, QLocale::LongFormat))
+            .arg(QLocale().toString(recoveredAt_.date(), QLocale::LongFormat) + QLatin1Char(' ') +
+                 recoveredAt_.time().toString(QStringLiteral("HH:mm:ss")))
             .arg(history_.empty() ? 0 : history_.back().iteration),
         30000);
   }
