@@ -597,6 +597,12 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   cleanView_->setImage(pair.clean);
   noisyView_->setImage(pair.noisy);
   reconstructionView_->setImage(pair.noisy);
+  // No reconstruction until the first preview of these images: one of the previous images (a
+  // preview shown while these were read) is neither exported nor compared with the new clean
+  // image by the deferred error views, which would read past the end of a smaller one.
+  reconstruction_ = Image();
+  pendingWeightMap_ = Image();
+  derivedViewsPending_ = false;
   residualView_->clear();
   removedView_->clear();
   lambdaView_->clear();

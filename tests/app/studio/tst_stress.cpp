@@ -38,6 +38,8 @@
 #include "app/studio/MainWindow.h"
 #include "image/BenchmarkImage.h"
 #include "image/ImageIO.h"
+#include "widgets/DiagnosticsPanel.h"
+#include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
 #include "widgets/ParameterPanel.h"
 
@@ -320,6 +322,11 @@ void StressTest::cancelAnywhere() {
   QComboBox* modelBox = comboOffering(window, QStringLiteral("huber-tv-map"));
   QComboBox* methodBox = comboOffering(window, QStringLiteral("implicit-cg"));
   QVERIFY(slider && modelBox && methodBox);
+  QList<widgets::ImageView*> imageViews;
+  for (widgets::ImageView* view : window.findChildren<widgets::ImageView*>()) {
+    if (!window.diagnosticsPanel()->isAncestorOf(view)) imageViews << view;
+  }
+  QVERIFY(imageViews.size() >= 5);
 
   int totalWeight = 0;
   for (const auto& e : kEvents)
@@ -363,6 +370,25 @@ void StressTest::cancelAnywhere() {
         action(window, "stopAction")->isEnabled() != (learning || diagnosing)) {
       problem = QStringLiteral("the actions' states do not match activity %1").arg(int(activity));
       return;
+    }
+    // The image views show one picture's clean image, noisy image and the results derived from
+    // them: never views of two different images side by side (the diagnostics keep theirs).
+    const widgets::ImageView* first = nullptr;
+    for (const widgets::ImageView* view : imageViews) {
+      if (!view->hasImage()) continue;
+      if (!first) {
+        first = view;
+      } else if (view->image().rows != first->image().rows ||
+                 view->image().cols != first->image().cols) {
+        problem = QStringLiteral("the view '%1' shows a %2×%3 image beside the %4×%5 of '%6'")
+                      .arg(view->title())
+                      .arg(view->image().rows)
+                      .arg(view->image().cols)
+                      .arg(first->image().rows)
+                      .arg(first->image().cols)
+                      .arg(first->title());
+        return;
+      }
     }
     const auto& history = window.history();
     for (std::size_t i = 1; i < history.size(); ++i) {
