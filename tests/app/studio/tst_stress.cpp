@@ -5,9 +5,10 @@
 //
 // What it asserts: no crash; no deadlock (a watchdog thread aborts with the event index when the
 // GUI thread stops serving its event loop); no lost Stop (a Stop pressed while a run is going
-// ends it within a bound, and after the final Stop the window and its worker are idle and still
-// answer); a consistent window at every step (a run shown as going exactly while one is in
-// flight, one finish per run, actions enabled as the activity says, a history that only grows).
+// ends it within a bound, after at most the step in flight, and after the final Stop the window
+// and its worker are idle and still answer); a consistent window at every step (a run shown as
+// going exactly while one is in flight, one finish per run, actions enabled as the activity says,
+// a history whose iterations only grow, every image view showing the same picture).
 //
 // Replay a failure with the seed it prints: BILEVEL_STRESS_SEED=<seed> (and BILEVEL_STRESS_EVENTS
 // to shorten the sequence while debugging). Runs under ThreadSanitizer too (preset tsan).
@@ -56,7 +57,7 @@ constexpr int kWatchdogSeconds = 30;
 // A Stop interrupts within one inner iteration (milliseconds on these small images); the bound
 // leaves room for a loaded machine and ThreadSanitizer, and only catches a Stop that is lost.
 constexpr qint64 kStopBoundMs = 20000;
-// Reading a 48×48 image is instantaneous; a load that has not ended by then never will.
+// Reading a 40×40 image is instantaneous; a load that has not ended by then never will.
 constexpr qint64 kLoadBoundMs = 20000;
 // Steps a run may still add after a Stop: the one in flight, if it was past its last check of the
 // flag. A run that goes on for more ignored the Stop.
