@@ -2,13 +2,22 @@
 
 #include <QtGlobal>
 
+// GCC says -fsanitize=thread with __SANITIZE_THREAD__, clang with __has_feature.
 #if defined(__SANITIZE_THREAD__)
+#define BILEVEL_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BILEVEL_THREAD_SANITIZER 1
+#endif
+#endif
+
+#if defined(BILEVEL_THREAD_SANITIZER)
 #include <mutex>
 #endif
 
 namespace bilevel::studio {
 
-#if defined(__SANITIZE_THREAD__)
+#if defined(BILEVEL_THREAD_SANITIZER)
 
 namespace {
 
