@@ -19,6 +19,8 @@ class TestStudioCommandLine : public QObject {
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
+    // The studio autosaves into XDG_DATA_HOME (RecoveryStore): never into a real user's folder.
+    environment.insert(QStringLiteral("XDG_DATA_HOME"), dir_.filePath(QStringLiteral("data")));
     process.setProcessEnvironment(environment);
     process.start(BILEVEL_STUDIO, arguments);
     if (!process.waitForFinished(timeoutMs)) {
