@@ -16,6 +16,7 @@
 #include "RecoveryOffer.h"
 #include "ScriptedRun.h"
 #include "Theme.h"
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
 
@@ -31,6 +32,8 @@ int usage(const QString& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails a save with a message instead of killing the window.
+  reportFileSizeLimitAsError();
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("BilevelStudio"));
   QApplication::setApplicationName(QStringLiteral("bilevel-studio"));
