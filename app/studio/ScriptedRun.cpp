@@ -1,8 +1,8 @@
 #include "ScriptedRun.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QImage>
-#include <QSaveFile>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
@@ -10,6 +10,7 @@
 
 #include "MainWindow.h"
 #include "StallMonitor.h"
+#include "common/AtomicFile.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
@@ -88,11 +89,20 @@ bool ScriptedRun::capture(const QString& path) {
     fail(QString::fromStdString(e.what()), 2);
     return false;
   }
+  // Encoded in memory first, then written atomically: a failed write reports the system's reason
+  // (a full disk, a size limit) rather than the encoder's "Unknown error".
   const QImage image = window_.grab().toImage();
-  QSaveFile file(path);
-  if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") ||
-      !file.commit()) {
-    fail(QStringLiteral("cannot write the screenshot '%1': %2").arg(path, file.errorString()), 3);
+  QByteArray png;
+  QBuffer buffer(&png);
+  if (image.isNull() || !buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG")) {
+    fail(QStringLiteral("cannot encode the screenshot '%1' as PNG").arg(path), 3);
+    return false;
+  }
+  try {
+    writeFileAtomically(path.toStdString(), std::string_view(png.constData(), png.size()));
+  } catch (const std::exception& e) {
+    fail(QStringLiteral("cannot write the screenshot: %1").arg(QString::fromStdString(e.what())),
+         3);
     return false;
   }
   std::cerr << "screenshot written to " << path.toStdString() << "\n";
