@@ -1,0 +1,56 @@
+#include "prox/L2BallProjection.h"
+
+namespace bilevel {
+namespace {
+// Below this many pixels a parallel region costs more than it saves (as in the operators).
+constexpr Eigen::Index kParallelPixels = 128 * 128;
+}  // namespace
+
+void L2BallProjection::project(const Vector& radii, const Vector& q, Vector& out) {
+  const Eigen::Index n = radii.size();
+  const double* r = radii.data();
+  const double* h = q.data();
+  const double* v = q.data() + n;
+  double* oh = out.data();
+  double* ov = out.data() + n;
+#pragma omp parallel for simd schedule(static) if (n >= kParallelPixels)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double s = scale(r[i], h[i], v[i]);
+    oh[i] = s * h[i];
+    ov[i] = s * v[i];
+  }
+}
+
+void L2BallProjection::jacobianProduct(const Vector& radii, const Vector& q, const Vector& dq,
+                                       Vector& out) {
+  const Eigen::Index n = radii.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelPixels)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    jacobianProduct(radii[i], q[i], q[n + i], dq[i], dq[n + i], out[i], out[n + i]);
+  }
+}
+
+void L2BallProjection::radiusProduct(const Vector& radii, const Vector& q, const Vector& dRadii,
+                                     Vector& out) {
+  const Eigen::Index n = radii.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelPixels)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double uh, uv;
+    radiusDerivative(radii[i], q[i], q[n + i], uh, uv);
+    out[i] = uh * dRadii[i];
+    out[n + i] = uv * dRadii[i];
+  }
+}
+
+void L2BallProjection::radiusAdjoint(const Vector& radii, const Vector& q, const Vector& w,
+                                     Vector& out) {
+  const Eigen::Index n = radii.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelPixels)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double uh, uv;
+    radiusDerivative(radii[i], q[i], q[n + i], uh, uv);
+    out[i] = uh * w[i] + uv * w[n + i];
+  }
+}
+
+}  // namespace bilevel
