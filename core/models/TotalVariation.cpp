@@ -212,8 +212,10 @@ double TotalVariation::primalDualGap(const Vector& x, const Vector& q, const Vec
       const double residual = here[c] - y[i] + div[i];
       const double qNorm = std::sqrt(qh[i] * qh[i] + qv[i] * qv[i]);
       rowFeasible = rowFeasible && qNorm <= w[i] * (1.0 + kFeasibilitySlack);
-      sum += 0.5 * residual * residual + w[i] * std::sqrt(gh * gh + gv * gv) -
-             (gh * qh[i] + gv * qv[i]);
+      // λ|g| − ⟨g, q⟩ ≥ 0 for |q| ≤ λ; clamped at 0 so that rounding (|q| = λ(1 + ε)) cannot
+      // cancel the other terms and report a zero gap before x has converged.
+      sum += 0.5 * residual * residual +
+             std::max(w[i] * std::sqrt(gh * gh + gv * gv) - (gh * qh[i] + gv * qv[i]), 0.0);
     }
     total += sum;
     feasible = feasible && rowFeasible;

@@ -28,7 +28,7 @@ namespace bilevel {
 // The optimality conditions of (x, q) are x − y + ∇ᵀq = 0 and q_i ∈ λ_i ∂|·|((∇x)_i), so the gap
 //   P(x) − D(q) = ½‖x − y + ∇ᵀq‖² + Σ_i (λ_i |(∇x)_i| − ⟨(∇x)_i, q_i⟩)     (|q_i| ≤ λ_i)
 // is a sum of non-negative terms and can be evaluated to full relative precision near 0 (no
-// cancellation between P and D).
+// cancellation between P and D). Each pixel's TV term is clamped at 0 against rounding.
 class TotalVariation final : public PrimalDualModel {
  public:
   struct Options {

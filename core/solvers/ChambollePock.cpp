@@ -1,0 +1,399 @@
+#include "solvers/ChambollePock.h"
+
+#include <omp.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "common/Error.h"
+#include "common/Stopwatch.h"
+#include "models/TotalVariation.h"
+#include "prox/L2BallProjection.h"
+#include "prox/SquaredDistanceProx.h"
+
+namespace bilevel {
+namespace {
+
+// Below this many pixels a parallel region costs more than it saves (as in the operators).
+constexpr int kParallelPixels = 128 * 128;
+
+// P(x) and P(x) − D(q) of the state after a step.
+struct GapTerms {
+  double energy = 0.0;
+  double gap = 0.0;
+};
+
+// Step sizes of one iteration: τ_k, σ_k and the extrapolation ϑ_k; whether to evaluate the gap
+// of the new state (otherwise GapTerms are NaN).
+struct Steps {
+  double tau, sigma, extrapolation;
+  bool evaluateGap;
+};
+constexpr double kNotEvaluated = std::numeric_limits<double>::quiet_NaN();
+
+// One iteration through PrimalDualModel's virtual products (several passes over the image).
+class GenericStep {
+ public:
+  GenericStep(const PrimalDualModel& model, const Vector& theta)
+      : model_(model),
+        theta_(theta),
+        dual_(model.dualSize()),
+        primal_(model.variableCount()),
+        next_(model.variableCount()) {}
+
+  GapTerms run(PrimalDualState& s, const Steps& steps) {
+    model_.applyK(s.xBar, dual_);
+    dual_ = s.q + steps.sigma * dual_;
+    model_.conjugateProx(steps.sigma, theta_, dual_, s.q);
+    model_.applyKAdjoint(s.q, primal_);
+    primal_ = s.x - steps.tau * primal_;
+    model_.dataProx(steps.tau, primal_, next_);
+    s.xBar = next_ + steps.extrapolation * (next_ - s.x);
+    s.x.swap(next_);
+    if (!steps.evaluateGap) return {kNotEvaluated, kNotEvaluated};
+    return {model_.energy(s.x, theta_), model_.primalDualGap(s.x, s.q, theta_)};
+  }
+
+ private:
+  const PrimalDualModel& model_;
+  const Vector& theta_;
+  Vector dual_, primal_, next_;
+};
+
+// The iteration for TotalVariation in one pass over the image, with the gap of the new state
+// accumulated on the way. For each row r of a thread's block of rows:
+//   A. q^{k+1} row r = projection of q^k + σ ∇x̄^k (needs x̄^k rows r, r+1);
+//   B. x^{k+1} row r = prox_{τG}(x^k − τ ∇ᵀq^{k+1}) (needs q^{k+1} rows r−1, r), then x̄^{k+1},
+//      and the residual x^{k+1} − y + ∇ᵀq^{k+1} and data term of the gap and energy;
+//   C. the TV terms λ|∇x^{k+1}| − ⟨∇x^{k+1}, q^{k+1}⟩ of row r−1 (needs x^{k+1} rows r−1, r).
+// Everything is updated in place. The rows shared with the neighbouring blocks are handled around
+// two barriers: before the first, each thread computes q^{k+1}_v of the row above its block (into
+// a private row; the thread above will overwrite q^k there) and copies x̄^k of the row below it
+// (which the thread below will overwrite); after the second, it adds the TV terms of its last row,
+// which need x^{k+1} of the first row of the block below. Rows stay in L1/L2 cache between A, B
+// and C, so the iteration reads and writes each array once.
+class TotalVariationStep {
+ public:
+  TotalVariationStep(const TotalVariation& model, const Vector& theta)
+      : rows_(model.rows()),
+        cols_(model.cols()),
+        y_(model.initialPoint().data()),
+        weights_(model.pixelWeights(theta).data()),
+        scalarWeight_(model.hasWeightMap() ? -1.0 : theta[0]),
+        buffers_(std::size_t(omp_get_max_threads()) * 4 * std::size_t(model.cols())) {}
+
+  GapTerms run(PrimalDualState& s, const Steps& steps) {
+    // A scalar λ is a constant in the loops instead of a stream of identical weights.
+    return scalarWeight_ >= 0.0 ? pass<true>(s, steps) : pass<false>(s, steps);
+  }
+
+ private:
+  template <bool kScalar>
+  GapTerms pass(PrimalDualState& s, const Steps& steps) {
+    const int rows = rows_, cols = cols_;
+    const Eigen::Index n = Eigen::Index(rows) * cols;
+    double* __restrict x = s.x.data();
+    double* __restrict xb = s.xBar.data();
+    double* __restrict qh = s.q.data();
+    double* __restrict qv = s.q.data() + n;
+    const double* __restrict y = y_;
+    const double* __restrict w = weights_;
+    const double lambda = scalarWeight_;
+    const double sigma = steps.sigma, tau = steps.tau, extrapolation = steps.extrapolation;
+    const double shrink = 1.0 / (1.0 + tau);
+    const bool evaluate = steps.evaluateGap;
+    double residualSum = 0.0, dataSum = 0.0, tvSum = 0.0, pairingSum = 0.0;
+
+    // Weight of pixel i.
+    const auto weight = [&](Eigen::Index i) {
+      if constexpr (kScalar) {
+        return lambda;
+      } else {
+        return w[i];
+      }
+    };
+    // Step A on row r, from x̄ rows `here` and `below`, writing q^{k+1} to (outH, outV); the input
+    // q^k is read from the same row of q (outH/outV may be that row).
+    const auto dualRow = [&](int r, const double* here, const double* below, double* outH,
+                             double* outV) {
+      const Eigen::Index row = Eigen::Index(r) * cols;
+      const double* __restrict inH = qh + row;
+      const double* __restrict inV = qv + row;
+#pragma omp simd
+      for (int c = 0; c < cols; ++c) {
+        // here[min(c+1, cols−1)] − here[c] is 0 in the last column, the Neumann boundary.
+        const double ph = inH[c] + sigma * (here[std::min(c + 1, cols - 1)] - here[c]);
+        const double pv = inV[c] + sigma * (below[c] - here[c]);
+        const double scale = L2BallProjection::scale(weight(row + c), ph, pv);
+        outH[c] = scale * ph;
+        outV[c] = scale * pv;
+      }
+    };
+    // Step C on row r (x^{k+1} rows r and `below`): Σ λ|g| and Σ λ|g| − ⟨g, q⟩.
+    const auto tvRow = [&](int r, const double* below, double& tv, double& pairing) {
+      const Eigen::Index row = Eigen::Index(r) * cols;
+      const double* __restrict here = x + row;
+      double rowTv = 0.0, rowGap = 0.0;
+#pragma omp simd reduction(+ : rowTv, rowGap)
+      for (int c = 0; c < cols; ++c) {
+        const double gh = here[std::min(c + 1, cols - 1)] - here[c];
+        const double gv = below[c] - here[c];
+        const double term = weight(row + c) * std::sqrt(gh * gh + gv * gv);
+        rowTv += term;
+        // ≥ 0 for |q| ≤ λ; clamped so that rounding (|q| = λ(1 + ε)) cannot make the gap 0 or
+        // negative before x has converged (TotalVariation::primalDualGap does the same).
+        rowGap += std::max(term - (gh * qh[row + c] + gv * qv[row + c]), 0.0);
+      }
+      tv += rowTv;
+      pairing += rowGap;
+    };
+
+#pragma omp parallel reduction(+ : residualSum, dataSum, tvSum, pairingSum) if (n >= kParallelPixels)
+    {
+      const int threads = omp_get_num_threads(), thread = omp_get_thread_num();
+      const int begin = int(std::int64_t(rows) * thread / threads);
+      const int end = int(std::int64_t(rows) * (thread + 1) / threads);
+      double* base = buffers_.data() + std::size_t(thread) * 4 * std::size_t(cols);
+      double* aboveH = base;               // q^{k+1}_h of row begin−1 (discarded)
+      double* aboveV = base + cols;        // q^{k+1}_v of row begin−1
+      double* belowBar = base + 2 * cols;  // x̄^k of row end
+      const bool active = begin < end;
+      if (active && begin > 0) {
+        const double* here = xb + Eigen::Index(begin - 1) * cols;
+        dualRow(begin - 1, here, here + cols, aboveH, aboveV);
+      }
+      if (active && end < rows) {
+        std::copy(xb + Eigen::Index(end) * cols, xb + Eigen::Index(end + 1) * cols, belowBar);
+      }
+#pragma omp barrier
+      for (int r = begin; r < end; ++r) {
+        const Eigen::Index row = Eigen::Index(r) * cols;
+        // A: q^{k+1} of row r, in place (x̄^k of rows r and r+1 are still the old values).
+        const double* barHere = xb + row;
+        const double* barBelow =
+            r + 1 == rows ? barHere : (r + 1 == end ? belowBar : barHere + cols);
+        dualRow(r, barHere, barBelow, qh + row, qv + row);
+        // B: divergence of q^{k+1} (the adjoint of the forward differences; q_h in the last column
+        // and q_v in the last row are outside the range of ∇ and must not contribute).
+        const double* __restrict hRow = qh + row;
+        const double* __restrict vRow = qv + row;
+        const double* __restrict vAbove = r == begin ? aboveV : vRow - cols;
+        const double aboveScale = r > 0 ? 1.0 : 0.0;
+        const double vScale = r + 1 < rows ? 1.0 : 0.0;
+        double* __restrict xRow = x + row;
+        double* __restrict barRow = xb + row;
+        const double* __restrict yRow = y + row;
+        double rowResidual = 0.0, rowData = 0.0;
+        const auto primal = [&](int c, double divergence) {
+          const double old = xRow[c];
+          // prox_{τG}(x − τ∇ᵀq) = (x − τ∇ᵀq + τy)/(1 + τ)
+          const double next = (old + tau * (yRow[c] - divergence)) * shrink;
+          const double residual = next - yRow[c] + divergence;
+          const double data = next - yRow[c];
+          barRow[c] = next + extrapolation * (next - old);
+          xRow[c] = next;
+          rowResidual += residual * residual;
+          rowData += data * data;
+        };
+        if (cols == 1) {
+          primal(0, aboveScale * vAbove[0] - vScale * vRow[0]);
+        } else {
+          primal(0, -hRow[0] + aboveScale * vAbove[0] - vScale * vRow[0]);
+#pragma omp simd reduction(+ : rowResidual, rowData)
+          for (int c = 1; c < cols - 1; ++c) {
+            const double divergence =
+                hRow[c - 1] - hRow[c] + aboveScale * vAbove[c] - vScale * vRow[c];
+            const double old = xRow[c];
+            const double next = (old + tau * (yRow[c] - divergence)) * shrink;
+            const double residual = next - yRow[c] + divergence;
+            const double data = next - yRow[c];
+            barRow[c] = next + extrapolation * (next - old);
+            xRow[c] = next;
+            rowResidual += residual * residual;
+            rowData += data * data;
+          }
+          primal(cols - 1,
+                 hRow[cols - 2] + aboveScale * vAbove[cols - 1] - vScale * vRow[cols - 1]);
+        }
+        residualSum += rowResidual;
+        dataSum += rowData;
+        // C: TV terms of the row above, whose x^{k+1} neighbours are all written now.
+        if (evaluate && r > begin) tvRow(r - 1, xRow, tvSum, pairingSum);
+      }
+#pragma omp barrier
+      if (evaluate && active) {
+        const double* lastRow = x + Eigen::Index(end - 1) * cols;
+        tvRow(end - 1, end == rows ? lastRow : lastRow + cols, tvSum, pairingSum);
+      }
+    }
+    if (!evaluate) return {kNotEvaluated, kNotEvaluated};
+    return {0.5 * dataSum + tvSum, 0.5 * residualSum + pairingSum};
+  }
+
+  int rows_, cols_;
+  const double* y_;
+  const double* weights_;
+  double scalarWeight_;  // λ for a scalar model, −1 for a map
+  std::vector<double> buffers_;
+};
+
+bool allFinite(const Vector& v) {
+  return v.allFinite();
+}
+
+}  // namespace
+
+bool PrimalDualOptions::isValid(std::string* error) const {
+  auto fail = [&](const std::string& message) {
+    if (error) *error = message;
+    return false;
+  };
+  if (!(tolerance > 0.0 && tolerance < 1.0)) return fail("solver.tolerance must lie in (0, 1)");
+  if (maxIterations < 1) return fail("solver.max_iterations must be at least 1");
+  if (fixedIterations < 0) return fail("solver.iterations must be 0 (until tolerance) or positive");
+  if (!(initialPrimalStep > 0.0) || !std::isfinite(initialPrimalStep)) {
+    return fail("solver.initial_primal_step must be a finite number > 0");
+  }
+  if (!(acceleration > 0.0) || !std::isfinite(acceleration)) {
+    return fail("solver.acceleration must be a finite number > 0");
+  }
+  if (!(restartFactor >= 0.0 && restartFactor < 1.0)) {
+    return fail("solver.restart_factor must lie in [0, 1)");
+  }
+  if (gapInterval < 1) return fail("solver.gap_interval must be at least 1");
+  return true;
+}
+
+PrimalDualSummary ChambollePock::solve(const PrimalDualModel& model, const Vector& theta,
+                                       PrimalDualState& state, const PrimalDualOptions& options,
+                                       const CancellationFlag* cancel) const {
+  Stopwatch clock;
+  std::string error;
+  if (!options.isValid(&error)) throw usageError(error);
+  const Eigen::Index n = model.variableCount(), m = model.dualSize();
+  PrimalDualSummary summary;
+
+  // Cold start, and the shape of a warm one.
+  if (state.empty()) {
+    state.x = model.initialPoint();
+    state.xBar = state.x;
+    state.q = Vector::Zero(m);
+    state.tau = state.sigma = 0.0;
+    state.iterations = 0;
+  }
+  if (state.x.size() != n) {
+    throw usageError("the warm start has " + std::to_string(state.x.size()) +
+                     " pixels but the model " + model.name() + " has " + std::to_string(n));
+  }
+  if (state.q.size() == 0) state.q = Vector::Zero(m);
+  if (state.q.size() != m) {
+    throw usageError("the warm start's dual variable has " + std::to_string(state.q.size()) +
+                     " entries but the model " + model.name() + " needs " + std::to_string(m));
+  }
+  const bool restart = options.restartSchedule || !(state.tau > 0.0) || state.xBar.size() != n;
+  if (restart) {
+    state.xBar = state.x;
+    state.tau = options.initialPrimalStep;
+    state.sigma = 1.0 / (options.initialPrimalStep * model.squaredNormBound());
+    state.iterations = 0;
+  }
+  for (const auto& [vector, what] : {std::pair{&state.x, "primal point x"},
+                                     {&state.xBar, "extrapolated point x̄"},
+                                     {&state.q, "dual variable q"}}) {
+    if (!allFinite(*vector)) {
+      summary.termination = Termination::Diverged;
+      summary.message = std::string("the warm start's ") + what + " has a non-finite entry";
+      summary.seconds = clock.seconds();
+      return summary;
+    }
+  }
+  const double gamma = std::min(options.acceleration, model.strongConvexity());
+
+  const auto relative = [](const GapTerms& terms) {
+    if (terms.gap <= 0.0) return 0.0;
+    return terms.gap / std::max(terms.energy, std::numeric_limits<double>::min());
+  };
+  const auto record = [&](const GapTerms& terms) {
+    summary.energy = terms.energy;
+    summary.gap = terms.gap;
+    summary.relativeGap = relative(terms);
+    if (options.recordTrace) {
+      summary.gapHistory.push_back(summary.relativeGap);
+      summary.energyHistory.push_back(terms.energy);
+      summary.gapIterations.push_back(summary.iterations);
+    }
+  };
+
+  const bool fixed = options.fixedIterations > 0;
+  const int iterationLimit = fixed ? options.fixedIterations : options.maxIterations;
+  if (options.recordTrace) {
+    const std::size_t entries = std::size_t(iterationLimit / options.gapInterval) + 2;
+    summary.gapHistory.reserve(entries);
+    summary.energyHistory.reserve(entries);
+    summary.gapIterations.reserve(entries);
+  }
+  // The starting state's gap: a warm start from a solution stops here without a step.
+  record({model.energy(state.x, theta), model.primalDualGap(state.x, state.q, theta)});
+  if (!fixed && summary.relativeGap <= options.tolerance) {
+    summary.termination = Termination::Converged;
+    summary.seconds = clock.seconds();
+    return summary;
+  }
+
+  const auto* tv = dynamic_cast<const TotalVariation*>(&model);
+  std::optional<TotalVariationStep> fused;
+  std::optional<GenericStep> generic;
+  if (tv && options.fusedKernel) {
+    fused.emplace(*tv, theta);
+  } else {
+    generic.emplace(model, theta);
+  }
+
+  double restartGap = summary.relativeGap;
+  summary.termination = Termination::IterationLimit;
+  for (int k = 0; k < iterationLimit; ++k) {
+    if (isCancelled(cancel)) {
+      summary.termination = Termination::Cancelled;
+      break;
+    }
+    const double extrapolation = 1.0 / std::sqrt(1.0 + 2.0 * gamma * state.tau);
+    const bool evaluate = (k + 1) % options.gapInterval == 0 || k + 1 == iterationLimit;
+    const Steps steps{state.tau, state.sigma, extrapolation, evaluate};
+    const GapTerms terms = fused ? fused->run(state, steps) : generic->run(state, steps);
+    state.tau *= extrapolation;
+    state.sigma /= extrapolation;
+    ++state.iterations;
+    ++summary.iterations;
+    // Between evaluations nothing is tested: a NaN is caught at the next evaluation, at most
+    // gapInterval − 1 iterations later (the last iteration is always evaluated).
+    if (!evaluate) continue;
+    record(terms);
+    if (!std::isfinite(terms.gap) || !std::isfinite(terms.energy)) {
+      summary.termination = Termination::Diverged;
+      summary.message = "the primal–dual gap became " + std::to_string(terms.gap) +
+                        " at iteration " + std::to_string(summary.iterations);
+      break;
+    }
+    if (!fixed && summary.relativeGap <= options.tolerance) {
+      summary.termination = Termination::Converged;
+      break;
+    }
+    if (!fixed && summary.relativeGap <= options.restartFactor * restartGap) {
+      restartGap = summary.relativeGap;
+      state.xBar = state.x;
+      state.tau = options.initialPrimalStep;
+      state.sigma = 1.0 / (options.initialPrimalStep * model.squaredNormBound());
+      ++summary.restarts;
+    }
+  }
+  if (options.recordTrace ? summary.gapIterations.back() != summary.iterations
+                          : summary.termination == Termination::Cancelled) {
+    // Cancelled between evaluations: the summary describes the state returned.
+    record({model.energy(state.x, theta), model.primalDualGap(state.x, state.q, theta)});
+  }
+  summary.seconds = clock.seconds();
+  return summary;
+}
+
+}  // namespace bilevel
