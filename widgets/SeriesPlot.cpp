@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace bilevel::widgets {
 
@@ -128,12 +129,7 @@ void SeriesPlot::setLogarithmicY(bool logarithmic) {
   rebuildYAxis();
   // Points a log axis left out come back on a linear one and vice versa.
   for (Series& s : series_) {
-    if (s.secondary) continue;
-    QList<QPointF> shown;
-    for (const QPointF& p : s.data) {
-      if (plottable(s, p)) shown.append(p);
-    }
-    s.line->replace(shown);
+    if (!s.secondary) redraw(s);
   }
   recomputeExtents();
   applyX();
@@ -245,8 +241,18 @@ void SeriesPlot::append(int series, double x, double y) {
   Series& s = series_[series];
   const QPointF p(x, y);
   s.data.push_back(p);
+  // The bucket before p is full: its low and high replace its points, O(bucket) once per
+  // bucket. Too many buckets: the bucket doubles and the series is decimated anew, O(data) each
+  // time the data have doubled. Both are O(1) per point on average. A bucket is closed only when
+  // a point follows it, so the newest point is always plotted as it is.
+  if (s.data.size() - 1 - s.closed >= s.bucket) closeBucket(s);
+  if (s.closed > s.bucket * kMaxBuckets) {
+    redraw(s);
+  } else if (plottable(s, p)) {
+    s.line->append(p);
+    ++s.open;
+  }
   if (!plottable(s, p)) return;
-  s.line->append(p);
   // Only a point outside the shown range changes an axis; the others cost just the append.
   const bool xInside = x_.inside(x);
   x_.include(x);
@@ -257,6 +263,72 @@ void SeriesPlot::append(int series, double x, double y) {
   if (!yInside) s.secondary ? applySecondary() : applyY();
 }
 
+void SeriesPlot::appendExtremes(const Series& series, std::size_t begin, std::size_t end,
+                                QList<QPointF>& shown) const {
+  constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  std::size_t first = kNone, low = kNone, high = kNone;
+  for (std::size_t i = begin; i < end; ++i) {
+    const QPointF& p = series.data[i];
+    if (!plottable(series, p)) continue;
+    if (first == kNone) first = i;
+    if (low == kNone || p.y() < series.data[low].y()) low = i;
+    if (high == kNone || p.y() > series.data[high].y()) high = i;
+  }
+  if (first == kNone) return;  // nothing plottable in the bucket
+  // The series' first point starts the curve where the data start.
+  std::array<std::size_t, 3> kept = {begin == 0 ? first : low, low, high};
+  std::sort(kept.begin(), kept.end());
+  const auto last = std::unique(kept.begin(), kept.end());
+  for (auto it = kept.begin(); it != last; ++it)
+    shown.append(series.data[*it]);
+}
+
+void SeriesPlot::closeBucket(Series& series) {
+  const std::size_t begin = series.closed;
+  series.closed += series.bucket;
+  if (series.bucket == 1) {
+    series.open = 0;  // a bucket of one point is that point
+    return;
+  }
+  QList<QPointF> extremes;
+  appendExtremes(series, begin, series.closed, extremes);
+  const int count = static_cast<int>(series.line->count());
+  // The points kept are replaced in place, which costs Qt Charts what an append does.
+  const int keep = std::min(series.open, static_cast<int>(extremes.size()));
+  for (int k = 0; k < keep; ++k)
+    series.line->replace(count - series.open + k, extremes[k]);
+  if (series.open > keep) series.line->removePoints(count - series.open + keep, series.open - keep);
+  series.open = 0;
+}
+
+void SeriesPlot::redraw(Series& series) {
+  const std::size_t n = series.data.size();
+  // The smallest power of two that needs at most kMaxBuckets full buckets before the last one,
+  // which holds 1 … bucket points (the newest among them).
+  series.bucket = 1;
+  while (n > 0 && (n - 1) / series.bucket > kMaxBuckets)
+    series.bucket *= 2;
+  series.closed = n == 0 ? 0 : (n - 1) / series.bucket * series.bucket;
+  QList<QPointF> shown;
+  shown.reserve(
+      static_cast<qsizetype>(std::min<std::size_t>(n, 2 * kMaxBuckets + 1 + series.bucket)));
+  for (std::size_t begin = 0; begin < series.closed; begin += series.bucket) {
+    if (series.bucket == 1) {
+      if (plottable(series, series.data[begin])) shown.append(series.data[begin]);
+    } else {
+      appendExtremes(series, begin, begin + series.bucket, shown);
+    }
+  }
+  series.open = 0;
+  for (std::size_t i = series.closed; i < n; ++i) {
+    if (plottable(series, series.data[i])) {
+      shown.append(series.data[i]);
+      ++series.open;
+    }
+  }
+  series.line->replace(shown);
+}
+
 void SeriesPlot::setPoints(int series, const std::vector<QPointF>& points) {
   if (series < 0 || series >= seriesCount()) {
     qWarning("SeriesPlot::setPoints: no series %d in \"%s\"", series, qPrintable(chart_->title()));
@@ -264,12 +336,7 @@ void SeriesPlot::setPoints(int series, const std::vector<QPointF>& points) {
   }
   Series& s = series_[series];
   s.data = points;
-  QList<QPointF> shown;
-  shown.reserve(static_cast<qsizetype>(points.size()));
-  for (const QPointF& p : points) {
-    if (plottable(s, p)) shown.append(p);
-  }
-  s.line->replace(shown);
+  redraw(s);
   recomputeExtents();
   applyX();
   applyY();
@@ -279,6 +346,10 @@ void SeriesPlot::setPoints(int series, const std::vector<QPointF>& points) {
 void SeriesPlot::clear() {
   for (Series& s : series_) {
     s.data.clear();
+    s.data.shrink_to_fit();  // a long run's points are not kept for the next one
+    s.bucket = 1;
+    s.closed = 0;
+    s.open = 0;
     s.line->clear();
   }
   x_ = {};
@@ -287,6 +358,11 @@ void SeriesPlot::clear() {
   applyX();
   applyY();
   applySecondary();
+}
+
+int SeriesPlot::dataCount(int series) const {
+  if (series < 0 || series >= seriesCount()) return 0;
+  return static_cast<int>(series_[series].data.size());
 }
 
 int SeriesPlot::pointCount(int series) const {
@@ -314,11 +390,7 @@ void SeriesPlot::setSecondaryAxis(int series, const QString& label) {
     s.line->detachAxis(yAxis_);
     s.line->attachAxis(secondaryAxis_);
     s.secondary = true;
-    QList<QPointF> shown;
-    for (const QPointF& p : s.data) {
-      if (plottable(s, p)) shown.append(p);
-    }
-    s.line->replace(shown);
+    redraw(s);
   }
   recomputeExtents();
   applyY();

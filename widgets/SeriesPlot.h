@@ -20,10 +20,29 @@ namespace bilevel::widgets {
 // The primary y axis may be logarithmic; non-positive values are then left out of the plot (a log
 // scale cannot show them) instead of raising an error. Series moved to the secondary axis always
 // use a linear right-hand scale. Non-finite coordinates are never plotted.
+//
+// A series keeps every point it is given, but plots a bounded number of them, so that a run of
+// any length costs the same memory and time per step (issue 8 §3: the studio's memory stays flat
+// over a long run). Qt Charts keeps, for every plotted point, its own geometry (the point in scene
+// coordinates, the line path, the stroked outline used for hit tests): measured, about 650 bytes
+// per point, 40 times the point itself. Long series are therefore shown by min–max decimation:
+// consecutive points are grouped in buckets (the x of the learning plots is the outer step, one
+// per point, so a bucket is an interval of x), and each bucket is drawn as its lowest and its
+// highest point, in their order. The curve's envelope is what is drawn, so spikes and the global
+// extremes stay visible, as they would with every point, as long as a bucket spans no more than
+// about a pixel column or two. The first and the last point are always plotted.
 class SeriesPlot : public QWidget {
   Q_OBJECT
 
  public:
+  // Buckets of a decimated series: between half this and this many, so at most twice as many
+  // points (a low and a high each) plus the few of the unfinished last bucket. Chosen from the
+  // widest plot there is: the plots of an exported figure (1600 px wide by default, two columns)
+  // have plot areas of about 700 px; the studio's docked plots, 250 to 500 px. 512 buckets are
+  // then at least one per one or two pixel columns of an export, and more than one per column
+  // on screen, where min–max decimation draws what every point would.
+  static constexpr int kMaxBuckets = 512;
+
   SeriesPlot(const QString& title, const QString& xLabel, const QString& yLabel,
              QWidget* parent = nullptr);
   ~SeriesPlot() override;
@@ -46,7 +65,11 @@ class SeriesPlot : public QWidget {
   void setPoints(int series, const std::vector<QPointF>& points);
   // Removes all points and keeps the series.
   void clear();
-  // Points actually plotted, i.e. without those a log axis or non-finite values left out.
+  // Points given to the series, whether plotted or not.
+  int dataCount(int series) const;
+  // Points actually plotted: without those a log axis or non-finite values left out and, for a
+  // long series, only the lowest and highest of each bucket (at most 2 · kMaxBuckets plus the
+  // points of the last, unfinished bucket).
   int pointCount(int series) const;
 
   // Plots the series against a linear right-hand y axis; all such series share that axis.
@@ -70,9 +93,23 @@ class SeriesPlot : public QWidget {
     QLineSeries* line = nullptr;
     std::vector<QPointF> data;  // everything given, including points the axis cannot show
     bool secondary = false;
+    // Decimation: data[0, closed) is plotted as the lows and highs of buckets of `bucket`
+    // consecutive points; the plottable points of data[closed, end), fewer than `bucket`, as they
+    // are (the last `open` points of the line).
+    std::size_t bucket = 1;
+    std::size_t closed = 0;
+    int open = 0;
   };
 
   bool plottable(const Series& series, const QPointF& p) const;
+  // Appends to `shown` the lowest and highest plottable points of data[begin, end), in order.
+  void appendExtremes(const Series& series, std::size_t begin, std::size_t end,
+                      QList<QPointF>& shown) const;
+  // Plots the series anew from its data, with the smallest bucket that needs at most
+  // kMaxBuckets of them.
+  void redraw(Series& series);
+  // Replaces the points of the full bucket at the end of the line by its low and high.
+  void closeBucket(Series& series);
   void rebuildYAxis();
   void recomputeExtents();
   void applyX();

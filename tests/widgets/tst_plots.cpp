@@ -7,7 +7,9 @@
 #include <QValueAxis>
 #include <QXYSeries>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "widgets/LearningPlots.h"
 #include "widgets/SeriesPlot.h"
@@ -58,6 +60,53 @@ Vector parameterMap() {
 
 int filesIn(const QString& dir) {
   return static_cast<int>(QDir(dir).entryList(QDir::Files | QDir::Hidden).size());
+}
+
+QList<QPointF> pointsOf(const SeriesPlot* plot, int index) {
+  QXYSeries* series = seriesOf(plot, index);
+  return series ? series->points() : QList<QPointF>();
+}
+
+// A noisy decay with one spike up and one down far beyond the noise, at given steps.
+std::vector<QPointF> spikyRun(int n, int up, int down) {
+  std::vector<QPointF> points;
+  for (int i = 0; i < n; ++i) {
+    double y = 2.0 + std::exp(-1e-3 * i) + 0.1 * std::sin(0.7 * i) * std::cos(0.13 * i);
+    if (i == up) y = 50.0;
+    if (i == down) y = 0.01;
+    points.emplace_back(i, y);
+  }
+  return points;
+}
+
+// What a decimated series must satisfy, whatever the buckets: every plotted point is one of the
+// data, in their order; the first and the last data point and the extremes are among them.
+void verifyEnvelope(const QList<QPointF>& shown, const std::vector<QPointF>& data) {
+  QVERIFY(!shown.isEmpty());
+  QCOMPARE(shown.front(), data.front());
+  QCOMPARE(shown.back(), data.back());
+  std::size_t next = 0;
+  for (const QPointF& p : shown) {
+    while (next < data.size() && data[next] != p)
+      ++next;
+    QVERIFY2(
+        next < data.size(),
+        qPrintable(QStringLiteral("(%1, %2) is not a data point in order").arg(p.x()).arg(p.y())));
+    ++next;
+  }
+  const auto [low, high] = std::minmax_element(
+      data.begin(), data.end(), [](const QPointF& a, const QPointF& b) { return a.y() < b.y(); });
+  QVERIFY(shown.contains(*low));
+  QVERIFY(shown.contains(*high));
+}
+
+// Points plotted for n data: 2 per bucket (at most kMaxBuckets of them before the last) and the
+// first point, and the last bucket's points as they are.
+int decimationBound(int n) {
+  int bucket = 1;
+  while ((n - 1) / bucket > SeriesPlot::kMaxBuckets)
+    bucket *= 2;
+  return 2 * SeriesPlot::kMaxBuckets + 1 + bucket;
 }
 
 }  // namespace
@@ -202,6 +251,127 @@ class TestPlots : public QObject {
     QCOMPARE(plot.pointCount(s), 0);
     plot.append(s, 100, 1.0);
     QVERIFY(x->min() <= 100.0 && x->max() >= 100.0);
+  }
+
+  // A long run is plotted as the lows and highs of buckets of steps: the count stays bounded at
+  // every step (the memory of the chart with it), the spikes and the ends stay, and the live plot
+  // shows exactly what setPoints shows for the same data (a reopened session).
+  void longSeriesArePlottedAsTheirEnvelope() {
+    const int n = 20 * SeriesPlot::kMaxBuckets + 7;
+    const std::vector<QPointF> data = spikyRun(n, 3 * SeriesPlot::kMaxBuckets + 5, n - 40);
+    SeriesPlot live("t", "x", "y");
+    const int s = live.addSeries("s");
+    int largest = 0;
+    for (int i = 0; i < n; ++i) {
+      live.append(s, data[i].x(), data[i].y());
+      largest = std::max(largest, live.pointCount(s));
+      QVERIFY2(live.pointCount(s) <= decimationBound(i + 1),
+               qPrintable(
+                   QStringLiteral("%1 points plotted for %2").arg(live.pointCount(s)).arg(i + 1)));
+    }
+    QCOMPARE(live.dataCount(s), n);
+    // Bounded, and still about one bucket per pixel column of a wide plot.
+    QVERIFY2(largest <= 2 * SeriesPlot::kMaxBuckets + 1 + 64, qPrintable(QString::number(largest)));
+    QVERIFY2(live.pointCount(s) >= SeriesPlot::kMaxBuckets / 2,
+             qPrintable(QString::number(live.pointCount(s))));
+    verifyEnvelope(pointsOf(&live, s), data);
+
+    SeriesPlot reopened("t", "x", "y");
+    const int r = reopened.addSeries("r");
+    reopened.setPoints(r, data);
+    QCOMPARE(pointsOf(&reopened, r), pointsOf(&live, s));
+
+    // The axes span all the data, spikes included.
+    auto* y = qobject_cast<QValueAxis*>(live.chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(y && y->max() >= 50.0 && y->min() <= 0.01);
+
+    // A short series again after clear(): every point plotted.
+    live.clear();
+    for (int i = 0; i < 10; ++i)
+      live.append(s, i, 1.0 + i);
+    QCOMPARE(live.pointCount(s), 10);
+    QCOMPARE(live.dataCount(s), 10);
+  }
+
+  // Up to kMaxBuckets points nothing is left out; one more starts the decimation.
+  void shortSeriesAreNotDecimated() {
+    SeriesPlot plot("t", "x", "y");
+    const int s = plot.addSeries("s");
+    const std::vector<QPointF> data = spikyRun(SeriesPlot::kMaxBuckets + 1, 10, 20);
+    for (const QPointF& p : data)
+      plot.append(s, p.x(), p.y());
+    QCOMPARE(plot.pointCount(s), SeriesPlot::kMaxBuckets + 1);
+    QCOMPARE(pointsOf(&plot, s), QList<QPointF>(data.begin(), data.end()));
+  }
+
+  // Decimation looks only at what the axis can show: on a log axis no non-positive or non-finite
+  // value is plotted even when a bucket is mostly made of them, and the extremes are those of the
+  // positive values; a linear axis brings the negative ones back, decimated too.
+  void decimationKeepsTheLogAxisAndNonFiniteRules() {
+    const int n = 8 * SeriesPlot::kMaxBuckets;
+    std::vector<QPointF> data;
+    for (int i = 0; i < n; ++i) {
+      double y = 1.0 + 0.5 * std::sin(0.01 * i);
+      if (i % 3 == 1) y = -1.0 - 1e-4 * i;  // most negative at the end
+      if (i % 7 == 2) y = std::nan("");
+      if (i % 11 == 5) y = std::numeric_limits<double>::infinity();
+      if (i == 1000) y = 1e-6;  // smallest positive
+      if (i == n - 1) y = 2.0;
+      data.emplace_back(i, y);
+    }
+    std::vector<QPointF> positive, finite;
+    for (const QPointF& p : data) {
+      if (std::isfinite(p.y())) finite.push_back(p);
+      if (std::isfinite(p.y()) && p.y() > 0.0) positive.push_back(p);
+    }
+    for (const bool viaAppend : {true, false}) {
+      SeriesPlot plot("t", "x", "y");
+      plot.setLogarithmicY(true);
+      const int s = plot.addSeries("s");
+      if (viaAppend) {
+        for (const QPointF& p : data)
+          plot.append(s, p.x(), p.y());
+      } else {
+        plot.setPoints(s, data);
+      }
+      QVERIFY(plot.pointCount(s) <= decimationBound(n));
+      const QList<QPointF> logShown = pointsOf(&plot, s);
+      for (const QPointF& p : logShown)
+        QVERIFY2(std::isfinite(p.y()) && p.y() > 0.0, qPrintable(QString::number(p.y())));
+      verifyEnvelope(logShown, positive);
+
+      plot.setLogarithmicY(false);
+      QVERIFY(plot.pointCount(s) <= decimationBound(n));
+      const QList<QPointF> linearShown = pointsOf(&plot, s);
+      for (const QPointF& p : linearShown)
+        QVERIFY(std::isfinite(p.y()));
+      verifyEnvelope(linearShown, finite);
+
+      plot.setLogarithmicY(true);
+      QCOMPARE(pointsOf(&plot, s), logShown);
+    }
+  }
+
+  // A series moved to the secondary axis is decimated like the others.
+  void secondaryAxisSeriesAreDecimatedToo() {
+    LearningPlots plots;
+    const int n = 4 * SeriesPlot::kMaxBuckets + 3;
+    for (int i = 0; i < n; ++i)
+      plots.addSnapshot(snapshot(i, scalar(0.1 + 1e-4 * i)));
+    QCOMPARE(plots.pointCount(), n);
+    for (const SeriesPlot* plot : {plots.lossPlot(), plots.hypergradientPlot(),
+                                   plots.parameterPlot(), plots.innerIterationPlot()}) {
+      for (int k = 0; k < plot->seriesCount(); ++k) {
+        QCOMPARE(plot->dataCount(k), n);
+        QVERIFY2(plot->pointCount(k) <= decimationBound(n),
+                 qPrintable(QStringLiteral("%1: %2 points")
+                                .arg(plot->chart()->title())
+                                .arg(plot->pointCount(k))));
+      }
+    }
+    const QList<QPointF> psnr = pointsOf(plots.lossPlot(), 1);  // on the right-hand axis
+    QCOMPARE(psnr.back(), QPointF(n - 1, snapshot(n - 1, {}).psnr));
+    QCOMPARE(psnr.front(), QPointF(0, snapshot(0, {}).psnr));
   }
 
   void parameterMapsAreSummarised() {
