@@ -22,6 +22,15 @@ json vectorJson(const Vector& v) {
   return json(std::vector<double>(v.data(), v.data() + v.size()));
 }
 
+// Appends `dumped` (a value's dump(2)) as it reads nested `indent` spaces deep. Newlines occur in
+// dump's output only between elements (those inside strings are escaped), so each starts a line.
+void appendIndented(std::string& text, const std::string& dumped, int indent) {
+  for (const char c : dumped) {
+    text += c;
+    if (c == '\n') text.append(static_cast<std::size_t>(indent), ' ');
+  }
+}
+
 // Image specifications made absolute, leaving "benchmark:N" alone.
 json absoluteImages(const Configuration& configuration, const json& value) {
   if (value.is_null()) return value;
@@ -84,18 +93,32 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
   json configuration = session.configuration.json();
   configuration["image"] = absoluteImages(session.configuration, configuration["image"]);
   configuration["noisy"] = absoluteImages(session.configuration, configuration["noisy"]);
-  json history = json::array();
-  for (const Snapshot& s : session.history) {
+  // The text nlohmann's dump(2) gives for the whole document (members in its key order), but the
+  // history is serialised one row at a time: as one JSON tree, a long history costs several times
+  // its text, and the studio autosaves the session after every learning step (issue 8 §3: its
+  // memory stays flat).
+  std::string text = "{\n";
+  const auto member = [&text](const char* key, const json& value) {
+    text += "  \"";
+    text += key;
+    text += "\": ";
+    appendIndented(text, value.dump(2), 2);
+    text += ",\n";
+  };
+  member("configuration", configuration);
+  member("format", kFormat);
+  text += "  \"history\": [";
+  for (std::size_t i = 0; i < session.history.size(); ++i) {
+    const Snapshot& s = session.history[i];
     json row = snapshotJson(s);
     row["parameters"] = vectorJson(s.parameters);
-    history.push_back(std::move(row));
+    text += i == 0 ? "\n    " : ",\n    ";
+    appendIndented(text, row.dump(2), 4);
   }
-  const json document = {{"format", kFormat},
-                         {"version", kVersion},
-                         {"configuration", configuration},
-                         {"parameters", vectorJson(session.parameters)},
-                         {"history", history}};
-  writeTextFileAtomically(path, document.dump(2) + "\n");
+  text += session.history.empty() ? "],\n" : "\n  ],\n";
+  member("parameters", vectorJson(session.parameters));
+  text += "  \"version\": " + std::to_string(kVersion) + "\n}\n";
+  writeTextFileAtomically(path, text);
 }
 
 SessionRecord readSessionFile(const std::filesystem::path& path) {
