@@ -14,6 +14,7 @@
 //
 // Usage: tv-solver-bench [--size N] [--lambda L] [--target E] [--eps EPS] [--repeat R]
 //                        [--tau0 T] [--gamma G] [--restart F] [--gap-interval K]
+//                        [--fista-iterations K]   (0 skips the FISTA comparison; default 3000)
 #include <omp.h>
 
 #include <algorithm>
@@ -279,9 +280,10 @@ int main(int argc, char** argv) {
                   recorded.iterations);
     }
   }
-  {
+  if (const int fistaIterations = int(argument(argc, argv, "--fista-iterations", 3000));
+      fistaIterations > 0) {
     std::vector<double> gaps, energies;
-    dualFista(model, theta, int(argument(argc, argv, "--fista-iterations", 3000)), gaps, energies);
+    dualFista(model, theta, fistaIterations, gaps, energies);
     const auto first = [](const std::vector<double>& history, double level) {
       for (std::size_t k = 0; k < history.size(); ++k)
         if (history[k] <= level) return int(k) + 1;
