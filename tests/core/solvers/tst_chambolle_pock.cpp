@@ -115,17 +115,24 @@ class TestChambollePock : public QObject {
   // The fused single-pass iteration is the generic one (the virtual products) step for step.
   void fusedIterationEqualsTheGenericOne_data() {
     QTest::addColumn<bool>("map");
-    QTest::addColumn<int>("size");
-    QTest::newRow("tv 40²") << false << 40;
-    QTest::newRow("tv-map 40²") << true << 40;
-    QTest::newRow("tv 160² (parallel)") << false << 160;
-    QTest::newRow("tv-map 160² (parallel)") << true << 160;
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::newRow("tv 40²") << false << 40 << 40;
+    QTest::newRow("tv-map 40²") << true << 40 << 40;
+    QTest::newRow("tv 160² (parallel)") << false << 160 << 160;
+    QTest::newRow("tv-map 160² (parallel)") << true << 160 << 160;
+    QTest::newRow("tv 131×150 (parallel, uneven blocks)") << false << 131 << 150;
+    QTest::newRow("tv 1×50") << false << 1 << 50;
+    QTest::newRow("tv 50×1") << false << 50 << 1;
+    QTest::newRow("tv 2×2") << false << 2 << 2;
+    QTest::newRow("tv 300×60 (parallel, narrow)") << false << 300 << 60;
   }
   void fusedIterationEqualsTheGenericOne() {
     QFETCH(bool, map);
-    QFETCH(int, size);
-    const auto pair = test::benchmarkPair(size);
-    const TotalVariation model(pair.noisy, tvOptions(0.08, map));
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    const Vector y = (test::randomVector(Eigen::Index(rows) * cols, 7, 0.1).array() + 0.5).matrix();
+    const TotalVariation model(imageOf(rows, cols, y), tvOptions(0.08, map));
     Vector theta = model.defaultParameters();
     theta += test::randomVector(theta.size(), 3, 0.02).cwiseAbs();
     PrimalDualOptions options;
