@@ -297,8 +297,8 @@ bool PrimalDualOptions::isValid(std::string* error) const {
   if (!(initialPrimalStep > 0.0) || !std::isfinite(initialPrimalStep)) {
     return fail("solver.initial_primal_step must be a finite number > 0");
   }
-  if (!(acceleration > 0.0) || !std::isfinite(acceleration)) {
-    return fail("solver.acceleration must be a finite number > 0");
+  if (!(acceleration >= 0.0) || !std::isfinite(acceleration)) {
+    return fail("solver.acceleration must be a finite number ≥ 0");
   }
   if (!(restartFactor >= 0.0 && restartFactor < 1.0)) {
     return fail("solver.restart_factor must lie in [0, 1)");

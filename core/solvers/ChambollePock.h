@@ -45,7 +45,10 @@ struct PrimalDualOptions {
   double initialPrimalStep = 1.0;
   // γ of Chambolle–Pock's Algorithm 2, the rate at which τ shrinks and σ grows; the theory allows
   // any value up to the strong convexity of G (1 for ½‖x − y‖²), and the model's bound is used when
-  // this exceeds it. > 0; default 1.
+  // this exceeds it. 0 gives Algorithm 1: constant steps τ_0, σ_0 and ϑ = 1, a time-invariant
+  // iteration map (what FPAD's fixed-point recursion needs; there τ_0 = 1/√8 balances the steps),
+  // slower in 2-D (measured at 256²: 9789 iterations to relative gap 1e-6 against 1200). ≥ 0;
+  // default 1.
   double acceleration = 1.0;
   // Adaptive restart: when the relative gap has fallen below restartFactor × its value at the last
   // (re)start, the schedule restarts from the current point (τ_0, σ_0, x̄ = x). Algorithm 2's

@@ -260,6 +260,22 @@ class TestChambollePock : public QObject {
     QVERIFY((continued.q - once.q).cwiseAbs().maxCoeff() <= 1e-15);
   }
 
+  // γ = 0 is Algorithm 1: the steps stay τ_0, σ_0 and the iteration still converges.
+  void zeroAccelerationKeepsTheStepsConstant() {
+    const auto pair = test::benchmarkPair(32);
+    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    PrimalDualOptions options;
+    options.acceleration = 0.0;
+    options.initialPrimalStep = 1.0 / std::sqrt(8.0);
+    options.tolerance = 1e-5;  // Algorithm 1 is slow in 2-D: ~5000 iterations to 1e-6 at 64²
+    PrimalDualState state;
+    const PrimalDualSummary summary =
+        ChambollePock().solve(model, model.defaultParameters(), state, options);
+    QVERIFY(summary.termination == Termination::Converged);
+    QCOMPARE(state.tau, options.initialPrimalStep);
+    QCOMPARE(state.sigma, 1.0 / (options.initialPrimalStep * 8.0));
+  }
+
   void cancellationStopsTheSolve() {
     const auto pair = test::benchmarkPair(32);
     const TotalVariation model(pair.noisy, tvOptions(0.08));
@@ -331,6 +347,10 @@ class TestChambollePock : public QObject {
     options = {};
     options.acceleration = std::nan("");
     QVERIFY(!options.isValid(&error));
+    options.acceleration = -0.5;
+    QVERIFY(!options.isValid(&error));
+    options.acceleration = 0.0;  // Algorithm 1
+    QVERIFY(options.isValid(&error));
     options = {};
     options.fixedIterations = -2;
     QVERIFY(!options.isValid(&error));
