@@ -69,7 +69,8 @@ struct PrimalDualOptions {
   // which is what a warm start for a new θ wants. false: continue the schedule stored in the state
   // (τ, σ, x̄), e.g. after a cancelled solve. Default true.
   bool restartSchedule = true;
-  // Record the relative gap at the start and after every iteration in the summary. Default true.
+  // Record the relative gap and energy at the start and at every evaluation (gapInterval) in the
+  // summary. Default true.
   bool recordTrace = true;
   // Use the model's fused single-pass iteration when it has one (TotalVariation does); false runs
   // the generic iteration through PrimalDualModel's virtual products, the reference the fused one
@@ -106,7 +107,8 @@ struct PrimalDualSummary {
 //   x^{k+1} = prox_{τ_k G}(x^k − τ_k Kᵀ q^{k+1})
 //   ϑ_k = 1/√(1 + 2γτ_k),  τ_{k+1} = ϑ_k τ_k,  σ_{k+1} = σ_k / ϑ_k
 //   x̄^{k+1} = x^{k+1} + ϑ_k (x^{k+1} − x^k)
-// with τ_0 σ_0 ‖K‖² = 1; ‖x^k − x*‖ = O(1/k). The gap of (x^{k+1}, q^{k+1}) is evaluated in the
+// with τ_0 σ_0 ‖K‖² = 1; ‖x^k − x*‖ = O(1/k), and the schedule restarts adaptively (restartFactor)
+// for a linear rate near the solution. The gap of (x^{k+1}, q^{k+1}) is evaluated in the
 // same pass as the step (TotalVariation: one pass over the image per iteration, OpenMP over row
 // blocks); the generic path makes several passes through the model's virtual products. Work
 // vectors are allocated once per solve, never per iteration.
