@@ -170,7 +170,7 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
         handOver([&] { emit learningStopped(QStringLiteral("paused"), {}); });
         return;
       }
-      const Snapshot snapshot = session_->step(&stop_);
+      Snapshot snapshot = session_->step(&stop_);
       if (snapshot.status == "cancelled") {
         session_.reset();
         handOver([&] {
@@ -183,9 +183,17 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
       // already has; how the run ended comes with learningStopped.
       if (snapshot.iteration != lastReported) {
         lastReported = snapshot.iteration;
-        handOver([&] {
-          emit snapshotReady(snapshot, weightMapImage(session_->model(), snapshot.parameters));
-        });
+        const bool last = session_->finished() || session_->iteration() >= target || pause_.load();
+        Image weightMap;
+        if (last || snapshotsInFlight_.load() < kMaxPicturesInFlight) {
+          weightMap = weightMapImage(session_->model(), snapshot.parameters);
+        } else {
+          snapshot.reconstruction = Image();
+          snapshot.diagnostics.inner.trace.clear();
+          snapshot.diagnostics.residualHistory.clear();
+        }
+        ++snapshotsInFlight_;
+        handOver([&] { emit snapshotReady(snapshot, weightMap); });
       }
       if (session_->finished()) {
         handOver([&] {

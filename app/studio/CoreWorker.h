@@ -26,6 +26,13 @@ class CoreWorker : public QObject {
   Q_OBJECT
 
  public:
+  // With a small image a learning step takes a millisecond or two, less than the window needs to
+  // show one, and queued snapshots with their pictures (32 KiB at 64², 512 KiB at 256²) piled up
+  // in the window's event queue: measured, up to 74 of them in a 3,000-step soak at 64² (issue 8
+  // §3). Only the newest picture is shown anyway, so beyond this many snapshots waiting for the
+  // window the steps are sent without pictures (snapshotReady).
+  static constexpr int kMaxPicturesInFlight = 2;
+
   CoreWorker();
   ~CoreWorker() override;
 
@@ -58,6 +65,8 @@ class CoreWorker : public QObject {
   // Runs up to `steps` outer iterations (≤ 0: the configured count, or until convergence),
   // continuing a paused session or starting one from `theta` (empty: λ in every entry).
   void learn(int steps, const bilevel::Vector& theta, double lambda);
+  // The window has taken a snapshot of snapshotReady (any thread).
+  void snapshotTaken() { --snapshotsInFlight_; }
   // Forgets a paused session (its θ no longer matches what the window shows).
   void discardSession();
   // Every hypergradient method against finite differences at θ, the derivative sequences and the
@@ -73,6 +82,9 @@ class CoreWorker : public QObject {
   void previewReady(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
                     const bilevel::Vector& theta, int iterations, double seconds);
   void learningStarted();
+  // Every step's figures; the pictures (reconstruction, weightMap) only while the window keeps
+  // up: a step sent while kMaxPicturesInFlight earlier ones wait for the window comes without
+  // them (empty images, no traces). The last step of a run always has them.
   void snapshotReady(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
   // reason: "paused", "steps", "converged", "iteration-limit", "cancelled", "failed".
   void learningStopped(const QString& reason, const QString& message);
@@ -102,6 +114,8 @@ class CoreWorker : public QObject {
   CancellationFlag previewCancel_;
   std::atomic<bool> pause_{false};
   std::atomic<quint64> latestPreview_{0};
+  // Snapshots sent and not yet taken (kMaxPicturesInFlight).
+  std::atomic<int> snapshotsInFlight_{0};
 };
 
 }  // namespace bilevel::studio

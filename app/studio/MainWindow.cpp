@@ -819,6 +819,7 @@ void MainWindow::stop() {
 }
 
 void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
+  worker_->snapshotTaken();
   // A run restarted after Stop or a settings change begins with an evaluation of the θ the last
   // one ended at; it continues the history rather than adding a duplicate point.
   if (snapshot.iteration == 0 && !history_.empty()) {
@@ -837,7 +838,8 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   parameters_ = snapshot.parameters;
   startParameters_ = snapshot.parameters;
   autosave();  // before the display work: a step is safe as soon as it has finished
-  showReconstruction(snapshot.reconstruction, weightMap);
+  // A step sent while the window was behind comes without its picture (CoreWorker::snapshotReady).
+  if (snapshot.reconstruction.size() > 0) showReconstruction(snapshot.reconstruction, weightMap);
   const int iteration = history_.empty() ? 0 : history_.back().iteration;
   progress_->setValue(std::min(progress_->maximum(), iteration - batchStart_));
   figuresText_->setText(tr("iteration %1 · PSNR %2 dB · U %3 · ‖∇U‖ %4 · %5/step")

@@ -1,0 +1,89 @@
+// CoreWorker's learning snapshots while the window is busy (issue 8 §3): every step's figures
+// arrive, but the pictures of only as many steps as kMaxPicturesInFlight, and of the last one, so
+// that a window slower than the steps does not pile up images in its event queue.
+#include <QThread>
+#include <QtTest>
+#include <atomic>
+#include <utility>
+#include <vector>
+
+#include "app/studio/CoreTypes.h"
+#include "app/studio/CoreWorker.h"
+#include "config/Configuration.h"
+
+using namespace bilevel;
+using bilevel::studio::CoreWorker;
+
+class CoreWorkerTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void aBusyWindowGetsEveryStepButFewPictures() {
+    studio::registerCoreMetaTypes();
+    QThread thread;
+    auto* worker = new CoreWorker;
+    worker->moveToThread(&thread);
+    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    thread.start();
+    // Stopped on every way out, a failed check included.
+    const struct Joined {
+      QThread& thread;
+      ~Joined() {
+        thread.quit();
+        thread.wait();
+      }
+    } joined{thread};
+
+    Configuration configuration = Configuration::fromPreset("tv-denoise");
+    configuration.merge({{"image", "benchmark:32"}}, "test");
+    configuration.set("outer.optimizer=adam");
+    configuration.set("outer.tolerance=0");
+    bool loaded = false;
+    std::vector<std::pair<int, bool>> received;  // iteration, with a picture
+    QString stopped;
+    connect(worker, &CoreWorker::loaded, this, [&] { loaded = true; });
+    connect(worker, &CoreWorker::snapshotReady, this, [&](const Snapshot& snapshot, const Image&) {
+      worker->snapshotTaken();
+      received.emplace_back(snapshot.iteration, snapshot.reconstruction.size() > 0);
+    });
+    connect(worker, &CoreWorker::learningStopped, this,
+            [&](const QString& reason) { stopped = reason; });
+    QMetaObject::invokeMethod(worker, [&] { worker->load(configuration); });
+    QTRY_VERIFY_WITH_TIMEOUT(loaded, 30000);
+
+    // The window serves no events until the worker has finished all the steps.
+    const int steps = 30;
+    std::atomic<bool> done{false};
+    worker->armRun();
+    QMetaObject::invokeMethod(worker, [&] { worker->learn(steps, Vector(), 0.05); });
+    QMetaObject::invokeMethod(worker, [&] { done = true; });
+    while (!done)
+      QThread::msleep(5);
+    QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
+
+    // Iteration 0 (the initial evaluation) and every step, in order.
+    QCOMPARE(int(received.size()), steps + 1);
+    int pictures = 0;
+    for (int i = 0; i <= steps; ++i) {
+      QCOMPARE(received[i].first, i);
+      pictures += received[i].second ? 1 : 0;
+    }
+    // The first ones until kMaxPicturesInFlight waited, then none until the last.
+    for (int i = 0; i < CoreWorker::kMaxPicturesInFlight; ++i)
+      QVERIFY(received[i].second);
+    QVERIFY(received.back().second);
+    QCOMPARE(pictures, CoreWorker::kMaxPicturesInFlight + 1);
+
+    // A window that takes each snapshot before the next step: a picture with every step.
+    received.clear();
+    stopped.clear();
+    worker->armRun();
+    QMetaObject::invokeMethod(worker, [&] { worker->learn(5, Vector(), 0.05); });
+    QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
+    QVERIFY(!received.empty());
+    QVERIFY(received.back().second);
+  }
+};
+
+QTEST_MAIN(CoreWorkerTest)
+#include "tst_core_worker.moc"
