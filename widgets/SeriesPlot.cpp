@@ -293,10 +293,14 @@ void SeriesPlot::closeBucket(Series& series) {
   QList<QPointF> extremes;
   appendExtremes(series, begin, series.closed, extremes);
   const int count = static_cast<int>(series.line->count());
-  // The points kept are replaced in place, which costs Qt Charts what an append does.
+  // Every change of the line makes Qt Charts recompute the geometry of all its points, so only
+  // what differs is changed: a bucket whose low and high are its first points (two points, or a
+  // monotone run) costs no replacement.
   const int keep = std::min(series.open, static_cast<int>(extremes.size()));
-  for (int k = 0; k < keep; ++k)
-    series.line->replace(count - series.open + k, extremes[k]);
+  for (int k = 0; k < keep; ++k) {
+    const int index = count - series.open + k;
+    if (series.line->at(index) != extremes[k]) series.line->replace(index, extremes[k]);
+  }
   if (series.open > keep) series.line->removePoints(count - series.open + keep, series.open - keep);
   series.open = 0;
 }
