@@ -21,26 +21,29 @@ namespace bilevel::widgets {
 // scale cannot show them) instead of raising an error. Series moved to the secondary axis always
 // use a linear right-hand scale. Non-finite coordinates are never plotted.
 //
-// A series keeps every point it is given, but plots a bounded number of them, so that a run of
-// any length costs the same memory and time per step (issue 8 §3: the studio's memory stays flat
-// over a long run). Qt Charts keeps, for every plotted point, its own geometry (the point in scene
-// coordinates, the line path, the stroked outline used for hit tests): measured, about 650 bytes
-// per point, 40 times the point itself. Long series are therefore shown by min–max decimation:
-// consecutive points are grouped in buckets (the x of the learning plots is the outer step, one
-// per point, so a bucket is an interval of x), and each bucket is drawn as its lowest and its
-// highest point, in their order. The curve's envelope is what is drawn, so spikes and the global
-// extremes stay visible, as they would with every point, as long as a bucket spans no more than
-// about a pixel column or two. The first and the last point are always plotted.
+// A series keeps every point it is given (16 bytes each), but plots a bounded number of them, so
+// that the chart's memory and the time of an append stay bounded however long the run (issue 8
+// §3: the studio's memory stays flat over a long run). Qt Charts keeps, for every plotted point,
+// its own geometry (the point in scene coordinates, the line path, the stroked outline used for hit
+// tests): measured, 340 bytes per point plotted at once and about 650 when points come one at a
+// time, against 16 for the point itself; and every change of a line recomputes all of it, so an
+// append costs time in proportion to the points plotted. Long series are therefore shown by min–max
+// decimation: consecutive points are grouped in buckets (the x of the learning plots is the outer
+// step, one per point, so a bucket is an interval of x), and each bucket is drawn as its lowest and
+// its highest point, in their order. The curve's envelope is what is drawn, so spikes and the
+// global extremes stay visible, as they would with every point, as long as a bucket spans no more
+// than about a pixel column or two. The first and the last point are always plotted.
 class SeriesPlot : public QWidget {
   Q_OBJECT
 
  public:
-  // Buckets of a decimated series: between half this and this many, so at most twice as many
-  // points (a low and a high each) plus the few of the unfinished last bucket. Chosen from the
-  // widest plot there is: the plots of an exported figure (1600 px wide by default, two columns)
-  // have plot areas of about 700 px; the studio's docked plots, 250 to 500 px. 512 buckets are
-  // then at least one per one or two pixel columns of an export, and more than one per column
-  // on screen, where min–max decimation draws what every point would.
+  // Full buckets of a decimated series: between half this and this many, so at most twice as
+  // many points (a low and a high each), the first point, and the points of the last bucket as
+  // they are (at most a bucket's worth; the newest among them). Chosen from the widest plot there
+  // is: the plots of an exported figure (1600 px wide by default, two columns) have plot areas of
+  // about 700 px; the studio's docked plots, 200 to 500 px. 512 buckets are then at least one per
+  // one or two pixel columns of an export, and more than one per column on screen, where min–max
+  // decimation draws what every point would.
   static constexpr int kMaxBuckets = 512;
 
   SeriesPlot(const QString& title, const QString& xLabel, const QString& yLabel,
@@ -68,7 +71,7 @@ class SeriesPlot : public QWidget {
   // Points given to the series, whether plotted or not.
   int dataCount(int series) const;
   // Points actually plotted: without those a log axis or non-finite values left out and, for a
-  // long series, only the lowest and highest of each bucket (at most 2 · kMaxBuckets plus the
+  // long series, only the lowest and highest of each bucket (at most 2 · kMaxBuckets + 1 plus the
   // points of the last, unfinished bucket).
   int pointCount(int series) const;
 
