@@ -908,7 +908,9 @@ bool MainWindow::restoreRecovered(std::shared_ptr<OrphanedSession> orphan, Sessi
 
 void MainWindow::autosave() {
   if (pair_.clean.size() == 0) return;  // no document yet
-  recovery_->save(SessionRecord{configuration_, startParameters_, history_});
+  recovery_->saveLater([this] {
+    return SessionRecord{configuration_, startParameters_, history_};
+  });
 }
 
 bool MainWindow::openSession(const QString& path) {

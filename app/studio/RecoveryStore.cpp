@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "OrphanedSession.h"
+#include "QueuedCall.h"
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -82,12 +83,46 @@ void RecoveryStore::save(SessionRecord session) {
   {
     std::lock_guard lock(mutex_);
     pending_ = std::move(session);
+    due_ = false;  // this record is newer
   }
   wake_.notify_all();
 }
 
+void RecoveryStore::saveLater(std::function<SessionRecord()> make) {
+  if (discarded_) return;
+  make_ = std::move(make);
+  {
+    std::lock_guard lock(mutex_);
+    if (writing_ || resting_ || pending_) {
+      due_ = true;  // the writer asks for the record when it is ready
+      return;
+    }
+    due_ = false;
+  }
+  save(make_());
+}
+
+void RecoveryStore::makeDue() {
+  {
+    std::lock_guard lock(mutex_);
+    requested_ = false;
+    if (!due_ || discarded_) return;
+    due_ = false;
+  }
+  save(make_());
+}
+
 void RecoveryStore::flush() {
   std::unique_lock lock(mutex_);
+  if (due_) {
+    due_ = false;
+    if (!discarded_) {
+      lock.unlock();
+      SessionRecord session = make_();
+      lock.lock();
+      pending_ = std::move(session);
+    }
+  }
   ++flushing_;
   wake_.notify_all();  // ends the writer's rest
   idle_.wait(lock, [this] { return !pending_ && !writing_; });
@@ -124,8 +159,16 @@ double RecoveryStore::lastWriteSeconds() const {
 void RecoveryStore::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return quit_ || pending_.has_value(); });
-    if (!pending_) return;  // quitting with nothing left to write
+    wake_.wait(lock, [this] { return quit_ || pending_.has_value() || (due_ && !requested_); });
+    if (!pending_) {
+      if (quit_) return;  // quitting with nothing left to write (a save not made is dropped)
+      // A saveLater() is due: its record is made on the store's thread.
+      requested_ = true;
+      lock.unlock();
+      queueCall(this, [this] { makeDue(); });
+      lock.lock();
+      continue;
+    }
     SessionRecord session = std::move(*pending_);
     pending_.reset();
     const std::filesystem::path target = target_;
@@ -166,7 +209,9 @@ void RecoveryStore::run() {
     // of a core: with a history of thousands of steps a write takes a tenth of a second or more
     // (tst_recovery prints it), and learning shares the machine. Saves that come meanwhile are
     // merged into the next write.
+    resting_ = true;
     wake_.wait_for(lock, 3 * seconds, [this] { return quit_ || flushing_ > 0; });
+    resting_ = false;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <QString>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -49,6 +50,15 @@ class RecoveryStore : public QObject {
 
   // Queues `session` to be written; ignored after discard().
   void save(SessionRecord session);
+  // Like save(), for a record that copies a long history (the autosave after every learning
+  // step): `make` is called, on this object's thread, only when the writer is ready for a record
+  // (or by flush()), so saves that come while a write is in progress or the writer rests cost no
+  // copy. Measured, most of them did: with steps of a few milliseconds and writes of tens, each
+  // write got one of about ten copies, and their memory is what made the studio's grow with the
+  // history (issue 8 §3). The record is the state when `make` runs, so the file still never goes
+  // backwards. `make` must stay callable until discard(); the destructor drops a save not yet
+  // made.
+  void saveLater(std::function<SessionRecord()> make);
   // Blocks until every queued save has been written (tests, and before removing the file).
   void flush();
   // A clean exit: removes the file and the lock; later saves are ignored.
@@ -67,6 +77,8 @@ class RecoveryStore : public QObject {
 
  private:
   void run();
+  // This object's thread: makes the record the writer asked for, if still due.
+  void makeDue();
 
   QString directory_;
   std::unique_ptr<QLockFile> lock_;
@@ -78,12 +90,16 @@ class RecoveryStore : public QObject {
   QString id_;
   std::filesystem::path target_;
   std::optional<SessionRecord> pending_;
+  bool due_ = false;        // a saveLater() whose record is not made yet
+  bool requested_ = false;  // the writer has asked this object's thread for it
   bool writing_ = false;
+  bool resting_ = false;
   bool quit_ = false;
   int flushing_ = 0;  // callers waiting in flush(): the writer skips its rest
   int writesDone_ = 0;
   double lastWriteSeconds_ = 0.0;
   std::thread writer_;
+  std::function<SessionRecord()> make_;  // this object's thread only
 };
 
 }  // namespace bilevel::studio
