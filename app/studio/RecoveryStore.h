@@ -53,9 +53,9 @@ class RecoveryStore : public QObject {
   // Like save(), for a record that copies a long history (the autosave after every learning
   // step): `make` is called, on this object's thread, only when the writer is ready for a record
   // (or by flush()), so saves that come while a write is in progress or the writer rests cost no
-  // copy. Measured, most of them did: with steps of a few milliseconds and writes of tens, each
-  // write got one of about ten copies, and their memory is what made the studio's grow with the
-  // history (issue 8 §3). The record is the state when `make` runs, so the file still never goes
+  // copy. Most of them do: in a 1,000-step soak at 64² (bench/soak studio), 135 writes took the
+  // records of 1,000 saves, and the copies left over are memory that grows with the history
+  // (issue 8 §3). The record is the state when `make` runs, so the file still never goes
   // backwards. `make` must stay callable until discard(); the destructor drops a save not yet
   // made.
   void saveLater(std::function<SessionRecord()> make);
