@@ -208,6 +208,14 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
   const auto printRow = [&](const MethodAgreementRow& row) {
     const HypergradientSummary& summary = row.summary;
     if (summary.termination == Termination::Diverged) exitCode = 4;
+    if (options.json && !row.refusal.empty()) {
+      std::cout << json{{"method", row.method},
+                        {"termination", toString(summary.termination)},
+                        {"refusal", row.refusal}}
+                       .dump()
+                << std::endl;
+      return;
+    }
     if (options.json) {
       std::cout << json{{"method", row.method},
                         {"relative_error", row.relativeError},
@@ -233,6 +241,11 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
                 << "time"
                 << "memory\n";
     }
+    if (!row.refusal.empty()) {
+      std::cout << std::left << std::setw(20) << row.method << "refused: " << row.refusal
+                << std::endl;
+      return;
+    }
     std::ostringstream error, cos;
     error << std::scientific << std::setprecision(2) << row.relativeError;
     cos << std::fixed << std::setprecision(6) << row.cosine;
@@ -255,15 +268,18 @@ int benchCommand(const CommandLine& options, const CancellationFlag& cancel) {
   if (options.method.empty()) throw usageError("--method is required");
   if (options.repeat < 1) throw usageError("--repeat must be at least 1");
   const Configuration config = benchmarkConfiguration(options);
+  const auto solver = makeInnerSolver(config.solverType());
+  const auto method = makeHypergradientMethod(options.method, config.hypergradientOptions());
+  // A method that cannot differentiate the solver is refused before the image is made.
+  if (std::string why; !method->supportsSolver(*solver, &why)) throw usageError(why);
   const auto pairs = loadTrainingPairs(config);
   const auto model = makeModel(config, pairs.front().noisy);
-  const auto solver = makeInnerSolver(config.solverType());
   const SquaredError loss(pairs.front().clean.pixels);
   const Vector theta = initialParameters(config, *model);
   SolveOptions solve = config.solveOptions();
   solve.recordTrace = false;
   const BilevelProblem problem{*model, loss, *solver, solve};
-  const auto method = makeHypergradientMethod(options.method, config.hypergradientOptions());
+  requireSupport(*method, problem);
 
   struct Run {
     double total, inner, hypergradient;

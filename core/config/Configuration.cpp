@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "learning/ModelFactory.h"
 
 namespace bilevel {
 
@@ -144,7 +145,7 @@ void check(bool ok, const std::string& key, const std::string& requirement, cons
 }
 
 const std::set<std::string> kModels = {"quadratic", "huber-tv", "huber-tv-map"};
-const std::set<std::string> kSolvers = {"accelerated-gradient", "lbfgs"};
+const std::set<std::string> kSolvers = {"accelerated-gradient", "gradient-descent", "lbfgs"};
 const std::set<std::string> kOptimizers = {"lbfgs", "adam", "gradient-descent"};
 
 std::string joined(const std::set<std::string>& names) {
@@ -270,6 +271,14 @@ void Configuration::validate() const {
   const std::string method = c["hypergradient"]["method"].get<std::string>();
   check(std::find(methods.begin(), methods.end(), method) != methods.end(), "hypergradient.method",
         "must be a known method (see bilevel-cli check)", c["hypergradient"]["method"]);
+  // The method must be able to differentiate the solver (HypergradientMethod::supportsSolver):
+  // refused here, before any image is read, rather than substituted or failing mid-run.
+  if (std::string why;
+      !makeHypergradientMethod(method, {})
+           ->supportsSolver(*makeInnerSolver(c["solver"]["type"].get<std::string>()), &why)) {
+    throw usageError("configuration: hypergradient.method '" + method + "' with solver.type '" +
+                     c["solver"]["type"].get<std::string>() + "': " + why);
+  }
   std::string error;
   if (!solveOptions().isValid(&error)) throw usageError("configuration: " + error);
   if (!hypergradientOptions().isValid(&error)) throw usageError("configuration: " + error);

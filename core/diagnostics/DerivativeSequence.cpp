@@ -6,25 +6,25 @@
 
 #include "common/Error.h"
 #include "diagnostics/SolutionTangent.h"
-#include "solvers/AcceleratedGradient.h"
+#include "iterations/AcceleratedGradientMap.h"
 
 namespace bilevel {
 
-DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
-                                      const Vector& solution, Vector direction,
-                                      const DerivativeSequenceOptions& options,
+DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& solution,
+                                      Vector direction, const DerivativeSequenceOptions& options,
                                       const CancellationFlag* cancel) {
+  const Model& model = map.model();
+  const Vector& theta = map.theta();
   checkDiagnosticArguments(model, theta, solution, options.cgTolerance, options.cgMaxIterations);
   if (options.iterations < 0) {
     throw usageError("the derivative sequence needs a non-negative number of iterations");
   }
   DerivativeSequence result;
+  result.iteration = map.name();
   result.direction = diagnosticDirection(model, std::move(direction));
   const Vector& v = result.direction;
   const Eigen::Index n = model.variableCount();
-  const auto [tau, beta] = nesterovParameters(model, theta);
-  result.contractionRate =
-      1.0 - std::sqrt(model.strongConvexityBound(theta) / model.gradientLipschitzBound(theta));
+  result.contractionRate = map.contractionRate();
 
   if (isCancelled(cancel)) {
     result.cancelled = true;
@@ -49,55 +49,83 @@ DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
   const int steps = options.iterations;
   result.unrolled.reserve(steps + 1);
   result.fpad.reserve(steps + 1);
-  Vector tangent(n), previousTangent(n), tangentY(n), product(n), mixed(n);
+  IterationState tangent = map.makeState(), next = map.makeState(), constant = map.makeState();
+  Vector tangentX(n);
+  const auto error = [&](const IterationState& t) {
+    map.primal(t, tangentX);
+    return (tangentX - exact).norm() / scale;
+  };
 
-  // FPAD: the tangent recursion of the map linearised at x*, so H(x*) and ∂²_xθE(x*)v are fixed.
-  tangent.setZero();
-  previousTangent.setZero();
-  model.mixedTransposeProduct(solution, theta, v, mixed);
-  result.fpad.push_back((tangent - exact).norm() / scale);
+  // FPAD: the tangent recursion of the map linearised at z*, so A_z and A_θ v are fixed.
+  IterationState state = map.makeState();
+  map.fixedPoint(solution, state);
+  map.linearize(IterationMap::kLimit, state);
+  map.parameterProduct(v, constant);
+  result.fpad.push_back(error(tangent));
   for (int k = 0; k < steps; ++k) {
     if (isCancelled(cancel)) {
       result.cancelled = true;
-      result.fpadTangent = tangent;
+      map.primal(tangent, tangentX);
+      result.fpadTangent = tangentX;
       return result;
     }
-    tangentY = (1.0 + beta) * tangent - beta * previousTangent;
-    model.hessianVectorProduct(solution, theta, tangentY, product);
-    previousTangent.swap(tangent);
-    tangent = tangentY - tau * (product + mixed);
-    result.fpad.push_back((tangent - exact).norm() / scale);
+    map.stateProduct(tangent, next);
+    next += constant;
+    tangent.swap(next);
+    result.fpad.push_back(error(tangent));
   }
-  result.fpadTangent = tangent;
+  map.primal(tangent, tangentX);
+  result.fpadTangent = tangentX;
 
-  // Unrolled: forward-mode along the iterates (as ForwardMode, one direction instead of p unit
-  // vectors). x_0 = x_{−1} is the model's initial point, which does not depend on θ: J_0 = 0.
-  Vector x = model.initialPoint(), previous = x, y(n), g(n);
+  // Unrolled: forward mode along the iterates (as ForwardMode, one direction instead of p unit
+  // vectors). z_0 is the cold start from the model's initial point, which does not depend on θ:
+  // T_0 = 0.
+  IterationState nextState = map.makeState();
+  map.coldStart(state);
   tangent.setZero();
-  previousTangent.setZero();
-  result.unrolled.push_back((tangent - exact).norm() / scale);
+  result.unrolled.push_back(error(tangent));
   for (int k = 0; k < steps; ++k) {
     if (isCancelled(cancel)) {
       result.cancelled = true;
       break;
     }
-    y = (1.0 + beta) * x - beta * previous;
-    model.gradient(y, theta, g);
-    if (!g.allFinite()) {
-      throw numericalError("the accelerated-gradient iterates diverged at step " +
-                           std::to_string(k));
+    if (!std::isfinite(map.step(k, state, nextState))) {
+      throw numericalError("the " + map.name() + " iterates diverged at step " + std::to_string(k));
     }
-    tangentY = (1.0 + beta) * tangent - beta * previousTangent;
-    model.hessianVectorProduct(y, theta, tangentY, product);
-    model.mixedTransposeProduct(y, theta, v, mixed);
-    previousTangent.swap(tangent);
-    tangent = tangentY - tau * (product + mixed);
-    previous.swap(x);
-    x = y - tau * g;
-    result.unrolled.push_back((tangent - exact).norm() / scale);
+    map.linearize(k, state);
+    map.tangentProduct(tangent, v, next);
+    tangent.swap(next);
+    state.swap(nextState);
+    result.unrolled.push_back(error(tangent));
   }
-  result.unrolledTangent = tangent;
+  map.primal(tangent, tangentX);
+  result.unrolledTangent = tangentX;
   return result;
+}
+
+DerivativeSequence derivativeSequence(const InnerSolver& solver, const Model& model,
+                                      const Vector& theta, const Vector& solution, Vector direction,
+                                      const DerivativeSequenceOptions& options,
+                                      const CancellationFlag* cancel) {
+  std::string why;
+  if (!solver.hasIterationMap(&why)) {
+    DerivativeSequence result;
+    result.iteration = solver.name();
+    result.unavailable = "the derivative sequences differentiate the solver's iterations; " + why;
+    return result;
+  }
+  const auto map = solver.iterationMap(model, theta);
+  return derivativeSequence(*map, solution, std::move(direction), options, cancel);
+}
+
+DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
+                                      const Vector& solution, Vector direction,
+                                      const DerivativeSequenceOptions& options,
+                                      const CancellationFlag* cancel) {
+  // Arguments first, so that a θ of the wrong size is a usage error rather than a map built on it.
+  checkDiagnosticArguments(model, theta, solution, options.cgTolerance, options.cgMaxIterations);
+  return derivativeSequence(AcceleratedGradientMap(model, theta), solution, std::move(direction),
+                            options, cancel);
 }
 
 std::vector<double> rateReference(const DerivativeSequence& sequence) {

@@ -38,7 +38,7 @@ bool runJacobianDiagnostics(const Configuration& configuration, const TrainingPa
   if (!solved.usable()) throw numericalError("diagnostics: the lower-level solve diverged");
 
   const DerivativeSequence sequence =
-      derivativeSequence(*model, point, solution, {}, options.sequence, cancel);
+      derivativeSequence(*solver, *model, point, solution, {}, options.sequence, cancel);
   if (sequence.cancelled) return false;
   if (observer.sequence) observer.sequence(sequence);
 

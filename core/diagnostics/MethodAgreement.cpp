@@ -1,6 +1,7 @@
 #include "diagnostics/MethodAgreement.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "common/Error.h"
@@ -60,6 +61,17 @@ MethodAgreementReport compareHypergradientMethods(
     MethodAgreementRow row;
     row.method = methods[i];
     row.description = method.description();
+    if (std::string why; !method.supports(problem, &why)) {
+      row.refusal = why;
+      row.summary.method = row.method;
+      row.summary.termination = Termination::Unsupported;
+      row.summary.message = why;
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      row.relativeError = row.absoluteError = row.cosine = row.hypergradientNorm = nan;
+      report.rows.push_back(std::move(row));
+      if (onRow) onRow(report.rows.back());
+      continue;
+    }
     if (row.method == "finite-difference") {
       row.gradient = reference;
       row.summary = report.referenceSummary;

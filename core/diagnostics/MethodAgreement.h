@@ -24,6 +24,10 @@ struct MethodAgreementRow {
   double seconds = 0.0, hypergradientNorm = 0.0;
   // iterations, residual, residualHistory, workingMegabytes, termination
   HypergradientSummary summary;
+  // Set when the method cannot serve this solver/model pair (HypergradientMethod::supports): the
+  // sentence naming the pair. The row then has no gradient, NaN errors and
+  // summary.termination = Unsupported; nothing was computed.
+  std::string refusal;
 };
 
 struct MethodAgreementReport {
@@ -37,10 +41,12 @@ struct MethodAgreementReport {
 // Runs "finite-difference" first as the reference, then each method in `methods` (empty means
 // hypergradientMethodNames()), each from a copy of `warmStart`. The "finite-difference" row reuses
 // the reference evaluation (the same deterministic computation) rather than paying 2p tight solves
-// twice. `onRow` (may be empty) is called after each row is appended, for live tables. A row whose
-// method diverged is still reported (summary.termination says so). Unknown method names or invalid
-// options throw Error(Usage) before any work; a failed reference throws Error(Numerical). When
-// `cancel` is raised the report returns with cancelled = true and the rows finished so far.
+// twice. A method that cannot serve the problem's solver or model gets a row with its refusal
+// (MethodAgreementRow::refusal) in its place instead of a number. `onRow` (may be empty) is called
+// after each row is appended, for live tables. A row whose method diverged is still reported
+// (summary.termination says so). Unknown method names or invalid options throw Error(Usage) before
+// any work; a failed reference throws Error(Numerical). When `cancel` is raised the report returns
+// with cancelled = true and the rows finished so far.
 MethodAgreementReport compareHypergradientMethods(
     const BilevelProblem& problem, const Vector& theta, const Vector& warmStart,
     const HypergradientOptions& options, std::vector<std::string> methods,

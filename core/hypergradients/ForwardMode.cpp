@@ -1,7 +1,9 @@
 #include "hypergradients/ForwardMode.h"
 
+#include <vector>
+
 #include "common/Stopwatch.h"
-#include "hypergradients/NesterovUnrolling.h"
+#include "iterations/IterationRun.h"
 
 namespace bilevel {
 
@@ -10,37 +12,32 @@ HypergradientSummary ForwardMode::evaluate(const BilevelProblem& problem, const 
                                            const CancellationFlag* cancel) const {
   HypergradientSummary summary;
   summary.method = name();
+  const auto map = iterationMap(problem, theta);
   Stopwatch clock;
   const Model& model = problem.model;
   const Eigen::Index n = model.variableCount(), p = theta.size();
-  NesterovUnrolling unrolling(problem, theta);
-  const double tau = unrolling.step(), beta = unrolling.momentum();
-
-  Eigen::MatrixXd tangent = Eigen::MatrixXd::Zero(n, p), previousTangent = tangent;
-  Eigen::MatrixXd tangentY(n, p);
-  Vector xk = model.initialPoint(), previous = xk, y(n), g(n), column(n), product(n), mixed(n);
-  Vector unit = Vector::Zero(p);
   SolveSummary& inner = summary.inner;
-  inner.termination = Termination::IterationLimit;
+  IterationRun run(*map, problem.solve, inner);
+
+  IterationState z = map->makeState(), next = map->makeState(), scratch = map->makeState();
+  map->coldStart(z);
+  std::vector<IterationState> tangents(std::size_t(p), map->makeState());  // T_j, zero at z_0
+  Vector unit = Vector::Zero(p);
   int steps = 0;
-  for (; steps < unrolling.iterationLimit(); ++steps) {
+  for (; steps < run.iterationLimit(); ++steps) {
     if (isCancelled(cancel)) {
       summary.termination = inner.termination = Termination::Cancelled;
       return summary;
     }
-    if (unrolling.advanceTo(xk, previous, y, g, inner)) break;
-    tangentY = (1.0 + beta) * tangent - beta * previousTangent;
-    previousTangent.swap(tangent);
+    if (!run.advance(steps, z, next)) break;
+    map->linearize(steps, z);
     for (Eigen::Index j = 0; j < p; ++j) {
-      column = tangentY.col(j);
-      model.hessianVectorProduct(y, theta, column, product);
-      unit.setZero();
       unit[j] = 1.0;
-      model.mixedTransposeProduct(y, theta, unit, mixed);
-      tangent.col(j) = column - tau * (product + mixed);
+      map->tangentProduct(tangents[std::size_t(j)], unit, scratch);
+      unit[j] = 0.0;
+      tangents[std::size_t(j)].swap(scratch);
     }
-    previous.swap(xk);
-    xk = y - tau * g;
+    z.swap(next);
   }
   inner.iterations = steps;
   summary.iterations = steps;
@@ -48,19 +45,24 @@ HypergradientSummary ForwardMode::evaluate(const BilevelProblem& problem, const 
     summary.termination = Termination::Diverged;
     return summary;
   }
-  x = xk;
+  map->primal(z, x);
   inner.energy = model.energy(x, theta);
   inner.seconds = clock.seconds();
   summary.outerLoss = problem.loss.value(x, theta);
   Vector dLdx(n);
   problem.loss.gradientX(x, theta, dLdx);
   problem.loss.gradientTheta(x, theta, gradient);
-  gradient += tangent.transpose() * dLdx;
+  IterationState dLdz = map->makeState();
+  map->primalAdjoint(dLdx, dLdz);  // ⟨P T_j, ∂_xL⟩ = ⟨T_j, Pᵀ ∂_xL⟩
+  for (Eigen::Index j = 0; j < p; ++j)
+    gradient[j] += tangents[std::size_t(j)].dot(dLdz);
   summary.termination = Termination::Converged;
   // The tangent propagation is interleaved with the forward pass; report it all as hypergradient
   // time, since the plain solve would take a p-th of it.
   summary.hypergradientSeconds = clock.seconds();
-  summary.workingMegabytes = (3.0 * double(p) + 8.0) * double(n) * 8.0 / (1024.0 * 1024.0);
+  const double stateVectors = double(z.size()) / double(n);
+  summary.workingMegabytes =
+      (stateVectors * (double(p) + 4.0) + 4.0) * double(n) * 8.0 / (1024.0 * 1024.0);
   return summary;
 }
 

@@ -5,11 +5,13 @@
 namespace bilevel {
 
 // forward: forward-mode differentiation along the same K iterations as `unrolled` (seed 004,
-// J^{(n+1)} = A_x J^{(n)} + A_θ). The tangents J_k = ∂x_k/∂θ (n×p) follow
-//   J_y = (1+β) J_k − β J_{k−1},   J_{k+1} = J_y − τ (H(y_k) J_y + ∂²_xθE(y_k)),
-// and ∇U = J_Kᵀ ∂_xL + ∂_θL. No reverse pass and no stored iterates, but p Hessian products per
-// step and O(n·p) memory, so it suits few parameters.
-class ForwardMode final : public HypergradientMethod {
+// J^{(n+1)} = A_z J^{(n)} + A_θ on the solver's iteration map, core/iterations). One state tangent
+// T_j = ∂z_k/∂θ_j per parameter, from T_j = 0 at the cold start, follows
+//   T_j ← A_z T_j + A_θ e_j   (at z_k),
+// and ∇U_j = ⟨P T_j, ∂_xL⟩ + ∂_θL_j at the K-th iterate. No reverse pass and no stored iterates,
+// but p Hessian products per step and O(|z|·p) memory, so it suits few parameters. Solvers without
+// a map (lbfgs) are refused.
+class ForwardMode final : public IterationMapMethod {
  public:
   explicit ForwardMode(HypergradientOptions options) : options_(options) {}
   std::string name() const override { return "forward"; }

@@ -1,30 +1,34 @@
 #pragma once
 
-#include "hypergradients/AdjointHypergradient.h"
+#include "hypergradients/HypergradientMethod.h"
 
 namespace bilevel {
 
 // fpad: fixed-point automatic differentiation (seed 004; Mehmood & Ochs 2020). Reverse-mode
-// differentiation of the accelerated-gradient map A(x, x₋; θ) with every iterate replaced by the
-// fixed point x*: with G = I − τH(x*), the adjoint state (x̄, x̄₋) starts at (∂_xL, 0) and follows
-//   ȳ = G x̄,   (x̄, x̄₋) ← ((1+β) ȳ + x̄₋, −β ȳ),
-// and a = τ Σ_n x̄_n, so ∇U = ∂_θL − (∂²_θxE) a. The derivative sequence converges at the
-// accelerated rate 1 − √(μ/L) of the map itself; only x* is stored (O(n)).
-class Fpad final : public AdjointHypergradient {
+// differentiation of the solver's iteration map (core/iterations) with every iterate replaced by
+// the fixed-point state z* of the solution x*: with A_z, A_θ taken at (z*, θ) (the map's limit
+// k → ∞), the cotangent starts at z̄_0 = Pᵀ ∂_xL and follows
+//   z̄_{n+1} = A_zᵀ z̄_n,   and   ∇U = ∂_θL + A_θᵀ Σ_n z̄_n,
+// one transposed state product per step and a single A_θᵀ at the end (A_θ is the same at every
+// step). It stops when ‖z̄_n‖ ≤ tolerance·‖∂_xL‖ (the norm of the next term: the reported
+// residual). The derivative sequence converges at the contraction rate of the map itself
+// (1 − √(μ/L) for accelerated gradient, 1 − μ/L for gradient descent, where it is the Neumann
+// series); only x* and a few states are stored. Solvers without a map (lbfgs) are refused.
+class Fpad final : public IterationMapMethod {
  public:
-  using AdjointHypergradient::AdjointHypergradient;
+  explicit Fpad(HypergradientOptions options) : options_(options) {}
   std::string name() const override { return "fpad"; }
   std::string description() const override {
-    return "Fixed-point AD: back-propagates through the accelerated solver's iteration with "
-           "every iterate replaced by the solution x*. Stores only x*; converges at the "
-           "solver's own accelerated rate, one Hessian-vector product per step.";
+    return "Fixed-point AD: back-propagates through the inner solver's iteration with every "
+           "iterate replaced by the solution x*. Stores only x*; converges at the solver's own "
+           "rate, one Hessian-vector product per step.";
   }
+  HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta, Vector& x,
+                                Vector& gradient,
+                                const CancellationFlag* cancel = nullptr) const override;
 
- protected:
-  void solveAdjoint(const BilevelProblem& problem, const Vector& theta, const Vector& solution,
-                    const Vector& rhs, Vector& adjoint, HypergradientSummary& summary,
-                    const CancellationFlag* cancel) const override;
-  double workingVectors() const override { return 4.0; }
+ private:
+  HypergradientOptions options_;
 };
 
 }  // namespace bilevel

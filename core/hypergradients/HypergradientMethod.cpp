@@ -33,6 +33,29 @@ bool HypergradientOptions::isValid(std::string* error) const {
   return true;
 }
 
+void requireSupport(const HypergradientMethod& method, const BilevelProblem& problem) {
+  std::string why;
+  if (!method.supports(problem, &why)) throw usageError(why);
+}
+
+bool IterationMapMethod::supportsSolver(const InnerSolver& solver, std::string* why) const {
+  std::string reason;
+  if (solver.hasIterationMap(&reason)) return true;
+  if (why) *why = name() + " differentiates the solver's iterations; " + reason;
+  return false;
+}
+
+std::unique_ptr<IterationMap> IterationMapMethod::iterationMap(const BilevelProblem& problem,
+                                                               const Vector& theta) const {
+  requireSupport(*this, problem);
+  auto map = problem.solver.iterationMap(problem.model, theta);
+  if (!map) {
+    throw usageError(name() + " differentiates the solver's iterations; " + problem.solver.name() +
+                     " returned no iteration map");
+  }
+  return map;
+}
+
 const std::vector<std::string>& hypergradientMethodNames() {
   static const std::vector<std::string> names = {"implicit-cg", "implicit-neumann", "jacobian-free",
                                                  "shine",       "unrolled",         "forward",

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/Cancellation.h"
+#include "iterations/IterationMap.h"
 #include "losses/UpperLoss.h"
 #include "models/Model.h"
 #include "solvers/InnerSolver.h"
@@ -75,6 +76,32 @@ class HypergradientMethod {
   virtual HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta,
                                         Vector& x, Vector& gradient,
                                         const CancellationFlag* cancel = nullptr) const = 0;
+
+  // Whether this method can differentiate `problem` (its solver and its model). When it cannot,
+  // returns false and, if `why` is given, one sentence naming the method and the solver or model
+  // and what to use instead. Callers check before any work (a configuration error, never a silent
+  // substitute); evaluate() on a refused problem throws Error(Usage) with that sentence.
+  virtual bool supports(const BilevelProblem& problem, std::string* why = nullptr) const {
+    return supportsSolver(problem.solver, why);
+  }
+  // The part of supports() that depends on the solver alone: what a configuration can check before
+  // any image is read.
+  virtual bool supportsSolver(const InnerSolver&, std::string* = nullptr) const { return true; }
+};
+
+// Throws Error(Usage) with supports()'s sentence when `method` cannot differentiate `problem`.
+void requireSupport(const HypergradientMethod& method, const BilevelProblem& problem);
+
+// The methods that differentiate the solver's iterations (unrolled, forward, fpad): they need an
+// iteration map from the solver (InnerSolver::iterationMap).
+class IterationMapMethod : public HypergradientMethod {
+ public:
+  bool supportsSolver(const InnerSolver& solver, std::string* why = nullptr) const override;
+
+ protected:
+  // The solver's map at θ; throws Error(Usage) with supports()'s sentence when there is none.
+  std::unique_ptr<IterationMap> iterationMap(const BilevelProblem& problem,
+                                             const Vector& theta) const;
 };
 
 // All method names in the order of DESIGN.md §2.

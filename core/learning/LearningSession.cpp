@@ -30,6 +30,8 @@ class LearningSession::Objective final : public OuterObjective {
       losses_.push_back(std::make_unique<SquaredError>(pair.clean.pixels));
       accepted_.push_back(pair.noisy.pixels);
       trial_.push_back(pair.noisy.pixels);
+      // A method that cannot differentiate this solver or model is a usage error before any work.
+      requireSupport(*method_, {*models_.back(), *losses_.back(), *solver_, solveOptions_});
     }
   }
 

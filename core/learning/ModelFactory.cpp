@@ -4,6 +4,7 @@
 #include "models/HuberTV.h"
 #include "models/Quadratic.h"
 #include "solvers/AcceleratedGradient.h"
+#include "solvers/InnerGradientDescent.h"
 #include "solvers/Lbfgs.h"
 
 namespace bilevel {
@@ -27,8 +28,10 @@ std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image
 
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name) {
   if (name == "accelerated-gradient") return std::make_unique<AcceleratedGradient>();
+  if (name == "gradient-descent") return std::make_unique<InnerGradientDescent>();
   if (name == "lbfgs") return std::make_unique<Lbfgs>();
-  throw usageError("unknown solver '" + name + "' (known: accelerated-gradient, lbfgs)");
+  throw usageError("unknown solver '" + name +
+                   "' (known: accelerated-gradient, gradient-descent, lbfgs)");
 }
 
 Vector initialParameters(const Configuration&, const Model& model) {

@@ -12,7 +12,7 @@ namespace bilevel {
 // The lower-level model a configuration names (model.type), bound to one noisy image.
 std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image& noisy);
 
-// "accelerated-gradient" or "lbfgs"; Error(Usage) otherwise.
+// "accelerated-gradient", "gradient-descent" or "lbfgs"; Error(Usage) otherwise.
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name);
 
 // Initial parameters from the configuration (model.lambda everywhere).

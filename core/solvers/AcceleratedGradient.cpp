@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/Stopwatch.h"
+#include "iterations/AcceleratedGradientMap.h"
 
 namespace bilevel {
 
@@ -11,6 +12,11 @@ NesterovParameters nesterovParameters(const Model& model, const Vector& theta) {
   const double mu = model.strongConvexityBound(theta);
   const double root = std::sqrt(mu / lipschitz);
   return {.step = 1.0 / lipschitz, .momentum = (1.0 - root) / (1.0 + root)};
+}
+
+std::unique_ptr<IterationMap> AcceleratedGradient::iterationMap(const Model& model,
+                                                                const Vector& theta) const {
+  return std::make_unique<AcceleratedGradientMap>(model, theta);
 }
 
 SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta, Vector& x,

@@ -28,6 +28,11 @@ class AcceleratedGradient final : public InnerSolver {
   SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                      const SolveOptions& options,
                      const CancellationFlag* cancel = nullptr) const override;
+  // AcceleratedGradientMap: the restart-free constant-momentum iteration (the one solve() runs
+  // with fixedIterations > 0; with a tolerance the restarts change the path, not the limit x*).
+  std::unique_ptr<IterationMap> iterationMap(const Model& model,
+                                             const Vector& theta) const override;
+  bool hasIterationMap(std::string*) const override { return true; }
 };
 
 }  // namespace bilevel

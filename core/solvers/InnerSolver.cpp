@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "iterations/IterationMap.h"
+
 namespace bilevel {
 
 std::string toString(Termination termination) {
@@ -14,8 +16,19 @@ std::string toString(Termination termination) {
       return "cancelled";
     case Termination::Diverged:
       return "diverged";
+    case Termination::Unsupported:
+      return "unsupported";
   }
   return "unknown";
+}
+
+std::unique_ptr<IterationMap> InnerSolver::iterationMap(const Model&, const Vector&) const {
+  return nullptr;
+}
+
+bool InnerSolver::hasIterationMap(std::string* why) const {
+  if (why) *why = name() + " has no iteration map";
+  return false;
 }
 
 bool SolveOptions::isValid(std::string* error) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ enum class Termination {
   IterationLimit,  // max_iterations reached first (or the fixed iteration count was run)
   Cancelled,       // the cancellation flag was raised
   Diverged,        // a NaN/Inf or an exploding gradient
+  // A hypergradient method refused the solver/model pair (HypergradientMethod::supports): nothing
+  // was computed. Never the outcome of a solve.
+  Unsupported,
 };
 std::string toString(Termination termination);
 
@@ -53,6 +57,8 @@ struct SolveSummary {
   }
 };
 
+class IterationMap;
+
 // A lower-level solver: minimises model.energy(·, θ) starting from x (the warm start) and leaves
 // the result in x. Solvers allocate their work vectors once per solve, never per iteration.
 class InnerSolver {
@@ -62,6 +68,16 @@ class InnerSolver {
   virtual SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                              const SolveOptions& options,
                              const CancellationFlag* cancel = nullptr) const = 0;
+
+  // The iteration this solver runs, as a differentiable map z⁺ = A_k(z, θ) on its full state
+  // (core/iterations): what `unrolled`, `forward`, `fpad` and the derivative sequences
+  // differentiate, so that they differentiate the algorithm that solved the problem. Null when the
+  // solver has none (hasIterationMap says why). The map refers to `model` and `theta`, which must
+  // outlive it.
+  virtual std::unique_ptr<IterationMap> iterationMap(const Model& model, const Vector& theta) const;
+  // Whether iterationMap() returns a map; if not, and `why` is given, a sentence naming the solver
+  // and the reason ("lbfgs has no iteration map (its steps depend on a line search): ...").
+  virtual bool hasIterationMap(std::string* why = nullptr) const;
 };
 
 }  // namespace bilevel

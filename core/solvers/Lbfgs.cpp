@@ -7,6 +7,15 @@
 
 namespace bilevel {
 
+bool Lbfgs::hasIterationMap(std::string* why) const {
+  if (why) {
+    *why =
+        "lbfgs has no iteration map (its steps depend on a line search): use "
+        "accelerated-gradient or gradient-descent";
+  }
+  return false;
+}
+
 SolveSummary Lbfgs::solve(const Model& model, const Vector& theta, Vector& x,
                           const SolveOptions& options, const CancellationFlag* cancel) const {
   LbfgsMemory memory(options.lbfgsMemory, x.size());

@@ -20,6 +20,10 @@ class Lbfgs final : public InnerSolver {
   SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                      const SolveOptions& options, const CancellationFlag* cancel,
                      LbfgsMemory& memory) const;
+
+  // No iteration map: each step's length comes from a line search and its direction from the
+  // memory of past steps, neither of which is a smooth function of (x, θ) worth differentiating.
+  bool hasIterationMap(std::string* why) const override;
 };
 
 }  // namespace bilevel
