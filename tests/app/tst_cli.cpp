@@ -312,6 +312,37 @@ class TestCli : public QObject {
     }
   }
 
+  // A method that cannot differentiate the solver is a usage error before any work, with the
+  // sentence naming the pair; `check` shows it as a refused row, not a number.
+  void aMethodThatCannotServeTheSolverIsRefused() {
+    Run r = run({"bench", "--model", "huber-tv", "--size", "64", "--method", "unrolled", "--set",
+                 "solver.type=lbfgs"});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("unrolled differentiates the solver's iterations; lbfgs has no "
+                            "iteration map"),
+             qPrintable(r.err));
+    r = run({"learn", "--preset", "tv-denoise", "--method", "fpad", "--set", "solver.type=lbfgs",
+             "--out", path("refused")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("fpad") && r.err.contains("lbfgs"), qPrintable(r.err));
+    QVERIFY(!QFile::exists(path("refused")));
+    r = run({"check", "--model", "quadratic", "--size", "32", "--methods", "implicit-cg,forward",
+             "--set", "solver.type=lbfgs", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QStringList lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QVERIFY(parse(lines[0]).contains("relative_error"));
+    const QJsonObject refused = parse(lines[1]);
+    QCOMPARE(refused["method"].toString(), QString("forward"));
+    QCOMPARE(refused["termination"].toString(), QString("unsupported"));
+    QVERIFY(refused["refusal"].toString().contains("lbfgs"));
+    // gradient-descent has a map: unrolled runs on it.
+    r = run({"bench", "--model", "quadratic", "--size", "32", "--method", "unrolled", "--set",
+             "solver.type=gradient-descent", "--set", "solver.iterations=20", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(parse(r.out.trimmed())["solver"].toString(), QString("gradient-descent"));
+  }
+
   void benchReportsTheContractedFields() {
     const Run r = run({"bench", "--model", "huber-tv", "--size", "64", "--method", "unrolled",
                        "--set", "solver.iterations=50", "--json"});
