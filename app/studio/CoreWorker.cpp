@@ -189,8 +189,8 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
           weightMap = weightMapImage(session_->model(), snapshot.parameters);
         } else {
           snapshot.reconstruction = Image();
-          snapshot.diagnostics.inner.trace.clear();
-          snapshot.diagnostics.residualHistory.clear();
+          snapshot.diagnostics.inner.trace = {};
+          snapshot.diagnostics.residualHistory = {};
         }
         ++snapshotsInFlight_;
         handOver([&] { emit snapshotReady(snapshot, weightMap); });

@@ -830,8 +830,10 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
     shown.iteration += iterationOffset_;
     shown.elapsedSeconds += elapsedOffset_;
     shown.reconstruction = Image();
-    shown.diagnostics.inner.trace.clear();
-    shown.diagnostics.residualHistory.clear();
+    // Assigned, not cleared: clear() keeps the buffers, which every history row then held
+    // (about 1 KiB a row while the inner solves take ~100 iterations; issue 8 §3).
+    shown.diagnostics.inner.trace = {};
+    shown.diagnostics.residualHistory = {};
     history_.push_back(shown);
     pendingPlotPoints_.push_back(shown);
   }
