@@ -29,7 +29,7 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
 
   // Forward pass: keep the full state z_k at every k multiple of the interval.
   std::vector<IterationState> checkpoints;
-  IterationState z = map->makeState(), next = map->makeState();
+  IterationState z = map->makeState();
   map->coldStart(z);
   int steps = 0;
   for (; steps < run.iterationLimit(); ++steps) {
@@ -38,8 +38,7 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
       return summary;
     }
     if (steps % interval == 0) checkpoints.push_back(z);
-    if (!run.advance(steps, z, next)) break;
-    z.swap(next);
+    if (!run.advance(steps, z)) break;
   }
   inner.iterations = steps;
   if (inner.termination == Termination::Diverged) {

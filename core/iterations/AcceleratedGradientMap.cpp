@@ -47,6 +47,16 @@ double AcceleratedGradientMap::step(int, const IterationState& z, IterationState
   return gradient_.norm();
 }
 
+double AcceleratedGradientMap::advance(int, IterationState& z, double threshold) const {
+  stepPoint_ = (1.0 + momentum_) * z.part(0) - momentum_ * z.part(1);
+  model().gradient(stepPoint_, theta(), gradient_);
+  const double measure = gradient_.norm();
+  if (!(measure > threshold)) return measure;
+  z.part(1).swap(z.part(0));  // x_k becomes x_{k−1} without a copy
+  z.part(0) = stepPoint_ - step_ * gradient_;
+  return measure;
+}
+
 double AcceleratedGradientMap::stoppingReference() const {
   model().gradient(model().initialPoint(), theta(), gradient_);
   return std::max(gradient_.norm(), 1e-300);

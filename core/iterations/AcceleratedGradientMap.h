@@ -31,6 +31,7 @@ class AcceleratedGradientMap final : public IterationMap {
   void primalAdjoint(const Vector& xBar, IterationState& zBar) const override;
 
   double step(int k, const IterationState& z, IterationState& next) const override;
+  double advance(int k, IterationState& z, double threshold) const override;
   double stoppingReference() const override;
 
   void linearize(int k, const IterationState& z) const override;

@@ -22,6 +22,13 @@ double GradientDescentMap::step(int, const IterationState& z, IterationState& ne
   return gradient_.norm();
 }
 
+double GradientDescentMap::advance(int, IterationState& z, double threshold) const {
+  model().gradient(z.part(0), theta(), gradient_);
+  const double measure = gradient_.norm();
+  if (measure > threshold) z.part(0) -= step_ * gradient_;
+  return measure;
+}
+
 double GradientDescentMap::stoppingReference() const {
   model().gradient(model().initialPoint(), theta(), gradient_);
   return std::max(gradient_.norm(), 1e-300);

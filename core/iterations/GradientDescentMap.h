@@ -30,6 +30,7 @@ class GradientDescentMap final : public IterationMap {
   }
 
   double step(int k, const IterationState& z, IterationState& next) const override;
+  double advance(int k, IterationState& z, double threshold) const override;
   double stoppingReference() const override;
 
   void linearize(int, const IterationState& z) const override { linearPoint_ = &z.part(0); }

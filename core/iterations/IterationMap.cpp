@@ -10,4 +10,11 @@ void IterationMap::tangentProduct(const IterationState& v, const Vector& dtheta,
   out += tangentScratch_;
 }
 
+double IterationMap::advance(int k, IterationState& z, double threshold) const {
+  if (stepScratch_.partCount() == 0) stepScratch_ = makeState();
+  const double measure = step(k, z, stepScratch_);
+  if (measure > threshold) z.swap(stepScratch_);
+  return measure;
+}
+
 }  // namespace bilevel

@@ -71,6 +71,11 @@ class IterationMap {
   // ‖∂_xE‖ at the point the step evaluates it), or +∞ when this step does not evaluate it, or NaN
   // when the iteration broke down. `next` must not alias z.
   virtual double step(int k, const IterationState& z, IterationState& next) const = 0;
+  // z ← A_k(z, θ) in place unless step()'s measure at z is at most `threshold` or NaN (then z is
+  // the output and stays); returns the measure. For a forward pass that keeps no old state: a map
+  // can move parts instead of copying them (x_k becoming x_{k−1}). The default steps into a scratch
+  // state (allocated on first use) and swaps.
+  virtual double advance(int k, IterationState& z, double threshold) const;
   // The scale the stopping test is relative to: the solver stops when the measure of step() is at
   // most SolveOptions::tolerance times this (for gradient methods ‖∂_xE(x_ref)‖, x_ref the model's
   // initial point, as the solvers do). Costs one gradient evaluation; called once per run.
@@ -105,6 +110,7 @@ class IterationMap {
   const Model& model_;
   const Vector& theta_;
   mutable IterationState tangentScratch_;  // for the default tangentProduct
+  mutable IterationState stepScratch_;     // for the default advance
 };
 
 }  // namespace bilevel

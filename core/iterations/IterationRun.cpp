@@ -18,7 +18,15 @@ IterationRun::IterationRun(const IterationMap& map, const SolveOptions& options,
 }
 
 bool IterationRun::advance(int k, const IterationState& z, IterationState& next) {
-  const double measure = map_.step(k, z, next);
+  return record(map_.step(k, z, next));
+}
+
+bool IterationRun::advance(int k, IterationState& z) {
+  // A fixed-length run stops only on a breakdown (NaN fails every comparison).
+  return record(map_.advance(k, z, fixedLength() ? -1.0 : threshold_));
+}
+
+bool IterationRun::record(double measure) {
   ++summary_.gradientEvaluations;
   if (std::isinf(measure) && measure > 0.0) return true;  // not evaluated at this step
   summary_.relativeGradientNorm = measure / summary_.referenceGradientNorm;

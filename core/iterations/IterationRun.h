@@ -22,8 +22,13 @@ class IterationRun {
   // next = A_k(z); returns false, taking no step, when z is the output: the stopping test held
   // (termination Converged) or the measure was NaN or infinite (Diverged, with a message).
   bool advance(int k, const IterationState& z, IterationState& next);
+  // The same in place (IterationMap::advance): z ← A_k(z) unless z is the output, which then
+  // stays in z. For passes that need no z_k after the step.
+  bool advance(int k, IterationState& z);
 
  private:
+  bool record(double measure);
+
   const IterationMap& map_;
   SolveSummary& summary_;
   int fixedIterations_;

@@ -17,7 +17,7 @@ SolveSummary InnerGradientDescent::solve(const Model& model, const Vector& theta
   Stopwatch clock;
   SolveSummary summary;
   const GradientDescentMap map(model, theta);
-  IterationState z = map.makeState(), next = map.makeState();
+  IterationState z = map.makeState();
   map.warmStart(x, z);
   IterationRun run(map, options, summary);
   if (options.recordTrace) summary.trace.reserve(run.iterationLimit() + 1);
@@ -26,8 +26,7 @@ SolveSummary InnerGradientDescent::solve(const Model& model, const Vector& theta
       summary.termination = Termination::Cancelled;
       break;
     }
-    if (!run.advance(k, z, next)) break;
-    z.swap(next);
+    if (!run.advance(k, z)) break;
     ++summary.iterations;
   }
   map.primal(z, x);
