@@ -29,7 +29,9 @@ struct JacobianDiagnosticsObserver {
 
 // The Jacobian diagnostics of DESIGN.md §2 for the first training pair at θ (empty θ: the
 // configuration's defaults): every hypergradient method against finite differences, the
-// derivative sequences of unrolling and FPAD, and the sensitivity and adjoint maps at x*(θ).
+// derivative sequences of unrolling and FPAD through the solver's iteration map (none, with
+// DerivativeSequence::unavailable saying why, for a solver without one), and the sensitivity and
+// adjoint maps at x*(θ). Methods that cannot serve the solver arrive as refused rows.
 // Returns false when cancelled. Throws Error(Usage) for a θ that does not fit the model and
 // Error(Numerical) when the reference or the lower-level solve fails.
 bool runJacobianDiagnostics(const Configuration& configuration, const TrainingPair& pair,

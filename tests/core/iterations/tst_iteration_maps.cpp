@@ -6,6 +6,7 @@
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "diagnostics/DerivativeSequence.h"
+#include "diagnostics/JacobianDiagnostics.h"
 #include "diagnostics/MethodAgreement.h"
 #include "iterations/AcceleratedGradientMap.h"
 #include "iterations/GradientDescentMap.h"
@@ -392,6 +393,34 @@ class TestIterationMaps : public QObject {
         derivativeSequence(Lbfgs(), model, problem->theta, solution, {}, {});
     QVERIFY(none.unrolled.empty() && none.fpad.empty());
     QVERIFY2(none.unavailable.find("lbfgs") != std::string::npos, none.unavailable.c_str());
+  }
+
+  // The studio's diagnostics with lbfgs: the three methods along the iterations are refused rows,
+  // the others are numbers, and the derivative sequences say why they are missing.
+  void jacobianDiagnosticsWithoutAMapShowRefusals() {
+    Configuration c = Configuration::fromPreset("tv-denoise");
+    c.merge({{"image", "benchmark:24"}, {"solver", {{"type", "lbfgs"}}}}, "test");
+    const TrainingPair pair = loadTrainingPairs(c).front();
+    int refused = 0, sequences = 0;
+    JacobianDiagnosticsObserver observer;
+    observer.row = [&](const MethodAgreementRow& row) {
+      const bool alongIterations =
+          row.method == "unrolled" || row.method == "forward" || row.method == "fpad";
+      QCOMPARE(!row.refusal.empty(), alongIterations);
+      if (alongIterations) {
+        ++refused;
+      } else if (row.method == "implicit-cg") {
+        QVERIFY(row.relativeError < 1e-5);
+      }
+    };
+    observer.sequence = [&](const DerivativeSequence& s) {
+      ++sequences;
+      QVERIFY(s.unrolled.empty() && s.fpad.empty());
+      QVERIFY2(s.unavailable.find("lbfgs") != std::string::npos, s.unavailable.c_str());
+    };
+    QVERIFY(runJacobianDiagnostics(c, pair, {}, {}, observer));
+    QCOMPARE(refused, 3);
+    QCOMPARE(sequences, 1);
   }
 };
 
