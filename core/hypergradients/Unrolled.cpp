@@ -59,21 +59,26 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
   IterationState zBar = map->makeState(), previousBar = map->makeState();
   map->primalAdjoint(dLdx, zBar);
   const int first = options_.truncation > 0 ? std::max(0, steps - options_.truncation) : 0;
-  std::vector<IterationState> segment(std::min(interval, std::max(steps, 1)), map->makeState());
+  // The segment keeps, per step, what the map's products need (for Nesterov's scheme y_k only).
+  std::vector<IterationState> segment(std::min(interval, std::max(steps, 1)),
+                                      map->makeSavedLinearization());
   for (int start = ((steps - 1) / interval) * interval; start >= 0 && steps > 0;
        start -= interval) {
     const int end = std::min(start + interval, steps);
     if (end <= first) break;
-    // Recompute z_k for k in [start, end) from the checkpoint at `start`.
-    segment[0] = checkpoints[start / interval];
-    for (int k = start; k + 1 < end; ++k)
-      map->step(k, segment[k - start], segment[k + 1 - start]);
+    // Recompute z_k for k in [start, end) from the checkpoint at `start`, saving each one's
+    // linearisation; z (the K-th state) is no longer needed and serves as the running state.
+    z = checkpoints[start / interval];
+    for (int k = start; k < end; ++k) {
+      map->saveLinearization(k, z, segment[k - start]);
+      if (k + 1 < end) map->advance(k, z, -1.0);
+    }
     for (int k = end - 1; k >= std::max(start, first); --k) {
       if (isCancelled(cancel)) {
         summary.termination = Termination::Cancelled;
         return summary;
       }
-      map->linearize(k, segment[k - start]);
+      map->linearizeSaved(k, segment[k - start]);
       map->parameterTransposeProduct(zBar, thetaBar);
       gradient += thetaBar;
       map->stateTransposeProduct(zBar, previousBar);
@@ -84,7 +89,9 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
   summary.termination = Termination::Converged;
   summary.hypergradientSeconds = reverseClock.seconds();
   const double stateVectors = double(z.size()) / double(n);
-  const double vectors = stateVectors * double(checkpoints.size() + segment.size() + 4) + 2.0;
+  const double savedVectors = double(segment.front().size()) / double(n);
+  const double vectors =
+      stateVectors * double(checkpoints.size() + 4) + savedVectors * double(segment.size()) + 2.0;
   summary.workingMegabytes = vectors * double(n) * 8.0 / (1024.0 * 1024.0);
   summary.message = "K = " + std::to_string(steps) + ", checkpoint every " +
                     std::to_string(interval) + ", differentiated " +

@@ -14,7 +14,7 @@ AcceleratedGradientMap::AcceleratedGradientMap(const Model& model, const Vector&
   const Eigen::Index n = model.variableCount();
   stepPoint_.resize(n);
   gradient_.resize(n);
-  linearPoint_.resize(n);
+  ownLinearPoint_.resize(n);
   direction_.resize(n);
   curvature_.resize(n);
   mixed_.resize(n);
@@ -63,40 +63,54 @@ double AcceleratedGradientMap::stoppingReference() const {
 }
 
 void AcceleratedGradientMap::linearize(int, const IterationState& z) const {
-  linearPoint_ = (1.0 + momentum_) * z.part(0) - momentum_ * z.part(1);
+  ownLinearPoint_ = (1.0 + momentum_) * z.part(0) - momentum_ * z.part(1);
+  linearPoint_ = &ownLinearPoint_;
+}
+
+IterationState AcceleratedGradientMap::makeSavedLinearization() const {
+  return IterationState({variableCount()});
+}
+
+void AcceleratedGradientMap::saveLinearization(int, const IterationState& z,
+                                               IterationState& saved) const {
+  saved.part(0) = (1.0 + momentum_) * z.part(0) - momentum_ * z.part(1);
+}
+
+void AcceleratedGradientMap::linearizeSaved(int, const IterationState& saved) const {
+  linearPoint_ = &saved.part(0);
 }
 
 void AcceleratedGradientMap::stateProduct(const IterationState& v, IterationState& out) const {
   direction_ = (1.0 + momentum_) * v.part(0) - momentum_ * v.part(1);  // v_y
-  model().hessianVectorProduct(linearPoint_, theta(), direction_, curvature_);
+  model().hessianVectorProduct(*linearPoint_, theta(), direction_, curvature_);
   out.part(0) = direction_ - step_ * curvature_;
   out.part(1) = v.part(0);
 }
 
 void AcceleratedGradientMap::stateTransposeProduct(const IterationState& w,
                                                    IterationState& out) const {
-  model().hessianVectorProduct(linearPoint_, theta(), w.part(0), curvature_);
+  model().hessianVectorProduct(*linearPoint_, theta(), w.part(0), curvature_);
   direction_ = w.part(0) - step_ * curvature_;  // ȳ
   out.part(0) = (1.0 + momentum_) * direction_ + w.part(1);
   out.part(1) = -momentum_ * direction_;
 }
 
 void AcceleratedGradientMap::parameterProduct(const Vector& dtheta, IterationState& out) const {
-  model().mixedTransposeProduct(linearPoint_, theta(), dtheta, out.part(0));
+  model().mixedTransposeProduct(*linearPoint_, theta(), dtheta, out.part(0));
   out.part(0) *= -step_;
   out.part(1).setZero();
 }
 
 void AcceleratedGradientMap::parameterTransposeProduct(const IterationState& w, Vector& out) const {
-  model().mixedProduct(linearPoint_, theta(), w.part(0), out);
+  model().mixedProduct(*linearPoint_, theta(), w.part(0), out);
   out *= -step_;
 }
 
 void AcceleratedGradientMap::tangentProduct(const IterationState& v, const Vector& dtheta,
                                             IterationState& out) const {
   direction_ = (1.0 + momentum_) * v.part(0) - momentum_ * v.part(1);  // v_y
-  model().hessianVectorProduct(linearPoint_, theta(), direction_, curvature_);
-  model().mixedTransposeProduct(linearPoint_, theta(), dtheta, mixed_);
+  model().hessianVectorProduct(*linearPoint_, theta(), direction_, curvature_);
+  model().mixedTransposeProduct(*linearPoint_, theta(), dtheta, mixed_);
   out.part(0) = direction_ - step_ * (curvature_ + mixed_);
   out.part(1) = v.part(0);
 }

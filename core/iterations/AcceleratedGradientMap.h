@@ -35,6 +35,10 @@ class AcceleratedGradientMap final : public IterationMap {
   double stoppingReference() const override;
 
   void linearize(int k, const IterationState& z) const override;
+  // Keeps y_k only (one part): the products need nothing else.
+  IterationState makeSavedLinearization() const override;
+  void saveLinearization(int k, const IterationState& z, IterationState& saved) const override;
+  void linearizeSaved(int k, const IterationState& saved) const override;
   void stateProduct(const IterationState& v, IterationState& out) const override;
   void stateTransposeProduct(const IterationState& w, IterationState& out) const override;
   void parameterProduct(const Vector& dtheta, IterationState& out) const override;
@@ -48,7 +52,9 @@ class AcceleratedGradientMap final : public IterationMap {
   double step_ = 0.0, momentum_ = 0.0;
   // y of step() and its gradient; y of the linearisation point; the extrapolated direction and
   // products with it.
-  mutable Vector stepPoint_, gradient_, linearPoint_, direction_, curvature_, mixed_;
+  mutable Vector stepPoint_, gradient_, ownLinearPoint_, direction_, curvature_, mixed_;
+  // y of the linearisation point: ownLinearPoint_, or a saved linearisation's part.
+  mutable const Vector* linearPoint_ = &ownLinearPoint_;
 };
 
 }  // namespace bilevel

@@ -85,6 +85,15 @@ class IterationMap {
   // Sets the point (k, z) at which the products below are taken. z must stay unchanged while they
   // are used (a map may keep a reference to it).
   virtual void linearize(int k, const IterationState& z) const = 0;
+  // What linearize(k, z) needs, kept by reverse passes for every step of a recomputed segment: by
+  // default the whole state; a map may keep less (Nesterov's scheme: the extrapolated point y_k,
+  // half the state). linearizeSaved(k, saved) then sets the same point as linearize(k, z_k); like
+  // z, `saved` must stay unchanged while the products are used.
+  virtual IterationState makeSavedLinearization() const { return makeState(); }
+  virtual void saveLinearization(int, const IterationState& z, IterationState& saved) const {
+    saved = z;
+  }
+  virtual void linearizeSaved(int k, const IterationState& saved) const { linearize(k, saved); }
   // out = A_z v.
   virtual void stateProduct(const IterationState& v, IterationState& out) const = 0;
   // out = A_zᵀ w.
