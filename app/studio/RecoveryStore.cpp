@@ -38,6 +38,7 @@ QString RecoveryStore::defaultDirectory() {
 
 RecoveryStore::RecoveryStore(const QString& directory, QObject* parent)
     : QObject(parent), directory_(directory) {
+  annotateQueuedCalls();  // the writer thread queues makeDue() on this object's thread
   QDir().mkpath(directory_);
   for (int attempt = 0; attempt < 4 && !lock_; ++attempt) {
     const QString id = newId();

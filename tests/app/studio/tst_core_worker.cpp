@@ -9,6 +9,7 @@
 
 #include "app/studio/CoreTypes.h"
 #include "app/studio/CoreWorker.h"
+#include "app/studio/QueuedCall.h"
 #include "config/Configuration.h"
 
 using namespace bilevel;
@@ -25,14 +26,24 @@ class CoreWorkerTest : public QObject {
     worker->moveToThread(&thread);
     connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
     thread.start();
-    // Stopped on every way out, a failed check included.
+    // Stopped on every way out, a failed check included. The test's connections are dropped in
+    // this thread first: their slot objects were called here, and freeing them in the worker
+    // thread when it deletes the worker would be ordered only by Qt's atomic reference counts,
+    // which ThreadSanitizer cannot see (app/studio/QueuedCall.h).
     const struct Joined {
       QThread& thread;
+      CoreWorker* worker;
+      QObject* test;
       ~Joined() {
-        thread.quit();
+        QObject::disconnect(worker, nullptr, test, nullptr);
+        {
+          // Orders the disconnect before the worker thread deletes the worker on finishing.
+          const studio::QueuedCallScope handover;
+          thread.quit();
+        }
         thread.wait();
       }
-    } joined{thread};
+    } joined{thread, worker, this};
 
     Configuration configuration = Configuration::fromPreset("tv-denoise");
     configuration.merge({{"image", "benchmark:32"}}, "test");
@@ -48,15 +59,15 @@ class CoreWorkerTest : public QObject {
     });
     connect(worker, &CoreWorker::learningStopped, this,
             [&](const QString& reason) { stopped = reason; });
-    QMetaObject::invokeMethod(worker, [&] { worker->load(configuration); });
+    studio::queueCall(worker, [&] { worker->load(configuration); });
     QTRY_VERIFY_WITH_TIMEOUT(loaded, 30000);
 
     // The window serves no events until the worker has finished all the steps.
     const int steps = 30;
     std::atomic<bool> done{false};
     worker->armRun();
-    QMetaObject::invokeMethod(worker, [&] { worker->learn(steps, Vector(), 0.05); });
-    QMetaObject::invokeMethod(worker, [&] { done = true; });
+    studio::queueCall(worker, [&] { worker->learn(steps, Vector(), 0.05); });
+    studio::queueCall(worker, [&] { done = true; });
     while (!done)
       QThread::msleep(5);
     QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
@@ -78,7 +89,7 @@ class CoreWorkerTest : public QObject {
     received.clear();
     stopped.clear();
     worker->armRun();
-    QMetaObject::invokeMethod(worker, [&] { worker->learn(5, Vector(), 0.05); });
+    studio::queueCall(worker, [&] { worker->learn(5, Vector(), 0.05); });
     QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
     QVERIFY(!received.empty());
     QVERIFY(received.back().second);
