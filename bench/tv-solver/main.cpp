@@ -15,6 +15,9 @@
 // Usage: tv-solver-bench [--size N] [--lambda L] [--target E] [--eps EPS] [--repeat R]
 //                        [--tau0 T] [--gamma G] [--restart F] [--gap-interval K]
 //                        [--fista-iterations K]   (0 skips the FISTA comparison; default 3000)
+//        tv-solver-bench --size N --write-noisy FILE
+//   writes the noisy benchmark image as N×N little-endian float64 values, row by row, and exits:
+//   bench/tv-vs-skimage runs scikit-image itself on exactly this image.
 #include <omp.h>
 
 #include <algorithm>
@@ -175,6 +178,17 @@ int main(int argc, char** argv) {
 
   const Image noisy =
       addGaussianNoise(benchmarkImage(size), kBenchmarkNoiseSigma, kBenchmarkNoiseSeed);
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--write-noisy") != 0) continue;
+    std::FILE* file = std::fopen(argv[i + 1], "wb");
+    const std::size_t count = std::size_t(noisy.size());
+    if (!file || std::fwrite(noisy.pixels.data(), sizeof(double), count, file) != count ||
+        std::fclose(file) != 0) {
+      std::fprintf(stderr, "tv-solver-bench: cannot write %s\n", argv[i + 1]);
+      return 3;
+    }
+    return 0;
+  }
   const TotalVariation model(noisy, {.lambda = lambda});
   const Vector theta = Vector::Constant(1, lambda);
   const std::size_t imageBytes = std::size_t(noisy.size()) * sizeof(double);
