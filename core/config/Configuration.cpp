@@ -1,14 +1,14 @@
 #include "config/Configuration.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "common/Error.h"
-#include "learning/ModelFactory.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
@@ -17,20 +17,10 @@ using Json = nlohmann::json;
 
 namespace {
 
+// Every setting's default, from the registry (DESIGN.md §4); the schema mergeInto checks keys
+// and JSON types against.
 const Json& defaults() {
-  static const Json value = Json::parse(R"({
-    "image": "shapes.png",
-    "noisy": null,
-    "noise": {"sigma": 0.1, "seed": 1},
-    "model": {"type": "huber-tv", "lambda": 0.05, "epsilon": 0.01, "grid": [8, 8]},
-    "solver": {"type": "accelerated-gradient", "tolerance": 1e-8, "max_iterations": 10000,
-               "iterations": 0, "memory": 10},
-    "hypergradient": {"method": "implicit-cg", "tolerance": 1e-8, "max_iterations": 5000,
-                      "truncation": 0, "checkpoint_interval": 0, "fd_step": 1e-5,
-                      "fd_tolerance": 1e-12},
-    "outer": {"optimizer": "lbfgs", "iterations": 30, "step": 0.5, "tolerance": 1e-6}
-  })");
-  return value;
+  return registry::defaultConfiguration();
 }
 
 // Keys whose value may be a string or a list of strings (or null for "noisy").
@@ -134,25 +124,16 @@ std::string readText(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-double number(const Json& config, const std::string& section, const std::string& key) {
-  return config.at(section).at(key).get<double>();
-}
-
 void check(bool ok, const std::string& key, const std::string& requirement, const Json& value) {
   if (!ok) {
     throw usageError("configuration: '" + key + "' " + requirement + " (got " + value.dump() + ")");
   }
 }
 
-const std::set<std::string> kModels = {"quadratic", "huber-tv", "huber-tv-map"};
-const std::set<std::string> kSolvers = {"accelerated-gradient", "gradient-descent", "lbfgs"};
-const std::set<std::string> kOptimizers = {"lbfgs", "adam", "gradient-descent"};
-
-std::string joined(const std::set<std::string>& names) {
-  std::string out;
-  for (const auto& n : names)
-    out += (out.empty() ? "" : ", ") + n;
-  return out;
+const Json& valueAt(const Json& config, const std::string& key) {
+  const auto dot = key.find('.');
+  if (dot == std::string::npos) return config.at(key);
+  return config.at(key.substr(0, dot)).at(key.substr(dot + 1));
 }
 
 }  // namespace
@@ -240,45 +221,53 @@ void Configuration::set(const std::string& assignment) {
 
 void Configuration::validate() const {
   const Json& c = json_;
-  check(number(c, "noise", "sigma") >= 0.0 && number(c, "noise", "sigma") <= 1.0, "noise.sigma",
-        "must lie in [0, 1]", c["noise"]["sigma"]);
-  check(number(c, "noise", "seed") >= 0.0, "noise.seed", "must be a non-negative integer",
-        c["noise"]["seed"]);
-  const Json& model = c["model"];
-  check(kModels.count(model["type"].get<std::string>()) > 0, "model.type",
-        "must be one of " + joined(kModels), model["type"]);
-  check(number(c, "model", "lambda") > 0.0, "model.lambda", "must be > 0", model["lambda"]);
-  check(number(c, "model", "epsilon") > 0.0 && number(c, "model", "epsilon") <= 1.0,
-        "model.epsilon", "must lie in (0, 1]", model["epsilon"]);
-  const Json& grid = model["grid"];
-  const auto gridSide = [&](std::size_t i) {  // 64-bit, so that 2³² + 1 does not read as 1
-    return grid[i].is_number_integer() ? grid[i].get<std::int64_t>() : std::int64_t(0);
-  };
-  check(grid.size() == 2 && gridSide(0) >= 1 && gridSide(1) >= 1 && gridSide(0) <= 256 &&
-            gridSide(1) <= 256,
-        "model.grid", "must be [rows, cols] with 1 ≤ rows, cols ≤ 256", grid);
-  check(kSolvers.count(c["solver"]["type"].get<std::string>()) > 0, "solver.type",
-        "must be one of " + joined(kSolvers), c["solver"]["type"]);
-  check(number(c, "outer", "iterations") >= 0, "outer.iterations", "must be ≥ 0",
-        c["outer"]["iterations"]);
-  check(number(c, "outer", "step") > 0.0 && number(c, "outer", "step") <= 10.0, "outer.step",
-        "must lie in (0, 10]", c["outer"]["step"]);
-  check(number(c, "outer", "tolerance") >= 0.0 && number(c, "outer", "tolerance") < 1.0,
-        "outer.tolerance", "must lie in [0, 1)", c["outer"]["tolerance"]);
-  check(kOptimizers.count(c["outer"]["optimizer"].get<std::string>()) > 0, "outer.optimizer",
-        "must be one of " + joined(kOptimizers), c["outer"]["optimizer"]);
-  const auto& methods = hypergradientMethodNames();
-  const std::string method = c["hypergradient"]["method"].get<std::string>();
-  check(std::find(methods.begin(), methods.end(), method) != methods.end(), "hypergradient.method",
-        "must be a known method (see bilevel-cli check)", c["hypergradient"]["method"]);
+  // The ranges of every number and of the grid's sides, from the registry.
+  for (const auto& setting : registry::settings()) {
+    const Json& value = valueAt(c, setting.key);
+    if (setting.type == registry::Setting::Type::Number ||
+        setting.type == registry::Setting::Type::Integer) {
+      check(setting.inRange(value.get<double>()), setting.key, setting.requirement(), value);
+    } else if (setting.type == registry::Setting::Type::Grid) {
+      const auto side = [&](std::size_t i) {  // 64-bit, so that 2³² + 1 does not read as 1
+        return value[i].is_number_integer() ? double(value[i].get<std::int64_t>()) : 0.0;
+      };
+      check(value.size() == 2 && setting.inRange(side(0)) && setting.inRange(side(1)), setting.key,
+            "must be [rows, cols] with each side an integer that " + setting.requirement(), value);
+    }
+  }
+  // The names, from the registry; a message lists the valid ones.
+  const Json& modelType = c["model"]["type"];
+  const registry::ModelEntry* model = registry::findModel(modelType.get<std::string>());
+  check(model != nullptr, "model.type", "must be one of " + registry::modelNames(), modelType);
+  if (!model->unavailable.empty()) {
+    throw usageError("configuration: model.type '" + model->name +
+                     "' cannot be learned: " + model->unavailable);
+  }
+  const Json& solverType = c["solver"]["type"];
+  const registry::SolverEntry* solver = registry::findSolver(solverType.get<std::string>());
+  check(solver != nullptr, "solver.type", "must be one of " + registry::solverNames(), solverType);
+  if (solver->kind != model->kind) {
+    std::string fitting;
+    for (const auto& s : registry::solvers()) {
+      if (s.kind == model->kind) fitting += (fitting.empty() ? "" : ", ") + s.name;
+    }
+    throw usageError("configuration: solver.type '" + solver->name + "' solves " +
+                     registry::toString(solver->kind) + " models, but model.type '" + model->name +
+                     "' is " + registry::toString(model->kind) + ": use " + fitting);
+  }
+  const Json& methodName = c["hypergradient"]["method"];
+  const registry::MethodEntry* method = registry::findMethod(methodName.get<std::string>());
+  check(method != nullptr, "hypergradient.method", "must be one of " + registry::methodNames(),
+        methodName);
   // The method must be able to differentiate the solver (HypergradientMethod::supportsSolver):
   // refused here, before any image is read, rather than substituted or failing mid-run.
-  if (std::string why;
-      !makeHypergradientMethod(method, {})
-           ->supportsSolver(*makeInnerSolver(c["solver"]["type"].get<std::string>()), &why)) {
-    throw usageError("configuration: hypergradient.method '" + method + "' with solver.type '" +
-                     c["solver"]["type"].get<std::string>() + "': " + why);
+  if (std::string why; !registry::methodSupportsSolver(*method, *solver, &why)) {
+    throw usageError("configuration: hypergradient.method '" + method->name +
+                     "' with solver.type '" + solver->name + "': " + why);
   }
+  const Json& optimizer = c["outer"]["optimizer"];
+  check(registry::findOptimizer(optimizer.get<std::string>()) != nullptr, "outer.optimizer",
+        "must be one of " + registry::optimizerNames(), optimizer);
   std::string error;
   if (!solveOptions().isValid(&error)) throw usageError("configuration: " + error);
   if (!hypergradientOptions().isValid(&error)) throw usageError("configuration: " + error);

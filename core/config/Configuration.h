@@ -11,14 +11,15 @@
 
 namespace bilevel {
 
-// A validated learning configuration (DESIGN.md §4). It is built from the defaults below, a preset
-// or a JSON file laid over them, and `--set key=value` overrides; every key must exist in the
-// defaults, have the same JSON type and pass its range check, or Error(Usage) names the key.
+// A validated learning configuration (DESIGN.md §4). It is built from the defaults, a preset or a
+// JSON file laid over them, and `--set key=value` overrides; every key must exist in the
+// defaults, have the same JSON type and pass its range check, and every name (model.type,
+// solver.type, hypergradient.method, outer.optimizer) must be in the registry, or Error(Usage)
+// names the key and lists what is valid. Every key, its default, its range and what it means are
+// in core/registry/Settings.cpp (`bilevel-cli list` prints them); the defaults are
 //
 // {
-//   "image": "shapes.png",         clean image(s): a path, a list of paths, or "benchmark:N"
-//   "noisy": null,                 optional noisy image(s) matching "image"; else noise is added
-//   "noise": {"sigma": 0.1, "seed": 1},
+//   "image": "shapes.png", "noisy": null, "noise": {"sigma": 0.1, "seed": 1},
 //   "model": {"type": "huber-tv", "lambda": 0.05, "epsilon": 0.01, "grid": [8, 8]},
 //   "solver": {"type": "accelerated-gradient", "tolerance": 1e-8, "max_iterations": 10000,
 //              "iterations": 0, "memory": 10},

@@ -1,14 +1,7 @@
 #include "hypergradients/HypergradientMethod.h"
 
 #include "common/Error.h"
-#include "hypergradients/FiniteDifference.h"
-#include "hypergradients/ForwardMode.h"
-#include "hypergradients/Fpad.h"
-#include "hypergradients/ImplicitCG.h"
-#include "hypergradients/ImplicitNeumann.h"
-#include "hypergradients/JacobianFree.h"
-#include "hypergradients/Shine.h"
-#include "hypergradients/Unrolled.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
@@ -57,26 +50,18 @@ std::unique_ptr<IterationMap> IterationMapMethod::iterationMap(const BilevelProb
 }
 
 const std::vector<std::string>& hypergradientMethodNames() {
-  static const std::vector<std::string> names = {"implicit-cg", "implicit-neumann", "jacobian-free",
-                                                 "shine",       "unrolled",         "forward",
-                                                 "fpad",        "finite-difference"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& entry : registry::methods())
+      out.push_back(entry.name);
+    return out;
+  }();
   return names;
 }
 
 std::unique_ptr<HypergradientMethod> makeHypergradientMethod(const std::string& name,
                                                              const HypergradientOptions& options) {
-  if (name == "implicit-cg") return std::make_unique<ImplicitCG>(options);
-  if (name == "implicit-neumann") return std::make_unique<ImplicitNeumann>(options);
-  if (name == "jacobian-free") return std::make_unique<JacobianFree>(options);
-  if (name == "shine") return std::make_unique<Shine>(options);
-  if (name == "unrolled") return std::make_unique<Unrolled>(options);
-  if (name == "forward") return std::make_unique<ForwardMode>(options);
-  if (name == "fpad") return std::make_unique<Fpad>(options);
-  if (name == "finite-difference") return std::make_unique<FiniteDifference>(options);
-  std::string known;
-  for (const auto& n : hypergradientMethodNames())
-    known += (known.empty() ? "" : ", ") + n;
-  throw usageError("unknown hypergradient method '" + name + "' (known: " + known + ")");
+  return registry::method(name).make(options);
 }
 
 }  // namespace bilevel

@@ -104,10 +104,12 @@ class IterationMapMethod : public HypergradientMethod {
                                              const Vector& theta) const;
 };
 
-// All method names in the order of DESIGN.md §2.
+// All method names in the order of DESIGN.md §2: the registry's (registry::methods(), where a new
+// method is added).
 const std::vector<std::string>& hypergradientMethodNames();
 
-// Throws Error(Usage) naming the method when it is unknown.
+// The registry entry's method; throws Error(Usage) naming the method and listing the known ones
+// when it is unknown.
 std::unique_ptr<HypergradientMethod> makeHypergradientMethod(const std::string& name,
                                                              const HypergradientOptions& options);
 

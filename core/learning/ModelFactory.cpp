@@ -1,37 +1,27 @@
 #include "learning/ModelFactory.h"
 
 #include "common/Error.h"
-#include "models/HuberTV.h"
-#include "models/Quadratic.h"
-#include "solvers/AcceleratedGradient.h"
-#include "solvers/InnerGradientDescent.h"
-#include "solvers/Lbfgs.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
 std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image& noisy) {
-  const auto& m = configuration.json()["model"];
-  const std::string type = m["type"].get<std::string>();
-  const double lambda = m["lambda"].get<double>();
-  if (type == "quadratic") return std::make_unique<Quadratic>(noisy, lambda);
-  HuberTV::Options options;
-  options.lambda = lambda;
-  options.epsilon = m["epsilon"].get<double>();
-  if (type == "huber-tv-map") {
-    options.gridRows = m["grid"][0].get<int>();
-    options.gridCols = m["grid"][1].get<int>();
-  } else if (type != "huber-tv") {
-    throw usageError("unknown model '" + type + "'");
+  const auto& section = configuration.json()["model"];
+  const registry::ModelEntry& entry = registry::model(section["type"].get<std::string>());
+  if (!entry.makeSmooth) {
+    throw usageError("model '" + entry.name + "' is a " + registry::toString(entry.kind) +
+                     " model, not a smooth one");
   }
-  return std::make_unique<HuberTV>(noisy, options);
+  return entry.makeSmooth(noisy, section);
 }
 
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name) {
-  if (name == "accelerated-gradient") return std::make_unique<AcceleratedGradient>();
-  if (name == "gradient-descent") return std::make_unique<InnerGradientDescent>();
-  if (name == "lbfgs") return std::make_unique<Lbfgs>();
-  throw usageError("unknown solver '" + name +
-                   "' (known: accelerated-gradient, gradient-descent, lbfgs)");
+  const registry::SolverEntry& entry = registry::solver(name);
+  if (!entry.make) {
+    throw usageError("solver '" + name + "' solves " + registry::toString(entry.kind) +
+                     " models; it is not a smooth inner solver");
+  }
+  return entry.make();
 }
 
 Vector initialParameters(const Configuration&, const Model& model) {

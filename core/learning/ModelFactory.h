@@ -9,10 +9,12 @@
 
 namespace bilevel {
 
-// The lower-level model a configuration names (model.type), bound to one noisy image.
+// The smooth lower-level model a configuration names (model.type, built by its registry entry),
+// bound to one noisy image. Error(Usage) for a primal–dual model.
 std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image& noisy);
 
-// "accelerated-gradient", "gradient-descent" or "lbfgs"; Error(Usage) otherwise.
+// A smooth inner solver by its registry name (registry::solvers()); Error(Usage) naming it and
+// listing the known ones otherwise, or when it solves primal–dual models.
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name);
 
 // Initial parameters from the configuration (model.lambda everywhere).

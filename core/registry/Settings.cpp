@@ -1,0 +1,115 @@
+// Every setting of a configuration: key, default, range and meaning (DESIGN.md §4). The defaults
+// here are the configuration's defaults; the ranges are what Configuration's validator enforces.
+#include <limits>
+
+#include "registry/Registry.h"
+
+namespace bilevel::registry {
+
+namespace {
+
+using Type = Setting::Type;
+using Json = nlohmann::json;
+
+Setting make(std::string key, Type type, Json defaultValue, std::string label,
+             std::string description, std::optional<double> minimum = {},
+             bool minimumIncluded = true, std::optional<double> maximum = {},
+             bool maximumIncluded = true) {
+  Setting s;
+  s.key = std::move(key);
+  s.type = type;
+  s.defaultValue = std::move(defaultValue);
+  s.label = std::move(label);
+  s.description = std::move(description);
+  s.minimum = minimum;
+  s.minimumIncluded = minimumIncluded;
+  s.maximum = maximum;
+  s.maximumIncluded = maximumIncluded;
+  return s;
+}
+
+constexpr bool kOpen = false, kClosed = true;
+
+}  // namespace
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = {
+      make("image", Type::Images, "shapes.png", "Clean image",
+           "Clean image(s): a path, a list of paths, or \"benchmark:N\" for the N×N benchmark "
+           "image. Relative paths resolve against the configuration file's folder, then the "
+           "sample images."),
+      make("noisy", Type::Images, nullptr, "Noisy image",
+           "Optional noisy image(s) matching \"image\" one to one; when null, Gaussian noise of "
+           "noise.sigma is added to the clean images."),
+      make("noise.sigma", Type::Number, 0.1, "Noise σ",
+           "Standard deviation of the Gaussian noise added to the clean image (intensities in "
+           "[0, 1]). Ignored when noisy images are given.",
+           0.0, kClosed, 1.0, kClosed),
+      make("noise.seed", Type::Integer, 1, "Noise seed",
+           "Seed of the noise, so that a run can be repeated exactly.", 0.0, kClosed),
+      make("model.type", Type::Choice, "huber-tv", "Model", "The lower-level energy E(x, θ)."),
+      make("model.lambda", Type::Number, 0.05, "λ",
+           "Regularisation weight λ the run starts from (every control point of a weight map).",
+           0.0, kOpen),
+      make("model.epsilon", Type::Number, 0.01, "Huber ε",
+           "Huber parameter ε: below it the penalty on |∇x| is quadratic (smooth), above it "
+           "linear (edges).",
+           0.0, kOpen, 1.0, kClosed),
+      make("model.grid", Type::Grid, Json::array({8, 8}), "Map grid",
+           "Control grid of a weight map, [rows, cols]: one learned weight per node, bilinear in "
+           "between.",
+           1.0, kClosed, 256.0, kClosed),
+      make("solver.type", Type::Choice, "accelerated-gradient", "Solver",
+           "The inner solver of the lower-level problem."),
+      make("solver.tolerance", Type::Number, 1e-8, "Tolerance",
+           "Stop the inner solve when ‖∂ₓE‖ falls below this fraction of its value at the noisy "
+           "image (primal–dual solvers: the gap, relative to the same scale).",
+           0.0, kOpen, 1.0, kOpen),
+      make("solver.max_iterations", Type::Integer, 10000, "Max iterations",
+           "Iteration cap of an inner solve that stops on the tolerance; reaching it first is a "
+           "numerical failure.",
+           1.0, kClosed),
+      make("solver.iterations", Type::Integer, 0, "Unrolled K",
+           "When > 0, run exactly this many inner iterations and ignore the tolerance: the fixed "
+           "map that unrolled and forward-mode differentiation run through.",
+           0.0, kClosed),
+      make("solver.memory", Type::Integer, 10, "L-BFGS memory",
+           "Number of (s, y) pairs L-BFGS keeps; also what SHINE reuses.", 1.0, kClosed, 200.0,
+           kClosed),
+      make("hypergradient.method", Type::Choice, "implicit-cg", "Hypergradient",
+           "How ∇U(θ) is computed."),
+      make("hypergradient.tolerance", Type::Number, 1e-8, "Adjoint tolerance",
+           "implicit-cg, implicit-neumann, fpad: stop when the relative residual of the adjoint "
+           "system (or the next series term) falls below this.",
+           0.0, kOpen, 1.0, kOpen),
+      make("hypergradient.max_iterations", Type::Integer, 5000, "Adjoint iterations",
+           "implicit-cg: CG iterations; implicit-neumann: series terms; fpad: recursion steps.",
+           1.0, kClosed),
+      make("hypergradient.truncation", Type::Integer, 0, "Truncation",
+           "unrolled: differentiate only the last T inner iterations (0: all of them).", 0.0,
+           kClosed),
+      make("hypergradient.checkpoint_interval", Type::Integer, 0, "Checkpoint interval",
+           "unrolled: keep every c-th iterate and recompute the others (0: c = ⌈√K⌉).", 0.0,
+           kClosed),
+      make("hypergradient.fd_step", Type::Number, 1e-5, "FD step",
+           "finite-difference: relative step h_j = step · max(|θ_j|, 1e-3) of the central "
+           "difference.",
+           0.0, kOpen, 0.1, kOpen),
+      make("hypergradient.fd_tolerance", Type::Number, 1e-12, "FD inner tolerance",
+           "finite-difference: inner tolerance of every solve it makes.", 0.0, kOpen, 1.0, kOpen),
+      make("outer.optimizer", Type::Choice, "lbfgs", "Optimiser",
+           "The outer optimiser, on log λ so that weights stay positive."),
+      make("outer.iterations", Type::Integer, 30, "Iterations",
+           "Outer iterations a run makes at most (bilevel-cli learn, one press of Learn).", 0.0,
+           kClosed),
+      make("outer.step", Type::Number, 0.5, "Step",
+           "Length of the first step in log λ (gradient descent, L-BFGS), or Adam's learning rate.",
+           0.0, kOpen, 10.0, kClosed),
+      make("outer.tolerance", Type::Number, 1e-6, "Outer tolerance",
+           "Stop when ‖∇U‖ (in log λ) falls below this fraction of its value at the first iterate.",
+           0.0, kClosed, 1.0, kOpen),
+  };
+  return table;
+}
+
+}  // namespace bilevel::registry
