@@ -13,7 +13,14 @@ namespace bilevel {
 DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& solution,
                                       Vector direction, const DerivativeSequenceOptions& options,
                                       const CancellationFlag* cancel) {
-  const Model& model = map.model();
+  // The reference J*v comes from the smooth implicit system (CG on ∂²_xxE); a map over another
+  // kind of lower level has no such system here.
+  const auto* smooth = dynamic_cast<const Model*>(&map.model());
+  if (!smooth) {
+    throw usageError("the derivative sequence of the " + map.name() + " iteration needs a smooth model; " +
+                     map.model().name() + " is not one");
+  }
+  const Model& model = *smooth;
   const Vector& theta = map.theta();
   checkDiagnosticArguments(model, theta, solution, options.cgTolerance, options.cgMaxIterations);
   if (options.iterations < 0) {

@@ -7,7 +7,7 @@
 namespace bilevel {
 
 AcceleratedGradientMap::AcceleratedGradientMap(const Model& model, const Vector& theta)
-    : IterationMap(model, theta) {
+    : SmoothIterationMap(model, theta) {
   const NesterovParameters parameters = nesterovParameters(model, theta);
   step_ = parameters.step;
   momentum_ = parameters.momentum;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "iterations/IterationMap.h"
+#include "iterations/SmoothIterationMap.h"
 
 namespace bilevel {
 
@@ -16,7 +16,7 @@ namespace bilevel {
 // The fixed point of x* is (x*, x*); the stopping measure is ‖∂_xE(y_k)‖, and when it passes the
 // output is x_k (no step is taken from it). The map does not depend on k. Its FPAD recursion
 // contracts at 1 − √(μ/L): the slowest mode (eigenvalue μ of H) has that double root.
-class AcceleratedGradientMap final : public IterationMap {
+class AcceleratedGradientMap final : public SmoothIterationMap {
  public:
   AcceleratedGradientMap(const Model& model, const Vector& theta);
 

@@ -5,7 +5,7 @@
 namespace bilevel {
 
 GradientDescentMap::GradientDescentMap(const Model& model, const Vector& theta)
-    : IterationMap(model, theta), step_(1.0 / model.gradientLipschitzBound(theta)) {
+    : SmoothIterationMap(model, theta), step_(1.0 / model.gradientLipschitzBound(theta)) {
   const Eigen::Index n = model.variableCount();
   gradient_.resize(n);
   curvature_.resize(n);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "iterations/IterationMap.h"
+#include "iterations/SmoothIterationMap.h"
 
 namespace bilevel {
 
@@ -12,7 +12,7 @@ namespace bilevel {
 //   A_θ dθ = −τ (∂²_xθE(x_k)) dθ,   A_θᵀ w = −τ (∂²_θxE(x_k)) w.
 // The fixed point of x* is x* itself; the stopping measure is ‖∂_xE(x_k)‖. The map does not depend
 // on k. Its FPAD recursion is the Neumann series of implicit-neumann and contracts at 1 − μ/L.
-class GradientDescentMap final : public IterationMap {
+class GradientDescentMap final : public SmoothIterationMap {
  public:
   GradientDescentMap(const Model& model, const Vector& theta);
 

@@ -5,7 +5,7 @@
 
 #include "common/Vector.h"
 #include "iterations/IterationState.h"
-#include "models/Model.h"
+#include "models/LowerLevel.h"
 
 namespace bilevel {
 
@@ -40,14 +40,16 @@ class IterationMap {
   // (hasStationaryLimit), and then FPAD refuses it.
   static constexpr int kLimit = std::numeric_limits<int>::max();
 
-  IterationMap(const Model& model, const Vector& theta) : model_(model), theta_(theta) {}
+  IterationMap(const LowerLevel& model, const Vector& theta) : model_(model), theta_(theta) {}
   virtual ~IterationMap() = default;
   IterationMap(const IterationMap&) = delete;
   IterationMap& operator=(const IterationMap&) = delete;
 
   // The solver whose iteration this is ("accelerated-gradient"), for messages.
   virtual std::string name() const = 0;
-  const Model& model() const { return model_; }
+  // The lower level iterated on, of either kind: the smooth maps (SmoothIterationMap) hold their
+  // Model, the primal–dual map its PrimalDualModel.
+  const LowerLevel& model() const { return model_; }
   const Vector& theta() const { return theta_; }
   Eigen::Index variableCount() const { return model_.variableCount(); }
   Eigen::Index parameterCount() const { return theta_.size(); }
@@ -116,7 +118,7 @@ class IterationMap {
   virtual double contractionRate() const = 0;
 
  private:
-  const Model& model_;
+  const LowerLevel& model_;
   const Vector& theta_;
   mutable IterationState tangentScratch_;  // for the default tangentProduct
   mutable IterationState stepScratch_;     // for the default advance

@@ -3,36 +3,21 @@
 #include <string>
 
 #include "common/Vector.h"
+#include "models/LowerLevel.h"
 #include "models/ParameterLayout.h"
 
 namespace bilevel {
 
-// A lower-level energy E(x, θ) of DESIGN.md §2, bound to its data (the noisy image y of one
-// training pair). Everything is matrix-free: a model supplies E, ∂_xE, Hessian-vector products
-// (∂²_xxE)v and the two mixed products, and never forms a matrix. Outputs go to caller-provided
-// vectors of the right size so that solver loops do not allocate.
+// The smooth kind of lower level (DESIGN.md §2–§3): an energy E(x, θ) twice differentiable in x,
+// bound to its data (the noisy image y of one training pair). Everything is matrix-free: a model
+// supplies E, ∂_xE, Hessian-vector products (∂²_xxE)v and the two mixed products, and never forms a
+// matrix. Outputs go to caller-provided vectors of the right size so that solver loops do not
+// allocate. What every lower level has (name, layout, shape, energy, views) is in LowerLevel.
 //
 // Thread safety: const methods may use internal scratch buffers; one model instance is used by one
 // thread at a time (a learning session owns its models).
-class Model {
+class Model : public LowerLevel {
  public:
-  virtual ~Model() = default;
-
-  // Command-line name ("quadratic", "huber-tv", "huber-tv-map").
-  virtual std::string name() const = 0;
-  virtual const ParameterLayout& parameterLayout() const = 0;
-  Eigen::Index parameterCount() const { return parameterLayout().size(); }
-
-  // Shape of the variable x (an image).
-  virtual int rows() const = 0;
-  virtual int cols() const = 0;
-  Eigen::Index variableCount() const { return Eigen::Index(rows()) * cols(); }
-
-  // Where solvers start without a warm start, and the point whose gradient norm scales the relative
-  // stopping test (for denoising: the noisy image y).
-  virtual const Vector& initialPoint() const = 0;
-
-  virtual double energy(const Vector& x, const Vector& theta) const = 0;
   // g = ∂_xE(x, θ); returns E(x, θ) too, since most solvers want both and they share work.
   virtual double energyAndGradient(const Vector& x, const Vector& theta, Vector& g) const = 0;
   virtual void gradient(const Vector& x, const Vector& theta, Vector& g) const {
@@ -53,14 +38,6 @@ class Model {
   // momentum of the accelerated solver and of the Neumann and FPAD recursions.
   virtual double gradientLipschitzBound(const Vector& theta) const = 0;
   virtual double strongConvexityBound(const Vector& theta) const = 0;
-
-  // The default parameters a configuration starts from.
-  virtual Vector defaultParameters() const = 0;
-
-  // Models with a spatially varying weight (a λ map) report it per pixel, so the window and the
-  // CLI's lambda_map.png show it without knowing the model. Others return false / an empty vector.
-  virtual bool hasWeightMap() const { return false; }
-  virtual Vector weightMap(const Vector& /*theta*/) const { return {}; }
 };
 
 }  // namespace bilevel

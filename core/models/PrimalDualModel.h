@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/Vector.h"
+#include "models/LowerLevel.h"
 #include "models/ParameterLayout.h"
 
 namespace bilevel {
@@ -21,27 +22,14 @@ namespace bilevel {
 //
 // Thread safety: const methods may use internal scratch buffers (cached per-pixel weights); one
 // model instance is used by one thread at a time.
-class PrimalDualModel {
+class PrimalDualModel : public LowerLevel {
  public:
-  virtual ~PrimalDualModel() = default;
+  // name() ("tv", "tv-map"), parameterLayout(), rows()/cols(), initialPoint() (the data y, where
+  // solvers start without a warm start), energy() (E = G + F∘K, the primal objective P(x) the gap
+  // bounds), defaultParameters(), weightMap() and views() come from LowerLevel.
 
-  // Command-line name ("tv", "tv-map").
-  virtual std::string name() const = 0;
-  virtual const ParameterLayout& parameterLayout() const = 0;
-  Eigen::Index parameterCount() const { return parameterLayout().size(); }
-
-  // Shape of the variable x (an image).
-  virtual int rows() const = 0;
-  virtual int cols() const = 0;
-  Eigen::Index variableCount() const { return Eigen::Index(rows()) * cols(); }
   // Size of the dual variable q.
   virtual Eigen::Index dualSize() const = 0;
-
-  // The data y of G, where solvers start without a warm start.
-  virtual const Vector& initialPoint() const = 0;
-
-  // E(x, θ) = G(x) + F(Kx; θ), the primal objective P(x) the gap bounds.
-  virtual double energy(const Vector& x, const Vector& theta) const = 0;
 
   // q = Kx and x = Kᵀq; ‖K‖² ≤ squaredNormBound(), which the step sizes τσ‖K‖² ≤ 1 rely on.
   virtual void applyK(const Vector& x, Vector& q) const = 0;
@@ -72,14 +60,6 @@ class PrimalDualModel {
   // P(x) − D(q) ≥ 0 with D the dual objective; +∞ when q is not dual feasible. It bounds
   // P(x) − P(x*) ≥ ½‖x − x*‖², so it certifies the accuracy of x.
   virtual double primalDualGap(const Vector& x, const Vector& q, const Vector& theta) const = 0;
-
-  // The default parameters a configuration starts from.
-  virtual Vector defaultParameters() const = 0;
-
-  // Models with a spatially varying weight (a λ map) report it per pixel; others return false /
-  // an empty vector (as Model does).
-  virtual bool hasWeightMap() const { return false; }
-  virtual Vector weightMap(const Vector& /*theta*/) const { return {}; }
 };
 
 }  // namespace bilevel

@@ -85,6 +85,26 @@ void TotalVariation::weightAdjoint(const Vector& field, Vector& out) const {
   }
 }
 
+void TotalVariation::weightProduct(const Vector& dtheta, Vector& out) const {
+  out.resize(noisy_.size());
+  if (upsampling_) {
+    upsampling_->apply(dtheta, out);
+  } else {
+    out.setConstant(dtheta[0]);
+  }
+}
+
+std::vector<LowerLevelView> TotalVariation::views(const Vector& x, const Vector& theta) const {
+  std::vector<LowerLevelView> result = LowerLevel::views(x, theta);
+  std::vector<std::uint8_t> mask;
+  jumpSet(x, mask);
+  Vector pixels(Eigen::Index(mask.size()));
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    pixels[Eigen::Index(i)] = mask[i];
+  result.push_back({ViewKind::JumpSet, "Jump set", std::move(pixels)});
+  return result;
+}
+
 double TotalVariation::energy(const Vector& x, const Vector& theta) const {
   const double* w = pixelWeights(theta).data();
   const double* in = x.data();

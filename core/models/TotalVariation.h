@@ -68,6 +68,9 @@ class TotalVariation final : public PrimalDualModel {
   Vector defaultParameters() const override;
   bool hasWeightMap() const override { return upsampling_.has_value(); }
   Vector weightMap(const Vector& theta) const override { return pixelWeights(theta); }
+  // The reconstruction, the λ map (tv-map), and the jump set of x (jumpSet with the default
+  // tolerance, as 0/1 pixels).
+  std::vector<LowerLevelView> views(const Vector& x, const Vector& theta) const override;
 
   // λ_i per pixel for θ, recomputed only when θ changed since the last call. Refuses
   // (usageError) a θ of the wrong size or with a negative or non-finite entry: a negative radius
@@ -82,9 +85,13 @@ class TotalVariation final : public PrimalDualModel {
   Eigen::Index jumpSet(const Vector& x, std::vector<std::uint8_t>& mask,
                        double tolerance = kDefaultJumpTolerance) const;
 
- private:
-  // out = Bᵀ field (or the sum of the field for a scalar λ): the adjoint of θ ↦ λ.
+  // out = Bᵀ field (or the sum of the field for a scalar λ) ∈ R^p: the adjoint of θ ↦ λ, for
+  // methods that differentiate through the per-pixel weights (implicit-manifold).
   void weightAdjoint(const Vector& field, Vector& out) const;
+  // out = B dθ ∈ R^n (dθ[0] everywhere for a scalar λ): the derivative of θ ↦ λ along dθ.
+  void weightProduct(const Vector& dtheta, Vector& out) const;
+
+ private:
 
   Vector noisy_;
   Options options_;

@@ -152,6 +152,24 @@ class TestModels : public QObject {
     QVERIFY(g.norm() <= 1e-12 * pair.noisy.pixels.norm());
   }
 
+  void viewsComeFromTheModel_data() { addModelRows(); }
+  void viewsComeFromTheModel() {
+    // LowerLevel::views: the reconstruction always, the λ map only for a model with a weight map.
+    QFETCH(QString, name);
+    const Case c = makeCase(name);
+    const LowerLevel& lowerLevel = *c.model;
+    const auto views = lowerLevel.views(c.x, c.theta);
+    QCOMPARE(views.size(), std::size_t(name == "huber-tv-map" ? 2 : 1));
+    QVERIFY(views[0].kind == ViewKind::Reconstruction);
+    QVERIFY(views[0].pixels == c.x);
+    if (name == "huber-tv-map") {
+      QVERIFY(views[1].kind == ViewKind::WeightMap);
+      QCOMPARE(QString::fromStdString(toString(views[1].kind)), QString("weight-map"));
+      QVERIFY(views[1].pixels == c.model->weightMap(c.theta));
+      QCOMPARE(views[1].pixels.size(), c.x.size());
+    }
+  }
+
   void huberWeightMapWithConstantGridEqualsScalar() {
     const auto pair = test::benchmarkPair(32);
     const HuberTV scalar(pair.noisy, test::huberOptions(false));

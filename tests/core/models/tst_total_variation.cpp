@@ -227,6 +227,33 @@ class TestTotalVariation : public QObject {
     QCOMPARE(model.jumpSet(flat, mask), Eigen::Index(0));
   }
 
+  void viewsAreReconstructionWeightMapAndJumpSet() {
+    Image image(6, 10);
+    for (int r = 0; r < 6; ++r)
+      for (int c = 0; c < 10; ++c)
+        image.at(r, c) = c >= 5 ? 1.0 : 0.0;
+    for (const bool map : {false, true}) {
+      const TotalVariation model(image, map ? mapOptions() : scalarOptions());
+      const LowerLevel& lowerLevel = model;
+      const Vector theta = model.defaultParameters();
+      const auto views = lowerLevel.views(image.pixels, theta);
+      QCOMPARE(views.size(), std::size_t(map ? 3 : 2));
+      QVERIFY(views.front().kind == ViewKind::Reconstruction);
+      QVERIFY(views.front().pixels == image.pixels);
+      if (map) {
+        QVERIFY(views[1].kind == ViewKind::WeightMap);
+        QVERIFY(views[1].pixels == model.pixelWeights(theta));
+      }
+      const LowerLevelView& jumps = views.back();
+      QVERIFY(jumps.kind == ViewKind::JumpSet);
+      QCOMPARE(QString::fromStdString(toString(jumps.kind)), QString("jump-set"));
+      QCOMPARE(jumps.pixels.size(), Eigen::Index(60));
+      // The jump is between columns 4 and 5: column 4 of every row, nothing else.
+      for (Eigen::Index i = 0; i < 60; ++i)
+        QCOMPARE(jumps.pixels[i], i % 10 == 4 ? 1.0 : 0.0);
+    }
+  }
+
   void badInputIsRefusedWithAMessage() {
     Image image(8, 8);
     image.at(2, 3) = std::numeric_limits<double>::quiet_NaN();
