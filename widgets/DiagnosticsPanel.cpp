@@ -114,8 +114,17 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   residualPlot_->setToolTip(
       tr("Residual history of the adjoint system H a = ∂ₓL for the methods "
          "that solve it iteratively (CG, Neumann series, FPAD)."));
+  // Why there is no derivative sequence (a solver without an iteration map), above its plot.
+  sequenceNote_ = new QLabel;
+  sequenceNote_->setWordWrap(true);
+  sequenceNote_->setVisible(false);
+  auto* sequenceBox = new QWidget;
+  auto* sequenceLayout = new QVBoxLayout(sequenceBox);
+  sequenceLayout->setContentsMargins(0, 0, 0, 0);
+  sequenceLayout->addWidget(sequenceNote_);
+  sequenceLayout->addWidget(sequencePlot_, 1);
   auto* plots = new QSplitter(Qt::Horizontal);
-  plots->addWidget(sequencePlot_);
+  plots->addWidget(sequenceBox);
   plots->addWidget(residualPlot_);
 
   sensitivityView_ = new ImageView(tr("Sensitivity ∂x*/∂θ·v"));
@@ -148,9 +157,26 @@ int DiagnosticsPanel::rowCount() const {
   return table_->rowCount();
 }
 
+QString DiagnosticsPanel::cellText(int row, int column) const {
+  const QTableWidgetItem* item = table_->item(row, column);
+  return item ? item->text() : QString();
+}
+
+int DiagnosticsPanel::cellColumnSpan(int row, int column) const {
+  return table_->columnSpan(row, column);
+}
+
+QString DiagnosticsPanel::derivativeSequenceNote() const {
+  return sequenceNote_->text();
+}
+
 void DiagnosticsPanel::begin(int methodCount) {
   expectedRows_ = methodCount;
   table_->setRowCount(0);
+  table_->clearSpans();
+  refusedRows_ = 0;
+  sequenceNote_->clear();
+  sequenceNote_->setVisible(false);
   sequencePlot_->removeAllSeries();
   residualPlot_->removeAllSeries();
   sensitivityView_->clear();
@@ -166,6 +192,22 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
   name->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
   name->setToolTip(description);
   table_->setItem(r, kMethod, name);
+  if (!row.refusal.empty()) {
+    // A method that cannot serve this solver or model computed nothing: its row says why in
+    // place of numbers (MethodAgreementRow::refusal).
+    const QString refusal = QString::fromStdString(row.refusal);
+    name->setText(name->text() + tr(" (refused)"));
+    name->setToolTip(description + QStringLiteral("\n\n") + refusal);
+    auto* reason = new QTableWidgetItem(refusal);
+    reason->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+    reason->setToolTip(refusal);
+    reason->setForeground(QColor(120, 120, 120));
+    table_->setItem(r, kNorm, reason);
+    table_->setSpan(r, kNorm, 1, kColumns - kNorm);
+    ++refusedRows_;
+    status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
+    return;
+  }
   const bool usable = row.summary.usable();
   table_->setItem(r, kNorm, cell(scientific(row.hypergradientNorm), description));
   auto* error =
@@ -203,6 +245,9 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
 
 void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence) {
   sequencePlot_->removeAllSeries();
+  sequenceNote_->setText(QString::fromStdString(sequence.unavailable));
+  sequenceNote_->setVisible(!sequence.unavailable.empty());
+  if (!sequence.unavailable.empty()) return;
   const int unrolled = sequencePlot_->addSeries(tr("unrolled (along the iterates)"));
   sequencePlot_->setPoints(unrolled, indexed(sequence.unrolled));
   const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
@@ -227,7 +272,10 @@ void DiagnosticsPanel::finish(const QString& reason, const QString& message) {
   if (reason == QLatin1String("done")) {
     status_->setText(tr("All %1 methods compared with finite differences (‖∇U_FD‖ = %2).")
                          .arg(table_->rowCount())
-                         .arg(referenceNorm_, 0, 'g', 3));
+                         .arg(referenceNorm_, 0, 'g', 3) +
+                     (refusedRows_ > 0 ? tr(" %n refused this solver or model; their rows say why.",
+                                            "", refusedRows_)
+                                       : QString()));
   } else if (reason == QLatin1String("cancelled")) {
     status_->setText(tr("Stopped after %1 methods.").arg(table_->rowCount()));
   } else {

@@ -18,7 +18,9 @@ class SeriesPlot;
 // The Jacobian diagnostics of DESIGN.md §2 as a person reads them: the agreement table of every
 // hypergradient method with finite differences (value, relative error, cosine, time, memory; each
 // method's tooltip says what it computes and costs), the derivative-sequence plot of unrolled vs
-// FPAD, the adjoint solvers' residual histories, and the sensitivity and adjoint maps as images.
+// FPAD, the adjoint solvers' residual histories, and the sensitivity and adjoint maps as images. A
+// method that refuses the solver or model gets a row with its reason instead of numbers, and a
+// solver without an iteration map gets the reason in place of the derivative sequences.
 // It only shows results; the window runs the computation off the GUI thread.
 class DiagnosticsPanel : public QWidget {
   Q_OBJECT
@@ -36,6 +38,11 @@ class DiagnosticsPanel : public QWidget {
   void setRunning(bool running);
 
   int rowCount() const;
+  // For tests: the text of a cell (row, column in display order) and its column span.
+  QString cellText(int row, int column) const;
+  int cellColumnSpan(int row, int column) const;
+  // Why the derivative sequences are missing (empty when they are shown).
+  QString derivativeSequenceNote() const;
   SeriesPlot* derivativeSequencePlot() const { return sequencePlot_; }
   SeriesPlot* residualPlot() const { return residualPlot_; }
   ImageView* sensitivityView() const { return sensitivityView_; }
@@ -52,7 +59,9 @@ class DiagnosticsPanel : public QWidget {
   SeriesPlot* residualPlot_;
   ImageView* sensitivityView_;
   ImageView* adjointView_;
+  QLabel* sequenceNote_;
   int expectedRows_ = 0;
+  int refusedRows_ = 0;
   double referenceNorm_ = 0.0;
 };
 

@@ -8,11 +8,12 @@
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 #include <cmath>
 
 #include "config/Configuration.h"
-#include "hypergradients/HypergradientMethod.h"
+#include "registry/Registry.h"
 
 namespace bilevel::widgets {
 
@@ -50,16 +51,28 @@ void selectData(QComboBox* box, const QString& value) {
   if (index >= 0) box->setCurrentIndex(index);
 }
 
-const char* methodLabel(const std::string& name) {
-  if (name == "implicit-cg") return "Implicit (CG)";
-  if (name == "implicit-neumann") return "Implicit (Neumann series)";
-  if (name == "jacobian-free") return "Jacobian-free";
-  if (name == "shine") return "SHINE (quasi-Newton)";
-  if (name == "unrolled") return "Unrolled (reverse mode)";
-  if (name == "forward") return "Forward mode";
-  if (name == "fpad") return "Fixed-point AD (FPAD)";
-  if (name == "finite-difference") return "Finite differences";
-  return nullptr;
+QString text(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+// A setting's label and its description as the tooltip of `widget` (core/registry/Settings.cpp).
+QString describe(QWidget* widget, const std::string& key) {
+  const registry::Setting* setting = registry::findSetting(key);
+  if (!setting) return text(key);
+  QString tip = text(setting->description);
+  if (const std::string range = setting->requirement(); !range.empty()) {
+    tip += QStringLiteral(" (") + text(key) + QLatin1Char(' ') + text(range) + QLatin1Char(')');
+  }
+  widget->setToolTip(tip);
+  return text(setting->label);
+}
+
+// Enables or disables one entry of a combo box; a disabled entry shows why in its tooltip.
+void setEntryEnabled(QComboBox* box, int index, bool enabled, const QString& tooltip) {
+  if (auto* model = qobject_cast<QStandardItemModel*>(box->model())) {
+    if (QStandardItem* item = model->item(index)) item->setEnabled(enabled);
+  }
+  box->setItemData(index, tooltip, Qt::ToolTipRole);
 }
 
 }  // namespace
@@ -78,33 +91,19 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   sigma_->setRange(0.0, 1.0);
   sigma_->setDecimals(3);
   sigma_->setSingleStep(0.01);
-  sigma_->setToolTip(
-      tr("Standard deviation of the Gaussian noise added to the clean image "
-         "(intensities in [0, 1]). Ignored when a noisy image is loaded."));
-  taskForm->addRow(tr("Noise σ"), sigma_);
+  taskForm->addRow(describe(sigma_, "noise.sigma"), sigma_);
   seed_ = new QSpinBox;
   seed_->setRange(0, 1 << 30);
-  seed_->setToolTip(tr("Seed of the noise, so a run can be repeated exactly."));
-  taskForm->addRow(tr("Noise seed"), seed_);
+  taskForm->addRow(describe(seed_, "noise.seed"), seed_);
   layout->addWidget(task);
 
   auto* model = new QGroupBox(tr("Lower level: model"));
   auto* modelForm = new QFormLayout(model);
-  model_ = comboBox({{tr("Quadratic (Tikhonov)"), "quadratic"},
-                     {tr("Huber-TV"), "huber-tv"},
-                     {tr("Huber-TV weight map"), "huber-tv-map"}});
-  model_->setItemData(
-      0, tr("E(x) = ½‖x − y‖² + (λ/2)‖∇x‖²: smooth, solved in closed form by the DCT."),
-      Qt::ToolTipRole);
-  model_->setItemData(1,
-                      tr("E(x) = ½‖x − y‖² + λ Σ h_ε(|∇x|): edge-preserving total variation, "
-                         "smoothed by the Huber function."),
-                      Qt::ToolTipRole);
-  model_->setItemData(2,
-                      tr("Huber-TV with a spatial weight λ(x), bilinear on a coarse control "
-                         "grid: one learned weight per grid node."),
-                      Qt::ToolTipRole);
-  modelForm->addRow(tr("Model"), model_);
+  model_ = comboBox();
+  model_->setObjectName(QStringLiteral("modelComboBox"));
+  for (const auto& entry : registry::models())
+    model_->addItem(text(entry.label), text(entry.name));
+  modelForm->addRow(describe(model_, "model.type"), model_);
   lambdaSlider_ = new QSlider(Qt::Horizontal);
   lambdaSlider_->setRange(0, kSliderSteps);
   lambdaSlider_->setToolTip(
@@ -124,76 +123,64 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   learnedRange_->setVisible(false);
   modelForm->addRow(QString(), learnedRange_);
   epsilon_ = new QDoubleSpinBox;
+  epsilon_->setObjectName(QStringLiteral("epsilonSpinBox"));
   epsilon_->setRange(1e-4, 1.0);
   epsilon_->setDecimals(4);
   epsilon_->setSingleStep(0.001);
-  epsilon_->setToolTip(
-      tr("Huber parameter ε: below it the penalty is quadratic (smooth), above "
-         "it linear (edges)."));
-  modelForm->addRow(tr("Huber ε"), epsilon_);
+  modelForm->addRow(describe(epsilon_, "model.epsilon"), epsilon_);
   gridRows_ = new QSpinBox;
+  gridRows_->setObjectName(QStringLiteral("gridRowsSpinBox"));
   gridRows_->setRange(1, 64);
   gridCols_ = new QSpinBox;
+  gridCols_->setObjectName(QStringLiteral("gridColsSpinBox"));
   gridCols_->setRange(1, 64);
   auto* gridRow = new QHBoxLayout;
   gridRow->addWidget(gridRows_);
   gridRow->addWidget(new QLabel(QStringLiteral("×")));
   gridRow->addWidget(gridCols_);
-  gridRows_->setToolTip(tr("Control grid of the weight map (rows × columns)."));
+  const QString gridLabel = describe(gridRows_, "model.grid");
   gridCols_->setToolTip(gridRows_->toolTip());
-  modelForm->addRow(tr("Map grid"), gridRow);
+  modelForm->addRow(gridLabel, gridRow);
   layout->addWidget(model);
 
   auto* inner = new QGroupBox(tr("Lower level: solver"));
   auto* innerForm = new QFormLayout(inner);
-  solver_ =
-      comboBox({{tr("Accelerated gradient"), "accelerated-gradient"}, {tr("L-BFGS"), "lbfgs"}});
-  solver_->setItemData(0, tr("Nesterov's accelerated gradient with adaptive restart, step 1/L."),
-                       Qt::ToolTipRole);
-  solver_->setItemData(1, tr("Limited-memory BFGS with a line search."), Qt::ToolTipRole);
-  innerForm->addRow(tr("Solver"), solver_);
+  solver_ = comboBox();
+  solver_->setObjectName(QStringLiteral("solverComboBox"));
+  for (const auto& entry : registry::solvers())
+    solver_->addItem(text(entry.label), text(entry.name));
+  innerForm->addRow(describe(solver_, "solver.type"), solver_);
   tolerance_ = comboBox();
   for (int e = 4; e <= 12; ++e)
     tolerance_->addItem(QStringLiteral("1e-%1").arg(e), std::pow(10.0, -e));
-  tolerance_->setToolTip(
-      tr("Stop when ‖∇ₓE‖ falls below this fraction of its value at the noisy "
-         "image."));
-  innerForm->addRow(tr("Tolerance"), tolerance_);
+  innerForm->addRow(describe(tolerance_, "solver.tolerance"), tolerance_);
   unrolledIterations_ = new QSpinBox;
   unrolledIterations_->setRange(0, 100000);
   unrolledIterations_->setSpecialValueText(tr("to tolerance"));
-  unrolledIterations_->setToolTip(
-      tr("Fixed number K of solver iterations that unrolled and "
-         "forward-mode differentiation run through."));
-  innerForm->addRow(tr("Unrolled K"), unrolledIterations_);
+  innerForm->addRow(describe(unrolledIterations_, "solver.iterations"), unrolledIterations_);
   layout->addWidget(inner);
 
   auto* outer = new QGroupBox(tr("Upper level: learning"));
   auto* outerForm = new QFormLayout(outer);
   method_ = comboBox();
-  for (const auto& name : hypergradientMethodNames()) {
-    const char* label = methodLabel(name);
-    method_->addItem(label ? tr(label) : QString::fromStdString(name),
-                     QString::fromStdString(name));
-    method_->setItemData(method_->count() - 1,
-                         QString::fromStdString(makeHypergradientMethod(name, {})->description()),
-                         Qt::ToolTipRole);
+  method_->setObjectName(QStringLiteral("methodComboBox"));
+  for (const auto& entry : registry::methods())
+    method_->addItem(text(entry.label), text(entry.name));
+  outerForm->addRow(describe(method_, "hypergradient.method"), method_);
+  optimizer_ = comboBox();
+  optimizer_->setObjectName(QStringLiteral("optimizerComboBox"));
+  for (const auto& entry : registry::optimizers()) {
+    optimizer_->addItem(text(entry.label), text(entry.name));
+    optimizer_->setItemData(optimizer_->count() - 1, text(entry.description), Qt::ToolTipRole);
   }
-  outerForm->addRow(tr("Hypergradient"), method_);
-  optimizer_ = comboBox({{tr("L-BFGS"), "lbfgs"},
-                         {tr("Adam"), "adam"},
-                         {tr("Gradient descent"), "gradient-descent"}});
-  optimizer_->setToolTip(tr("Outer optimiser on log λ, so that weights stay positive."));
-  outerForm->addRow(tr("Optimiser"), optimizer_);
+  outerForm->addRow(describe(optimizer_, "outer.optimizer"), optimizer_);
   outerIterations_ = new QSpinBox;
   outerIterations_->setRange(1, 100000);
-  outerIterations_->setToolTip(tr("Outer iterations one press of Learn runs at most."));
-  outerForm->addRow(tr("Iterations"), outerIterations_);
+  outerForm->addRow(describe(outerIterations_, "outer.iterations"), outerIterations_);
   outerStep_ = new QDoubleSpinBox;
   outerStep_->setRange(1e-4, 10.0);
   outerStep_->setDecimals(4);
-  outerStep_->setToolTip(tr("Initial step of gradient descent and Adam (on log λ)."));
-  outerForm->addRow(tr("Step"), outerStep_);
+  outerForm->addRow(describe(outerStep_, "outer.step"), outerStep_);
   layout->addWidget(outer);
   layout->addStretch(1);
 
@@ -213,6 +200,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   connectCombo(method_, QStringLiteral("hypergradient.method"));
   connectCombo(optimizer_, QStringLiteral("outer.optimizer"));
   connect(model_, &QComboBox::currentIndexChanged, this, [this] { updateEnabledControls(); });
+  connect(solver_, &QComboBox::currentIndexChanged, this, [this] { updateEnabledControls(); });
+  connect(method_, &QComboBox::currentIndexChanged, this, [this] { updateEnabledControls(); });
   auto connectSpin = [&](auto* box, const QString& key) {
     connect(box, &std::remove_pointer_t<decltype(box)>::editingFinished, this,
             [box, key, emitSetting] { emitSetting(key, box->value()); });
@@ -326,14 +315,77 @@ void ParameterPanel::setLearningActive(bool active) {
 }
 
 void ParameterPanel::updateEnabledControls() {
-  const QString model = model_->currentData().toString();
   for (QWidget* w : std::initializer_list<QWidget*>{
            preset_, model_, lambdaSlider_, lambda_, sigma_, seed_, solver_, tolerance_,
            unrolledIterations_, method_, optimizer_, outerIterations_, outerStep_})
     w->setEnabled(!learning_);
-  epsilon_->setEnabled(!learning_ && model != QLatin1String("quadratic"));
-  gridRows_->setEnabled(!learning_ && model == QLatin1String("huber-tv-map"));
+  const registry::ModelEntry* model =
+      registry::findModel(model_->currentData().toString().toStdString());
+  const registry::SolverEntry* solver =
+      registry::findSolver(solver_->currentData().toString().toStdString());
+  const registry::MethodEntry* method =
+      registry::findMethod(method_->currentData().toString().toStdString());
+  // The fields the model reads (registry: ModelEntry::settings), not a test of its name.
+  epsilon_->setEnabled(!learning_ && model && model->uses("model.epsilon"));
+  gridRows_->setEnabled(!learning_ && model && model->uses("model.grid"));
   gridCols_->setEnabled(gridRows_->isEnabled());
+  // What cannot be picked says why: a model a learning session cannot run yet, a solver of the
+  // other kind of lower level, a method/solver pair the method refuses
+  // (HypergradientMethod::supportsSolver).
+  for (int i = 0; i < model_->count(); ++i) {
+    const registry::ModelEntry& entry = registry::models().at(std::size_t(i));
+    const QString tip = text(entry.formula) + QStringLiteral(": ") + text(entry.description);
+    setEntryEnabled(model_, i, entry.unavailable.empty(),
+                    entry.unavailable.empty() ? tip
+                                              : tip + QStringLiteral("\n\nNot available yet: ") +
+                                                    text(entry.unavailable));
+  }
+  for (int i = 0; i < solver_->count(); ++i) {
+    const registry::SolverEntry& entry = registry::solvers().at(std::size_t(i));
+    QString why;
+    if (model && entry.kind != model->kind) {
+      why = tr("Solves %1 models; %2 is %3.")
+                .arg(text(registry::toString(entry.kind)), text(model->label),
+                     text(registry::toString(model->kind)));
+    } else if (std::string reason;
+               method && !registry::methodSupportsSolver(*method, entry, &reason)) {
+      why = text(reason);
+    }
+    setEntryEnabled(solver_, i, why.isEmpty(),
+                    why.isEmpty() ? text(entry.description)
+                                  : text(entry.description) + QStringLiteral("\n\n") + why);
+  }
+  for (int i = 0; i < method_->count(); ++i) {
+    const registry::MethodEntry& entry = registry::methods().at(std::size_t(i));
+    std::string reason;
+    const bool supported = !solver || registry::methodSupportsSolver(entry, *solver, &reason);
+    setEntryEnabled(method_, i, supported,
+                    supported ? text(entry.description)
+                              : text(entry.description) + QStringLiteral("\n\n") + text(reason));
+  }
+}
+
+QString ParameterPanel::entryToolTip(const QString& key, const QString& name) const {
+  QComboBox* box = key == QLatin1String("model.type")             ? model_
+                   : key == QLatin1String("solver.type")          ? solver_
+                   : key == QLatin1String("hypergradient.method") ? method_
+                   : key == QLatin1String("outer.optimizer")      ? optimizer_
+                                                                  : nullptr;
+  if (!box) return {};
+  const int index = box->findData(name);
+  return index < 0 ? QString() : box->itemData(index, Qt::ToolTipRole).toString();
+}
+
+bool ParameterPanel::entryEnabled(const QString& key, const QString& name) const {
+  QComboBox* box = key == QLatin1String("model.type")             ? model_
+                   : key == QLatin1String("solver.type")          ? solver_
+                   : key == QLatin1String("hypergradient.method") ? method_
+                   : key == QLatin1String("outer.optimizer")      ? optimizer_
+                                                                  : nullptr;
+  if (!box) return false;
+  const int index = box->findData(name);
+  const auto* model = qobject_cast<const QStandardItemModel*>(box->model());
+  return index >= 0 && model && model->item(index)->isEnabled();
 }
 
 }  // namespace bilevel::widgets

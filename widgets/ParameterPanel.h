@@ -14,8 +14,11 @@ namespace bilevel::widgets {
 
 // The settings of a learning run as a person edits them: task preset, model and its weights,
 // noise, inner solver, hypergradient method (each with a tooltip that says what it computes and
-// costs) and outer optimiser. It shows a configuration (the JSON of core/config) and reports each
-// edit as a dotted configuration key and value; the window validates and applies it.
+// costs) and outer optimiser. The lists, labels, tooltips and which fields a model uses come from
+// the registry (core/registry); an entry that cannot be picked with the others (a method/solver
+// pair the method refuses, a model not available yet) is disabled with the reason as its tooltip.
+// It shows a configuration (the JSON of core/config) and reports each edit as a dotted
+// configuration key and value; the window validates and applies it.
 class ParameterPanel : public QWidget {
   Q_OBJECT
 
@@ -32,6 +35,11 @@ class ParameterPanel : public QWidget {
   void showParameters(double lambdaMin, double lambdaMax);
 
   double lambda() const;
+  // For tests and the window: the entry `name` of the list that edits `key` ("model.type",
+  // "solver.type", "hypergradient.method", "outer.optimizer"): whether it can be picked, and its
+  // tooltip (the registry's description, and when disabled the reason).
+  bool entryEnabled(const QString& key, const QString& name) const;
+  QString entryToolTip(const QString& key, const QString& name) const;
 
  signals:
   void presetChosen(const QString& name);

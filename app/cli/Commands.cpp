@@ -18,6 +18,7 @@
 #include "learning/LearningSession.h"
 #include "learning/ModelFactory.h"
 #include "learning/TrainingPair.h"
+#include "registry/Registry.h"
 
 namespace bilevel::cli {
 namespace fs = std::filesystem;
@@ -56,7 +57,7 @@ Configuration loadConfiguration(const CommandLine& options) {
 // σ = 0.1, λ = 0.08, ε = 0.01, inner and adjoint tolerances 1e-8.
 Configuration benchmarkConfiguration(const CommandLine& options) {
   if (options.model.empty())
-    throw usageError("--model is required (quadratic, huber-tv, huber-tv-map)");
+    throw usageError("--model is required (" + registry::modelNames() + ")");
   if (options.size < kMinimumImageSide || options.size > 8192) {
     throw usageError("--size must lie in [" + std::to_string(kMinimumImageSide) + ", 8192]");
   }
@@ -79,13 +80,122 @@ std::string formatSeconds(double seconds) {
 
 }  // namespace
 
+namespace {
+
+// One entry of `list`: the name in a column, then the label and description wrapped after it.
+void printEntry(const std::string& name, const std::string& text,
+                const std::vector<std::string>& settings) {
+  constexpr std::size_t kColumn = 24, kWidth = 100;
+  std::string line = "  " + name;
+  line += std::string(line.size() < kColumn ? kColumn - line.size() : 1, ' ');
+  std::string all = text;
+  if (!settings.empty()) {
+    all += " Settings:";
+    for (const auto& key : settings)
+      all += " " + key;
+    all += ".";
+  }
+  std::istringstream words(all);
+  std::string word;
+  bool first = true;
+  // Widths count bytes, so lines with many non-ASCII symbols wrap a little early.
+  while (words >> word) {
+    if (!first && line.size() + 1 + word.size() > kWidth) {
+      std::cout << line << "\n";
+      line = std::string(kColumn, ' ');
+      first = true;
+    }
+    line += (first ? "" : " ") + word;
+    first = false;
+  }
+  std::cout << line << "\n";
+}
+
+}  // namespace
+
+int listRegistry(const CommandLine& options) {
+  if (options.json) {
+    json out = {{"models", json::array()},
+                {"solvers", json::array()},
+                {"methods", json::array()},
+                {"optimizers", json::array()},
+                {"settings", json::array()}};
+    for (const auto& m : registry::models()) {
+      out["models"].push_back({{"name", m.name},
+                               {"label", m.label},
+                               {"formula", m.formula},
+                               {"description", m.description},
+                               {"kind", registry::toString(m.kind)},
+                               {"settings", m.settings},
+                               {"weight_map", m.hasWeightMap},
+                               {"unavailable", m.unavailable}});
+    }
+    for (const auto& e : registry::solvers()) {
+      out["solvers"].push_back({{"name", e.name},
+                                {"label", e.label},
+                                {"description", e.description},
+                                {"kind", registry::toString(e.kind)},
+                                {"settings", e.settings}});
+    }
+    for (const auto& e : registry::methods()) {
+      out["methods"].push_back({{"name", e.name},
+                                {"label", e.label},
+                                {"description", e.description},
+                                {"settings", e.settings}});
+    }
+    for (const auto& e : registry::optimizers()) {
+      out["optimizers"].push_back({{"name", e.name},
+                                   {"label", e.label},
+                                   {"description", e.description},
+                                   {"settings", e.settings}});
+    }
+    for (const auto& e : registry::settings()) {
+      out["settings"].push_back({{"key", e.key},
+                                 {"default", e.defaultValue},
+                                 {"range", e.requirement()},
+                                 {"description", e.description}});
+    }
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+  std::cout << "Models (model.type):\n";
+  for (const auto& m : registry::models()) {
+    printEntry(m.name,
+               m.label + ", " + registry::toString(m.kind) + ": " + m.formula + ". " +
+                   m.description +
+                   (m.unavailable.empty() ? "" : " Not available yet: " + m.unavailable + "."),
+               m.settings);
+  }
+  std::cout << "\nInner solvers (solver.type):\n";
+  for (const auto& e : registry::solvers()) {
+    printEntry(e.name,
+               e.label + ", for " + registry::toString(e.kind) + " models: " + e.description,
+               e.settings);
+  }
+  std::cout << "\nHypergradient methods (hypergradient.method, learn --method):\n";
+  for (const auto& e : registry::methods())
+    printEntry(e.name, e.label + ": " + e.description, e.settings);
+  std::cout << "\nOuter optimisers (outer.optimizer):\n";
+  for (const auto& e : registry::optimizers())
+    printEntry(e.name, e.label + ": " + e.description, e.settings);
+  std::cout << "\nSettings (--set key=value; default, range):\n";
+  for (const auto& e : registry::settings()) {
+    const std::string range = e.requirement();
+    printEntry(
+        e.key,
+        "= " + e.defaultValue.dump() + (range.empty() ? "" : ", " + range) + ". " + e.description,
+        {});
+  }
+  return 0;
+}
+
 int listPresets() {
   for (const auto& name : presetNames())
     std::cout << name << "\n";
   return 0;
 }
 
-int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
+int solveCommand(const CommandLine& options, const RunControl& control) {
   if (options.out.empty()) throw usageError("--out DIR is required");
   const Configuration config = loadConfiguration(options);
   const auto pairs = loadTrainingPairs(config);
@@ -95,7 +205,7 @@ int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
   const auto solver = makeInnerSolver(config.solverType());
   const Vector theta = initialParameters(config, *model);
   Vector x = pair.noisy.pixels;
-  const SolveSummary summary = solver->solve(*model, theta, x, config.solveOptions(), &cancel);
+  const SolveSummary summary = solver->solve(*model, theta, x, config.solveOptions(), &control);
   if (summary.termination == Termination::Cancelled) {
     std::cerr << "solve cancelled after " << summary.iterations << " iterations\n";
     return kExitCancelled;
@@ -137,7 +247,7 @@ int solveCommand(const CommandLine& options, const CancellationFlag& cancel) {
   return 0;
 }
 
-int learnCommand(const CommandLine& options, const CancellationFlag& cancel) {
+int learnCommand(const CommandLine& options, const RunControl& control) {
   if (options.out.empty()) throw usageError("--out DIR is required");
   const Configuration config = loadConfiguration(options);
   auto pairs = loadTrainingPairs(config);
@@ -157,16 +267,17 @@ int learnCommand(const CommandLine& options, const CancellationFlag& cancel) {
                 << s.parameters.maxCoeff() << "]  " << std::defaultfloat
                 << formatSeconds(s.stepSeconds) << std::endl;
     }
+    return control.decision();  // Abort after Ctrl-C
   });
   int exitCode = 0;
   try {
-    session.run(iterations, &cancel);
+    session.run(iterations, &control);
   } catch (const Error&) {
     // Keep what was learned so far, then report the failure.
     if (!session.history().empty()) writeLearnOutputs(session, modelName, method, options.out);
     throw;
   }
-  if (session.summary().termination == "cancelled") exitCode = kExitCancelled;
+  if (session.summary().termination == LearnTermination::Cancelled) exitCode = kExitCancelled;
   if (!session.history().empty()) writeLearnOutputs(session, modelName, method, options.out);
   const json summary = summaryJson(session, modelName, method);
   if (options.json) {
@@ -182,7 +293,7 @@ int learnCommand(const CommandLine& options, const CancellationFlag& cancel) {
   return exitCode;
 }
 
-int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
+int checkCommand(const CommandLine& options, const RunControl& control) {
   // Tight tolerances by default so that the methods' own truncation shows, not the solver's.
   CommandLine tight = options;
   tight.assignments.insert(tight.assignments.begin(),
@@ -259,12 +370,12 @@ int checkCommand(const CommandLine& options, const CancellationFlag& cancel) {
   };
   const MethodAgreementReport report =
       compareHypergradientMethods(problem, theta, pairs.front().noisy.pixels,
-                                  config.hypergradientOptions(), methods, &cancel, printRow);
+                                  config.hypergradientOptions(), methods, &control, printRow);
   if (report.cancelled) return kExitCancelled;
   return exitCode;
 }
 
-int benchCommand(const CommandLine& options, const CancellationFlag& cancel) {
+int benchCommand(const CommandLine& options, const RunControl& control) {
   if (options.method.empty()) throw usageError("--method is required");
   if (options.repeat < 1) throw usageError("--repeat must be at least 1");
   const Configuration config = benchmarkConfiguration(options);
@@ -289,7 +400,7 @@ int benchCommand(const CommandLine& options, const CancellationFlag& cancel) {
   for (int r = 0; r < options.repeat; ++r) {
     Vector x = pairs.front().noisy.pixels, gradient(theta.size());
     Stopwatch clock;
-    const auto summary = method->evaluate(problem, theta, x, gradient, &cancel);
+    const auto summary = method->evaluate(problem, theta, x, gradient, &control);
     const double total = clock.seconds();
     if (summary.termination == Termination::Cancelled) return kExitCancelled;
     if (summary.termination == Termination::Diverged)

@@ -24,11 +24,16 @@ struct CommandLine {
 };
 
 // Each returns the process exit code (DESIGN.md §4) and throws bilevel::Error for failures.
+// `control` is aborted by Ctrl-C: solve, check and bench poll it as their cancellation flag, and
+// learn's observer answers with its decision() after every iteration.
 int listPresets();
-int solveCommand(const CommandLine& options, const CancellationFlag& cancel);
-int learnCommand(const CommandLine& options, const CancellationFlag& cancel);
-int checkCommand(const CommandLine& options, const CancellationFlag& cancel);
-int benchCommand(const CommandLine& options, const CancellationFlag& cancel);
+// The registry: models, solvers, methods, optimisers and every setting with its default, range and
+// meaning (one JSON object with --json).
+int listRegistry(const CommandLine& options);
+int solveCommand(const CommandLine& options, const RunControl& control);
+int learnCommand(const CommandLine& options, const RunControl& control);
+int checkCommand(const CommandLine& options, const RunControl& control);
+int benchCommand(const CommandLine& options, const RunControl& control);
 
 constexpr int kExitCancelled = 130;
 

@@ -6,13 +6,15 @@
 #include "Commands.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "registry/Registry.h"
 
 namespace {
-bilevel::CancellationFlag interrupted;
-// Ctrl-C raises the flag the inner loops poll, so a run stops at the next iteration and still
-// writes its partial results; a second Ctrl-C falls back to the default action.
+bilevel::RunControl interrupted;
+// Ctrl-C aborts the run (RunControl::abort, an atomic store): the inner loops poll it, so a run
+// stops within one inner iteration, and learn's observer answers Abort; the partial results are
+// still written (exit 130). A second Ctrl-C falls back to the default action.
 extern "C" void onInterrupt(int) {
-  interrupted.cancel();
+  interrupted.abort();
   std::signal(SIGINT, SIG_DFL);
 }
 }  // namespace
@@ -22,14 +24,21 @@ int main(int argc, char** argv) {
   CLI::App app{"Bilevel Studio command line: learn image-model parameters by bilevel optimisation"};
   app.require_subcommand(1);
   CommandLine options;
+  // Names from the registry, so the help lists exactly what the configuration accepts.
+  const std::string modelHelp = "Model: " + bilevel::registry::modelNames();
+  const std::string methodHelp = "Hypergradient method: " + bilevel::registry::methodNames();
 
   app.add_subcommand("presets", "List the built-in presets, one per line");
+  auto* list = app.add_subcommand(
+      "list", "List the models, solvers, hypergradient methods, optimisers and settings");
+  list->add_flag("--json", options.json, "Print them as one JSON object");
 
   auto addConfig = [&](CLI::App* sub) {
     sub->add_option("--preset", options.preset, "Built-in preset (see `presets`)");
     sub->add_option("--config", options.configFile, "JSON configuration file");
-    sub->add_option("--set", options.assignments,
-                    "Override a setting by dotted key, e.g. --set model.lambda=0.1");
+    sub->add_option(
+        "--set", options.assignments,
+        "Override a setting by dotted key, e.g. --set model.lambda=0.1 (all keys: `list`)");
   };
   auto* solve =
       app.add_subcommand("solve", "Solve the lower-level problem at the configured parameters");
@@ -42,22 +51,22 @@ int main(int argc, char** argv) {
   addConfig(learn);
   learn->add_option("--image", options.image, "Clean image to use instead of the configured one");
   learn->add_option("--iterations", options.iterations, "Outer iterations (outer.iterations)");
-  learn->add_option("--method", options.method, "Hypergradient method (hypergradient.method)");
+  learn->add_option("--method", options.method, methodHelp + " (hypergradient.method)");
   learn->add_option("--out", options.out, "Output folder")->required();
   learn->add_flag("--json", options.json, "One JSON object per outer iteration, then the summary");
 
   auto* check =
       app.add_subcommand("check", "Compare every hypergradient method with finite differences");
-  check->add_option("--model", options.model, "quadratic, huber-tv or huber-tv-map")->required();
+  check->add_option("--model", options.model, modelHelp)->required();
   check->add_option("--size", options.size, "Benchmark image size N (N×N)")->required();
   check->add_option("--methods", options.methods, "Comma-separated methods (default: all)");
   check->add_option("--set", options.assignments, "Override a setting by dotted key");
   check->add_flag("--json", options.json, "One JSON object per method");
 
   auto* bench = app.add_subcommand("bench", "Time one method on the benchmark problem");
-  bench->add_option("--model", options.model, "quadratic, huber-tv or huber-tv-map")->required();
+  bench->add_option("--model", options.model, modelHelp)->required();
   bench->add_option("--size", options.size, "Benchmark image size N (N×N)")->required();
-  bench->add_option("--method", options.method, "Hypergradient method")->required();
+  bench->add_option("--method", options.method, methodHelp)->required();
   bench->add_option("--repeat", options.repeat, "Repetitions; the median is reported");
   bench->add_option("--set", options.assignments, "Override a setting by dotted key");
   bench->add_flag("--json", options.json, "Print the report as one JSON line");
@@ -73,6 +82,7 @@ int main(int argc, char** argv) {
   bilevel::reportFileSizeLimitAsError();
   try {
     if (app.got_subcommand("presets")) return listPresets();
+    if (app.got_subcommand("list")) return listRegistry(options);
     if (app.got_subcommand("solve")) return solveCommand(options, interrupted);
     if (app.got_subcommand("learn")) return learnCommand(options, interrupted);
     if (app.got_subcommand("check")) return checkCommand(options, interrupted);

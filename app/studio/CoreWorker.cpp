@@ -4,12 +4,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <limits>
+
 #include "QueuedCall.h"
 #include "common/Error.h"
 #include "common/Stopwatch.h"
 #include "diagnostics/JacobianDiagnostics.h"
 #include "learning/LearningSession.h"
 #include "learning/ReconstructionPreview.h"
+#include "models/LowerLevel.h"
 
 namespace bilevel::studio {
 
@@ -42,19 +45,18 @@ void CoreWorker::yieldToInterface() {
 // The request* methods end with an empty QueuedCallScope: whatever the worker receives after them
 // (its deletion when the thread ends, too) is ordered after them for ThreadSanitizer.
 void CoreWorker::armRun() {
-  stop_.reset();
-  pause_.store(false);
+  control_.reset();
   const QueuedCallScope publish;
 }
 
 void CoreWorker::requestStop() {
-  stop_.cancel();
+  control_.abort();
   previewCancel_.cancel();
   const QueuedCallScope publish;
 }
 
 void CoreWorker::requestPause() {
-  pause_.store(true);
+  control_.requestStop();
   const QueuedCallScope publish;
 }
 
@@ -79,6 +81,15 @@ Vector CoreWorker::parametersOrUniform(const Vector& theta, double lambda) const
   return Vector::Constant(count, lambda);
 }
 
+void CoreWorker::announceModel() {
+  const Model& model = preview_->model();
+  QStringList kinds;
+  for (const LowerLevelView& view : model.views(model.initialPoint(), model.defaultParameters()))
+    kinds << QString::fromStdString(toString(view.kind));
+  handOver([&] { emit modelChanged(model.parameterLayout()); });
+  handOver([&] { emit viewsChanged(kinds); });
+}
+
 void CoreWorker::load(const Configuration& configuration) {
   try {
     std::vector<TrainingPair> pairs = loadTrainingPairs(configuration);
@@ -87,7 +98,7 @@ void CoreWorker::load(const Configuration& configuration) {
     configuration_ = configuration;
     preview_ = std::move(preview);
     session_.reset();
-    handOver([&] { emit modelChanged(preview_->model().parameterLayout()); });
+    announceModel();
     handOver([&] { emit loaded(configuration, pairs_.front(), int(pairs_.size())); });
   } catch (const std::exception& e) {
     handOver(
@@ -102,7 +113,7 @@ void CoreWorker::reconfigure(const Configuration& configuration) {
     configuration_ = configuration;
     preview_ = std::move(preview);
     session_.reset();
-    handOver([&] { emit modelChanged(preview_->model().parameterLayout()); });
+    announceModel();
   } catch (const std::exception& e) {
     handOver([&] { emit reconfigureFailed(*configuration_, describe(e)); });
   }
@@ -161,29 +172,27 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
       session_->setInitialParameters(parametersOrUniform(theta, lambda));
     }
     handOver([&] { emit learningStarted(); });
+    // A Pause pressed between queueing this call and its start.
+    if (control_.stopRequested()) {
+      handOver([&] { emit learningStopped(QStringLiteral("paused"), {}); });
+      return;
+    }
     const int batch =
         steps > 0 ? steps : std::max(1, configuration_->json()["outer"]["iterations"].get<int>());
     const int target = session_->iteration() + batch;
     int lastReported = session_->history().empty() ? -1 : session_->history().back().iteration;
-    while (true) {
-      if (pause_.load()) {
-        handOver([&] { emit learningStopped(QStringLiteral("paused"), {}); });
-        return;
-      }
-      Snapshot snapshot = session_->step(&stop_);
-      if (snapshot.status == "cancelled") {
-        session_.reset();
-        handOver([&] {
-          emit learningStopped(QStringLiteral("cancelled"), QStringLiteral("stopped by the user"));
-        });
-        return;
-      }
-      // One snapshot per iteration: a step that did not move (a failed line search, or the
-      // convergence test that ends the run) repeats the last iteration, whose point the window
-      // already has; how the run ended comes with learningStopped.
-      if (snapshot.iteration != lastReported) {
-        lastReported = snapshot.iteration;
-        const bool last = session_->finished() || session_->iteration() >= target || pause_.load();
+    // The same mechanism as the CLI's: the observer sends each step to the window and answers
+    // Abort for Stop, StopSuccessfully for Pause and at the end of this batch of steps (the
+    // session stays unfinished, so the next Learn continues it with the optimiser's memory).
+    session_->setObserver([&](const Snapshot& step) {
+      // One snapshot per iteration: a step that did not move (the convergence test that ends the
+      // run) repeats the last iteration, whose point the window already has; how the run ended
+      // comes with learningStopped.
+      if (step.iteration != lastReported) {
+        lastReported = step.iteration;
+        const bool last =
+            session_->finished() || step.iteration >= target || control_.stopRequested();
+        Snapshot snapshot = step;
         Image weightMap;
         if (last || snapshotsInFlight_.load() < kMaxPicturesInFlight) {
           weightMap = weightMapImage(session_->model(), snapshot.parameters);
@@ -195,17 +204,33 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
         ++snapshotsInFlight_;
         handOver([&] { emit snapshotReady(snapshot, weightMap); });
       }
-      if (session_->finished()) {
+      const ObserverDecision decision = control_.decision();
+      if (decision == ObserverDecision::Continue && step.iteration >= target) {
+        return ObserverDecision::StopSuccessfully;
+      }
+      return decision;
+    });
+    const LearnSummary summary = session_->run(std::numeric_limits<int>::max(), &control_);
+    session_->setObserver({});  // it refers to this call's locals
+    switch (summary.termination) {
+      case LearnTermination::Cancelled:
+        session_.reset();
         handOver([&] {
-          emit learningStopped(QString::fromStdString(session_->summary().termination),
-                               QString::fromStdString(session_->summary().message));
+          emit learningStopped(QStringLiteral("cancelled"), QStringLiteral("stopped by the user"));
         });
         return;
-      }
-      if (session_->iteration() >= target) {
-        handOver([&] { emit learningStopped(QStringLiteral("steps"), {}); });
+      case LearnTermination::Stopped:
+        handOver([&] {
+          emit learningStopped(
+              control_.stopRequested() ? QStringLiteral("paused") : QStringLiteral("steps"), {});
+        });
         return;
-      }
+      default:
+        handOver([&] {
+          emit learningStopped(QString::fromStdString(toString(summary.termination)),
+                               QString::fromStdString(summary.message));
+        });
+        return;
     }
   } catch (const std::exception& e) {
     session_.reset();
@@ -235,7 +260,7 @@ void CoreWorker::runDiagnostics(const Vector& theta, double lambda) {
     };
     const bool complete =
         runJacobianDiagnostics(*configuration_, pairs_.front(), parametersOrUniform(theta, lambda),
-                               JacobianDiagnosticsOptions{}, observer, &stop_);
+                               JacobianDiagnosticsOptions{}, observer, &control_);
     handOver([&] {
       emit diagnosticsFinished(complete ? QStringLiteral("done") : QStringLiteral("cancelled"), {});
     });

@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -78,6 +79,10 @@ class CoreWorker : public QObject {
               int pairCount);
   // After load and reconfigure: the parameter blocks of the configured model (for saving θ).
   void modelChanged(const bilevel::ParameterLayout& layout);
+  // After load and reconfigure: the kinds of image the model shows (LowerLevel::views, as
+  // toString(ViewKind): "reconstruction", "weight-map", ...), so the window picks its views by
+  // what the model says, never by its name.
+  void viewsChanged(const QStringList& kinds);
   // weightMap: the per-pixel λ for spatially weighted models, empty otherwise.
   void previewReady(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
                     const bilevel::Vector& theta, int iterations, double seconds);
@@ -105,14 +110,17 @@ class CoreWorker : public QObject {
   Image weightMapImage(const Model& model, const Vector& theta) const;
   // θ as given, or λ in every entry of the current model's θ when it is empty or does not fit.
   Vector parametersOrUniform(const Vector& theta, double lambda) const;
+  // Emits modelChanged and viewsChanged for the preview's model.
+  void announceModel();
 
   std::optional<Configuration> configuration_;
   std::vector<TrainingPair> pairs_;
   std::unique_ptr<LearningSession> session_;
   std::unique_ptr<ReconstructionPreview> preview_;
-  CancellationFlag stop_;
+  // Stop (abort: interrupts within one inner iteration) and Pause (stop after the current step)
+  // of learning and diagnostics; the learning session's observer answers with its decision().
+  RunControl control_;
   CancellationFlag previewCancel_;
-  std::atomic<bool> pause_{false};
   std::atomic<quint64> latestPreview_{0};
   // Snapshots sent and not yet taken (kMaxPicturesInFlight).
   std::atomic<int> snapshotsInFlight_{0};

@@ -31,6 +31,8 @@
 #include "learning/LearningRecords.h"
 #include "learning/SessionFile.h"
 #include "learning/TrainingPair.h"
+#include "models/LowerLevel.h"
+#include "registry/Registry.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/ImageViewLink.h"
@@ -336,12 +338,15 @@ void MainWindow::connectWorker() {
           [this](const Configuration& effective, const QString& message) {
             configuration_ = effective;
             parameterPanel_->setConfiguration(configuration_.json());
-            lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
             autosave();
             showError(tr("Invalid settings"), message);
           });
   connect(worker_, &CoreWorker::modelChanged, this,
           [this](const ParameterLayout& layout) { layout_ = layout; });
+  // The λ-map view shows when the model says it has one (LowerLevel::views), for whatever model.
+  connect(worker_, &CoreWorker::viewsChanged, this, [this](const QStringList& kinds) {
+    lambdaView_->setVisible(kinds.contains(QString::fromStdString(toString(ViewKind::WeightMap))));
+  });
   connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
   connect(worker_, &CoreWorker::snapshotReady, this, &MainWindow::onSnapshot);
   connect(worker_, &CoreWorker::learningStopped, this, &MainWindow::onLearningStopped);
@@ -606,7 +611,6 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   residualView_->clear();
   removedView_->clear();
   lambdaView_->clear();
-  lambdaView_->setVisible(configuration.modelType() == "huber-tv-map");
   fitPending_ = true;
   setActivity(Activity::Idle);
   const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
@@ -740,7 +744,21 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     } else {
       json = value.toDouble();
     }
-    next.set(key.toStdString() + "=" + json.dump());
+    const registry::ModelEntry* model =
+        key == QLatin1String("model.type") ? registry::findModel(json.get<std::string>()) : nullptr;
+    const registry::SolverEntry* solver = registry::findSolver(configuration_.solverType());
+    if (model && solver && solver->kind != model->kind) {
+      // A model of the other kind comes with the first solver of its kind (TV's primal–dual
+      // solver), rather than an error that the solver does not fit.
+      for (const auto& fitting : registry::solvers()) {
+        if (fitting.kind != model->kind) continue;
+        next.merge({{"model", {{"type", model->name}}}, {"solver", {{"type", fitting.name}}}},
+                   "the model list");
+        break;
+      }
+    } else {
+      next.set(key.toStdString() + "=" + json.dump());
+    }
   } catch (const std::exception& e) {
     parameterPanel_->setConfiguration(configuration_.json());
     showError(tr("Invalid setting"), QString::fromStdString(e.what()));
@@ -755,7 +773,6 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
   if (key.startsWith(QLatin1String("model."))) {
     // A different lower-level problem: the history and the learned θ no longer describe it.
     clearHistory();
-    lambdaView_->setVisible(configuration_.modelType() == "huber-tv-map");
     lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
   }
   queueCall(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); });

@@ -68,6 +68,8 @@ class MainWindow : public QMainWindow {
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const { return reconstructionView_; }
+  // Shown when the model has a weight map among its views (LowerLevel::views).
+  widgets::ImageView* lambdaView() const { return lambdaView_; }
   QTabWidget* analysisTabs() const { return tabs_; }
   // This window's autosave (issue 8 §4): written after every learning step and every edit,
   // removed when the window closes normally.

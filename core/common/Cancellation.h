@@ -19,6 +19,38 @@ class CancellationFlag {
   std::atomic<bool> cancelled_{false};
 };
 
+// What the observer of an iterative run answers after each iteration (Ceres' IterationCallback):
+// go on, stop now as cancelled by the user (the run reports Cancelled; the CLI exits 130), or stop
+// now as finished (the run reports Stopped; a learning session can be continued later). Progress
+// and cancellation are this one answer: the observer that draws the plots or prints the line is
+// the one that says whether to go on.
+enum class ObserverDecision { Continue, Abort, StopSuccessfully };
+
+// The controls a user interface holds over a run from another thread (the studio's Stop and
+// Pause, the CLI's Ctrl-C), read by the run's observer through decision(). Abort also raises the
+// flag the inner loops poll, so it interrupts within one inner iteration; a stop request lets the
+// current iteration finish (Pause). Everything is an atomic store, so abort() may be called from
+// a signal handler.
+class RunControl : public CancellationFlag {
+ public:
+  void abort() { cancel(); }
+  void requestStop() { stop_.store(true, std::memory_order_seq_cst); }
+  // Clears both requests (before a new run).
+  void reset() {
+    CancellationFlag::reset();
+    stop_.store(false, std::memory_order_seq_cst);
+  }
+  bool stopRequested() const { return stop_.load(std::memory_order_relaxed); }
+  // Abort when aborted, StopSuccessfully when a stop was requested, else Continue.
+  ObserverDecision decision() const {
+    if (isCancelled()) return ObserverDecision::Abort;
+    return stopRequested() ? ObserverDecision::StopSuccessfully : ObserverDecision::Continue;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+};
+
 // Loops accept a nullable pointer so that callers without a Stop button pass nothing.
 inline bool isCancelled(const CancellationFlag* flag) {
   return flag && flag->isCancelled();

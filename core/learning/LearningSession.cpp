@@ -195,6 +195,22 @@ Snapshot LearningSession::makeSnapshot(double stepSeconds, int innerIterations, 
   return s;
 }
 
+std::string toString(LearnTermination termination) {
+  switch (termination) {
+    case LearnTermination::Running:
+      return "running";
+    case LearnTermination::Converged:
+      return "converged";
+    case LearnTermination::IterationLimit:
+      return "iteration-limit";
+    case LearnTermination::Cancelled:
+      return "cancelled";
+    case LearnTermination::Stopped:
+      return "stopped";
+  }
+  return "running";
+}
+
 Snapshot LearningSession::step(const CancellationFlag* cancel) {
   Stopwatch clock;
   cancel_ = cancel;
@@ -202,14 +218,15 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
   if (!started_) {
     if (!objective_->evaluate(phi_, current_)) {
       finished_ = true;
-      summary_.termination = "cancelled";
-      snapshot.status = "cancelled";
+      summary_.termination = LearnTermination::Cancelled;
+      snapshot.status = toString(LearnTermination::Cancelled);
       return snapshot;
     }
     objective_->accept();
     started_ = true;
     elapsed_ += clock.seconds();
-    snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), 1, "running");
+    snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), 1,
+                            toString(LearnTermination::Running));
     summary_.initialOuterLoss = snapshot.outerLoss;
     summary_.initialPsnr = snapshot.psnr;
   } else if (finished_) {
@@ -220,10 +237,10 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
     summary_.evaluations += report.evaluations;
     if (report.cancelled) {
       finished_ = true;
-      summary_.termination = "cancelled";
+      summary_.termination = LearnTermination::Cancelled;
       summary_.message = "cancelled during iteration " + std::to_string(iteration_ + 1);
       Snapshot last = history_.back();
-      last.status = "cancelled";
+      last.status = toString(LearnTermination::Cancelled);
       return last;
     }
     if (report.moved) {
@@ -231,16 +248,18 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
       stalledSteps_ = 0;
       theta_ = objective_->toTheta(phi_);
     }
-    std::string status = "running";
+    std::string status = toString(LearnTermination::Running);
     if (report.converged) {
       finished_ = true;
-      status = summary_.termination = "converged";
+      summary_.termination = LearnTermination::Converged;
+      status = toString(summary_.termination);
       summary_.message = report.message;
     } else if (!report.moved && ++stalledSteps_ >= kMaxStalledSteps) {
       // Each failed step has already reset the optimiser's memory and retried along −∇U; when
       // that keeps failing, no decrease is left at this accuracy of the hypergradient.
       finished_ = true;
-      status = summary_.termination = "converged";
+      summary_.termination = LearnTermination::Converged;
+      status = toString(summary_.termination);
       summary_.message = "no decrease after " + std::to_string(stalledSteps_) + " attempts (" +
                          report.message + ")";
     }
@@ -264,24 +283,35 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
   } else {
     history_.back().status = light.status;
   }
-  if (observer_ && (moved || finished_)) observer_(snapshot);
+  if (observer_ && (moved || finished_)) {
+    lastDecision_ = observer_(snapshot);
+    if (lastDecision_ == ObserverDecision::Abort && !finished_) {
+      finished_ = true;
+      summary_.termination = LearnTermination::Cancelled;
+      summary_.message = "stopped by the observer after iteration " + std::to_string(iteration_);
+    }
+  }
   return snapshot;
 }
 
 LearnSummary LearningSession::run(int iterations, const CancellationFlag* cancel) {
+  lastDecision_ = ObserverDecision::Continue;
+  if (!finished_) summary_.termination = LearnTermination::Running;
   if (!started_) step(cancel);
-  while (!finished_ && iteration_ < iterations) {
-    const int before = iteration_;
+  while (!finished_ && iteration_ < iterations &&
+         lastDecision_ != ObserverDecision::StopSuccessfully) {
+    // A step that does not move (a failed L-BFGS line search resets the memory) is followed by
+    // one that retries along −∇U and either moves or declares convergence.
     step(cancel);
-    if (iteration_ == before && !finished_) {
-      // A failed L-BFGS line search resets its memory and does not move; the next step retries
-      // along −∇U and either moves or declares convergence.
-      continue;
-    }
   }
   if (!finished_) {
-    summary_.termination = "iteration-limit";
-    finished_ = true;
+    if (lastDecision_ == ObserverDecision::StopSuccessfully) {
+      summary_.termination = LearnTermination::Stopped;
+      summary_.message = "stopped by the observer after iteration " + std::to_string(iteration_);
+    } else {
+      summary_.termination = LearnTermination::IterationLimit;
+      finished_ = true;
+    }
   }
   return summary_;
 }

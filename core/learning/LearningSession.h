@@ -32,8 +32,19 @@ struct Snapshot {
   std::string status;                // "running", "converged", "iteration-limit", "cancelled"
 };
 
+// How a learning run ended (LearningSession::run; summary.json's "termination").
+enum class LearnTermination {
+  Running,         // not ended yet
+  Converged,       // the optimiser's test held, or no decrease is left
+  IterationLimit,  // the requested outer iterations were made
+  Cancelled,       // the cancellation flag was raised, or the observer answered Abort
+  Stopped,         // the observer answered StopSuccessfully: the session can be continued
+};
+// "running", "converged", "iteration-limit", "cancelled", "stopped".
+std::string toString(LearnTermination termination);
+
 struct LearnSummary {
-  std::string termination;  // "converged", "iteration-limit" or "cancelled"
+  LearnTermination termination = LearnTermination::Running;
   std::string message;
   int iterations = 0;
   int evaluations = 0;
@@ -45,9 +56,15 @@ struct LearnSummary {
 // A bilevel learning run (DESIGN.md §3): a plain object with step(), an observer and a cancellation
 // flag, with no global state, so the studio runs it in a worker thread and the CLI in the
 // foreground. Not thread-safe: one thread drives it; only the cancellation flag crosses threads.
+//
+// Progress and stopping are one mechanism (Ceres' IterationCallback): the observer receives every
+// reported iteration and answers whether to go on. The CLI's observer prints the line and answers
+// Abort after Ctrl-C; the studio's sends the snapshot to the window and answers StopSuccessfully
+// for Pause or when its batch of steps is done, Abort for Stop. The cancellation flag given to
+// step()/run() is what interrupts an iteration in progress (within one inner iteration).
 class LearningSession {
  public:
-  using Observer = std::function<void(const Snapshot&)>;
+  using Observer = std::function<ObserverDecision(const Snapshot&)>;
 
   // Builds models, losses, solver, method and optimiser from a validated configuration.
   LearningSession(std::vector<TrainingPair> pairs, const Configuration& configuration);
@@ -61,10 +78,16 @@ class LearningSession {
 
   // One outer iteration (the first call also evaluates the initial parameters and reports them as
   // iteration 0). Returns the snapshot it sent to the observer. Throws Error(Numerical) when a
-  // lower-level solve diverges.
+  // lower-level solve diverges. An observer's Abort ends the session as Cancelled; its answer is
+  // kept in lastDecision().
   Snapshot step(const CancellationFlag* cancel = nullptr);
-  // Steps until converged, `iterations` outer iterations, or cancellation.
+  // Steps until converged, until iteration() reaches `iterations` (counted from the start of the
+  // session, so a continued session makes the remaining ones), cancellation, or the observer
+  // answers Abort or StopSuccessfully. Only StopSuccessfully leaves the session unfinished: a later
+  // run() continues it with the optimiser's memory intact.
   LearnSummary run(int iterations, const CancellationFlag* cancel = nullptr);
+  // The observer's answer to the last snapshot it received (Continue before any).
+  ObserverDecision lastDecision() const { return lastDecision_; }
 
   bool finished() const { return finished_; }
   int iteration() const { return iteration_; }
@@ -90,6 +113,7 @@ class LearningSession {
   Vector phi_, theta_;
   OuterEvaluation current_;
   Observer observer_;
+  ObserverDecision lastDecision_ = ObserverDecision::Continue;
   std::vector<Snapshot> history_;
   LearnSummary summary_;
   int iteration_ = 0;

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -42,6 +43,42 @@ class TestCli : public QObject {
   }
 
  private slots:
+  // `list` and the help print the registry: every name a configuration accepts, and every
+  // setting with its default and range.
+  void listAndHelpPrintTheRegistry() {
+    const Run text = run({"list"});
+    QCOMPARE(text.exitCode, 0);
+    const Run listed = run({"list", "--json"});
+    QCOMPARE(listed.exitCode, 0);
+    const QJsonObject registry = parse(listed.out.trimmed());
+    const Run help = run({"check", "--help"});
+    QCOMPARE(help.exitCode, 0);
+    QStringList models;
+    for (const auto& section : {"models", "solvers", "methods", "optimizers"}) {
+      const QJsonArray entries = registry[QLatin1String(section)].toArray();
+      QVERIFY2(!entries.isEmpty(), section);
+      for (const auto& entry : entries) {
+        const QString name = entry.toObject()["name"].toString();
+        QVERIFY2(text.out.contains("  " + name + " "), qPrintable(name));
+        if (QLatin1String(section) == QLatin1String("models")) models << name;
+      }
+    }
+    QVERIFY(models.contains("tv") && models.contains("huber-tv-map"));
+    QVERIFY2(help.out.contains(models.join(", ")), qPrintable(help.out));
+    const QJsonArray settings = registry["settings"].toArray();
+    bool epsilon = false;
+    for (const auto& entry : settings) {
+      const QJsonObject setting = entry.toObject();
+      QVERIFY(text.out.contains(setting["key"].toString()));
+      if (setting["key"].toString() == "model.epsilon") {
+        epsilon = true;
+        QCOMPARE(setting["default"].toDouble(), 0.01);
+        QCOMPARE(setting["range"].toString(), QStringLiteral("must lie in (0, 1]"));
+      }
+    }
+    QVERIFY(epsilon);
+  }
+
   void presetsAreListed() {
     const Run r = run({"presets"});
     QCOMPARE(r.exitCode, 0);

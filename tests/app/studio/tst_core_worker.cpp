@@ -94,6 +94,93 @@ class CoreWorkerTest : public QObject {
     QVERIFY(!received.empty());
     QVERIFY(received.back().second);
   }
+
+  // Pause and Stop go through the learning session's observer (RunControl's decision): Pause
+  // finishes the step in progress and keeps the session, so Learn continues with the next
+  // iteration; Stop ends it. The views the model shows come from the model (LowerLevel::views).
+  void pauseKeepsTheSessionAndStopEndsIt() {
+    studio::registerCoreMetaTypes();
+    QThread thread;
+    auto* worker = new CoreWorker;
+    worker->moveToThread(&thread);
+    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    thread.start();
+    const struct Joined {
+      QThread& thread;
+      CoreWorker* worker;
+      QObject* test;
+      ~Joined() {
+        QObject::disconnect(worker, nullptr, test, nullptr);
+        {
+          const studio::QueuedCallScope handover;
+          thread.quit();
+        }
+        thread.wait();
+      }
+    } joined{thread, worker, this};
+
+    Configuration configuration = Configuration::fromPreset("tv-denoise");
+    configuration.merge({{"image", "benchmark:32"}}, "test");
+    configuration.set("outer.optimizer=adam");
+    configuration.set("outer.tolerance=0");
+    configuration.set("model.type=huber-tv-map");
+    bool loaded = false;
+    QStringList views;
+    std::vector<int> received;
+    QString stopped;
+    connect(worker, &CoreWorker::loaded, this, [&] { loaded = true; });
+    connect(worker, &CoreWorker::viewsChanged, this,
+            [&](const QStringList& kinds) { views = kinds; });
+    connect(worker, &CoreWorker::snapshotReady, this, [&](const Snapshot& snapshot, const Image&) {
+      worker->snapshotTaken();
+      received.push_back(snapshot.iteration);
+      if (snapshot.iteration == 2) worker->requestPause();
+    });
+    connect(worker, &CoreWorker::learningStopped, this,
+            [&](const QString& reason) { stopped = reason; });
+    studio::queueCall(worker, [&] { worker->load(configuration); });
+    QTRY_VERIFY_WITH_TIMEOUT(loaded, 30000);
+    QCOMPARE(views, (QStringList{"reconstruction", "weight-map"}));
+
+    const int steps = 200;
+    worker->armRun();
+    studio::queueCall(worker, [&] { worker->learn(steps, Vector(), 0.05); });
+    QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 60000);
+    QCOMPARE(stopped, QStringLiteral("paused"));
+    QVERIFY(received.size() >= 3);
+    const int pausedAt = received.back();
+    QVERIFY2(pausedAt < steps, qPrintable(QString::number(pausedAt)));
+    for (std::size_t i = 0; i < received.size(); ++i)
+      QCOMPARE(received[i], int(i));
+
+    // Learn continues the paused session: the next snapshot is the next iteration, not a new 0.
+    received.clear();
+    stopped.clear();
+    worker->armRun();
+    studio::queueCall(worker, [&] { worker->learn(2, Vector(), 0.05); });
+    QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
+    QCOMPARE(received, (std::vector<int>{pausedAt + 1, pausedAt + 2}));
+
+    // Stop: the session ends as cancelled, and the next Learn starts a new one from iteration 0.
+    received.clear();
+    stopped.clear();
+    worker->armRun();
+    worker->requestStop();
+    studio::queueCall(worker, [&] { worker->learn(2, Vector(), 0.05); });
+    QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("cancelled"), 30000);
+    stopped.clear();
+    received.clear();
+    worker->armRun();
+    studio::queueCall(worker, [&] { worker->learn(1, Vector(), 0.05); });
+    QTRY_COMPARE_WITH_TIMEOUT(stopped, QStringLiteral("steps"), 30000);
+    QCOMPARE(received.front(), 0);
+
+    // A model without a weight map has no such view.
+    configuration.set("model.type=huber-tv");
+    views.clear();
+    studio::queueCall(worker, [&] { worker->reconfigure(configuration); });
+    QTRY_COMPARE_WITH_TIMEOUT(views, QStringList{"reconstruction"}, 30000);
+  }
 };
 
 QTEST_MAIN(CoreWorkerTest)

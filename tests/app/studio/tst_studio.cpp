@@ -21,6 +21,7 @@
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
+#include "widgets/ParameterPanel.h"
 
 using namespace bilevel;
 using studio::MainWindow;
@@ -369,6 +370,51 @@ class StudioTest : public QObject {
 
   // A regression guard for work creeping onto the GUI thread; the 50 ms target is measured at
   // 512² by bench/run-benchmarks (bilevel-studio --measure-stall).
+  // The λ-map view follows what the model shows (LowerLevel::views), whatever its name.
+  void theLambdaViewFollowsTheModelsViews() {
+    MainWindow window;
+    window.show();
+    Configuration map = smallConfiguration("benchmark:32");
+    map.set("model.type=huber-tv-map");
+    QVERIFY(applyAndWait(window, map));
+    QVERIFY(window.lambdaView()->isVisibleTo(&window));
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
+                                                 QStringLiteral("huber-tv"));
+    QVERIFY(waitFor(preview));
+    QCOMPARE(window.configuration().modelType(), std::string("huber-tv"));
+    QVERIFY(!window.lambdaView()->isVisibleTo(&window));
+  }
+
+  // A method that cannot differentiate the solver is disabled in the list with the reason, and
+  // its diagnostics row says why instead of showing numbers.
+  void refusedMethodsSayWhyInTheListAndTheDiagnostics() {
+    MainWindow window;
+    window.show();
+    Configuration config = smallConfiguration("benchmark:24");
+    config.set("solver.type=lbfgs");
+    QVERIFY(applyAndWait(window, config));
+    QVERIFY(!window.parameterPanel()->entryEnabled("hypergradient.method", "unrolled"));
+    QVERIFY(window.parameterPanel()
+                ->entryToolTip("hypergradient.method", "unrolled")
+                .contains("lbfgs"));
+    QVERIFY(window.parameterPanel()->entryEnabled("hypergradient.method", "implicit-cg"));
+    QSignalSpy finished(&window, &MainWindow::diagnosticsFinished);
+    action(window, "diagnosticsAction")->trigger();
+    QVERIFY(waitFor(finished));
+    QCOMPARE(finished.front().front().toString(), QStringLiteral("done"));
+    int refused = 0;
+    for (int r = 0; r < window.diagnosticsPanel()->rowCount(); ++r) {
+      const QString name = window.diagnosticsPanel()->cellText(r, 0);
+      if (!name.contains(QStringLiteral("refused"))) continue;
+      ++refused;
+      QVERIFY2(window.diagnosticsPanel()->cellText(r, 1).contains("lbfgs"),
+               qPrintable(window.diagnosticsPanel()->cellText(r, 1)));
+    }
+    QVERIFY(refused >= 3);  // unrolled, forward, fpad
+    QVERIFY(window.diagnosticsPanel()->derivativeSequenceNote().contains("lbfgs"));
+  }
+
   void theGuiThreadKeepsServingEventsWhileLearning() {
     MainWindow window;
     window.show();

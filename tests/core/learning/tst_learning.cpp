@@ -106,8 +106,9 @@ class TestLearning : public QObject {
     LearningSession session(loadTrainingPairs(scalarConfig), scalarConfig);
     int lastObserved = -1;
     session.setObserver([&](const Snapshot& s) {
-      QVERIFY(s.iteration >= lastObserved);
+      [&] { QVERIFY(s.iteration >= lastObserved); }();
       lastObserved = s.iteration;
+      return ObserverDecision::Continue;
     });
     QElapsedTimer clock;
     clock.start();
@@ -117,7 +118,7 @@ class TestLearning : public QObject {
         "dense search λ* = %.6f (PSNR %.4f dB); learned λ = %.6f (PSNR %.4f dB) in %d iterations, "
         "%s, %.1f s",
         search.lambda, searchPsnr, learned, summary.finalPsnr, summary.iterations,
-        summary.termination.c_str(), clock.elapsed() / 1000.0);
+        toString(summary.termination).c_str(), clock.elapsed() / 1000.0);
     QVERIFY(std::abs(learned - search.lambda) <= 0.02 * search.lambda);
     QVERIFY(std::abs(summary.finalPsnr - searchPsnr) <= 0.01);
     QVERIFY(summary.finalPsnr > summary.initialPsnr);
@@ -187,11 +188,67 @@ class TestLearning : public QObject {
     CancellationFlag flag;
     session.setObserver([&](const Snapshot& s) {
       if (s.iteration == 2) flag.cancel();
+      return ObserverDecision::Continue;
     });
     const LearnSummary summary = session.run(30, &flag);
-    QCOMPARE(summary.termination, std::string("cancelled"));
+    QVERIFY(summary.termination == LearnTermination::Cancelled);
     QCOMPARE(session.iteration(), 2);
     QCOMPARE(int(session.history().size()), 3);
+  }
+
+  // Progress and stopping are one mechanism: the observer's answer (Ceres' IterationCallback).
+  // Abort ends the session as cancelled at once, without starting another step.
+  void observerAbortEndsTheRun() {
+    Configuration config = Configuration::fromPreset("tv-denoise");
+    config.set("image=\"benchmark:48\"");
+    LearningSession session(loadTrainingPairs(config), config);
+    RunControl control;
+    int observed = 0;
+    session.setObserver([&](const Snapshot& s) {
+      ++observed;
+      if (s.iteration == 2) control.abort();
+      return control.decision();
+    });
+    const LearnSummary summary = session.run(30, &control);
+    QVERIFY(summary.termination == LearnTermination::Cancelled);
+    QVERIFY(session.finished());
+    QCOMPARE(session.iteration(), 2);
+    QCOMPARE(observed, 3);
+    QCOMPARE(int(session.history().size()), 3);
+    QCOMPARE(toString(summary.termination), std::string("cancelled"));
+  }
+
+  // StopSuccessfully (the studio's Pause, or the end of its batch of steps) ends run() without
+  // ending the session: a later run() continues with the optimiser's memory, so a run stopped
+  // after 2 steps and continued to 4 reaches exactly the θ of an uninterrupted run of 4.
+  void observerStopLeavesTheSessionToContinue() {
+    Configuration config = Configuration::fromPreset("tv-denoise");
+    config.set("image=\"benchmark:48\"");
+    const auto pairs = loadTrainingPairs(config);
+
+    LearningSession uninterrupted(pairs, config);
+    const LearnSummary reference = uninterrupted.run(4);
+    QVERIFY(reference.termination == LearnTermination::IterationLimit);
+    QCOMPARE(uninterrupted.iteration(), 4);
+
+    LearningSession session(pairs, config);
+    RunControl control;
+    session.setObserver([&](const Snapshot& s) {
+      if (s.iteration == 2) control.requestStop();
+      return control.decision();
+    });
+    const LearnSummary stopped = session.run(30, &control);
+    QVERIFY(stopped.termination == LearnTermination::Stopped);
+    QVERIFY(!session.finished());
+    QCOMPARE(session.iteration(), 2);
+    QVERIFY(session.lastDecision() == ObserverDecision::StopSuccessfully);
+
+    control.reset();
+    const LearnSummary continued = session.run(4, &control);
+    QVERIFY(continued.termination == LearnTermination::IterationLimit);
+    QCOMPARE(session.iteration(), 4);
+    QCOMPARE(int(session.history().size()), 5);
+    QCOMPARE(session.parameters(), uninterrupted.parameters());
   }
 
   void unrolledLearningRuns() {
