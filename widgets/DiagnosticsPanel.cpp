@@ -194,16 +194,15 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
   table_->setItem(r, kMethod, name);
   if (!row.refusal.empty()) {
     // A method that cannot serve this solver or model computed nothing: its row says why in
-    // place of numbers (MethodAgreementRow::refusal).
+    // place of numbers (MethodAgreementRow::refusal), across the whole row. The span starts in the
+    // method's column, which stretches, so the long sentence does not widen the number columns
+    // (they resize to their contents).
     const QString refusal = QString::fromStdString(row.refusal);
-    name->setText(name->text() + tr(" (refused)"));
+    name->setText(name->text() + tr(" (refused): ") + refusal);
     name->setToolTip(description + QStringLiteral("\n\n") + refusal);
-    auto* reason = new QTableWidgetItem(refusal);
-    reason->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    reason->setToolTip(refusal);
-    reason->setForeground(QColor(120, 120, 120));
-    table_->setItem(r, kNorm, reason);
-    table_->setSpan(r, kNorm, 1, kColumns - kNorm);
+    name->setForeground(QColor(120, 120, 120));
+    table_->setSpan(r, kMethod, 1, kColumns);
+    table_->resizeRowToContents(r);  // the sentence may wrap to a second line
     ++refusedRows_;
     status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
     return;

@@ -33,16 +33,16 @@ class DiagnosticsPanelTest : public QObject {
     QCOMPARE(panel.rowCount(), 2);
     QVERIFY(panel.cellText(1, 0).startsWith("unrolled"));
     QVERIFY(panel.cellText(1, 0).contains("refused"));
-    QCOMPARE(panel.cellText(1, 1), QString::fromStdString(refused.refusal));
-    QCOMPARE(panel.cellColumnSpan(1, 1), 8);  // every column after the method's name
-    QVERIFY(!panel.cellText(1, 2).contains("nan", Qt::CaseInsensitive));
+    QVERIFY(panel.cellText(1, 0).endsWith(QString::fromStdString(refused.refusal)));
+    QCOMPARE(panel.cellColumnSpan(1, 0), 9);  // the whole row
+    QVERIFY(panel.cellText(1, 2).isEmpty());  // no NaN in the number columns
     // The computed row keeps its numbers and no span.
-    QCOMPARE(panel.cellColumnSpan(0, 1), 1);
+    QCOMPARE(panel.cellColumnSpan(0, 0), 1);
     QVERIFY(panel.cellText(0, 2).contains("e-09"));
     // A new run starts without the old spans.
     panel.begin(1);
     panel.addAgreementRow(computed);
-    QCOMPARE(panel.cellColumnSpan(0, 1), 1);
+    QCOMPARE(panel.cellColumnSpan(0, 0), 1);
   }
 
   void aMissingDerivativeSequenceSaysWhy() {
