@@ -927,8 +927,9 @@ bool MainWindow::restoreRecovered(std::shared_ptr<OrphanedSession> orphan, Sessi
 
 void MainWindow::autosave() {
   if (pair_.clean.size() == 0) return;  // no document yet
+  // The store appends what is new (a learning step's row) or rewrites the file after an edit.
   recovery_->saveLater([this] {
-    return SessionRecord{configuration_, startParameters_, history_};
+    return RecoveryStore::SessionView{configuration_, startParameters_, history_};
   });
 }
 

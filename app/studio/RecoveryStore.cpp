@@ -79,28 +79,97 @@ QString RecoveryStore::id() const {
   return id_;
 }
 
+namespace {
+
+// The fields of a row that the file holds.
+bool sameRow(const Snapshot& a, const Snapshot& b) {
+  return a.iteration == b.iteration && a.outerLoss == b.outerLoss && a.psnr == b.psnr &&
+         a.hypergradientNorm == b.hypergradientNorm && a.stepSeconds == b.stepSeconds &&
+         a.elapsedSeconds == b.elapsedSeconds && a.innerIterations == b.innerIterations &&
+         a.evaluations == b.evaluations && a.status == b.status &&
+         a.parameters.size() == b.parameters.size() && a.parameters == b.parameters;
+}
+
+Snapshot fileRow(const Snapshot& row) {
+  Snapshot kept;
+  kept.iteration = row.iteration;
+  kept.outerLoss = row.outerLoss;
+  kept.psnr = row.psnr;
+  kept.hypergradientNorm = row.hypergradientNorm;
+  kept.stepSeconds = row.stepSeconds;
+  kept.elapsedSeconds = row.elapsedSeconds;
+  kept.innerIterations = row.innerIterations;
+  kept.evaluations = row.evaluations;
+  kept.status = row.status;
+  kept.parameters = row.parameters;
+  return kept;
+}
+
+bool sameVector(const Vector& a, const Vector& b) {
+  return a.size() == b.size() && a == b;
+}
+
+}  // namespace
+
+void RecoveryStore::queueWhole(SessionRecord session) {
+  queued_ = Queued{session.configuration.json(), session.history.size(),
+                   session.history.empty() ? Snapshot() : fileRow(session.history.back()),
+                   session.parameters};
+  pending_ = Update{std::move(session), {}, {}};
+  rewrite_ = false;
+}
+
+void RecoveryStore::queueView(const SessionView& view) {
+  const std::vector<Snapshot>& history = view.history;
+  const bool appendable =
+      !rewrite_ && queued_ && view.configuration.json() == queued_->configuration &&
+      history.size() >= queued_->rows &&
+      (queued_->rows == 0 || sameRow(history[queued_->rows - 1], queued_->lastRow));
+  if (!appendable) {
+    queueWhole(SessionRecord{view.configuration, view.parameters, history});
+    return;
+  }
+  const bool newRows = history.size() > queued_->rows;
+  const bool newParameters = !sameVector(view.parameters, queued_->parameters);
+  if (!newRows && !newParameters) return;  // nothing to write
+  if (!pending_) pending_ = Update{};
+  Update& update = *pending_;
+  std::vector<Snapshot>& rows = update.whole ? update.whole->history : update.rows;
+  for (std::size_t i = queued_->rows; i < history.size(); ++i)
+    rows.push_back(fileRow(history[i]));
+  if (update.whole) {
+    update.whole->parameters = view.parameters;
+  } else if (newParameters) {
+    update.parameters = view.parameters;
+  }
+  queued_->rows = history.size();
+  if (newRows) queued_->lastRow = fileRow(history.back());
+  queued_->parameters = view.parameters;
+}
+
 void RecoveryStore::save(SessionRecord session) {
   if (discarded_) return;
   {
     std::lock_guard lock(mutex_);
-    pending_ = std::move(session);
+    queueWhole(std::move(session));
     due_ = false;  // this record is newer
   }
   wake_.notify_all();
 }
 
-void RecoveryStore::saveLater(std::function<SessionRecord()> make) {
+void RecoveryStore::saveLater(std::function<SessionView()> view) {
   if (discarded_) return;
-  make_ = std::move(make);
+  view_ = std::move(view);
   {
     std::lock_guard lock(mutex_);
     if (writing_ || resting_ || pending_) {
-      due_ = true;  // the writer asks for the record when it is ready
+      due_ = true;  // the writer asks for the update when it is ready
       return;
     }
     due_ = false;
+    queueView(view_());
   }
-  save(make_());
+  wake_.notify_all();
 }
 
 void RecoveryStore::makeDue() {
@@ -109,20 +178,16 @@ void RecoveryStore::makeDue() {
     requested_ = false;
     if (!due_ || discarded_) return;
     due_ = false;
+    queueView(view_());
   }
-  save(make_());
+  wake_.notify_all();
 }
 
 void RecoveryStore::flush() {
   std::unique_lock lock(mutex_);
   if (due_) {
     due_ = false;
-    if (!discarded_) {
-      lock.unlock();
-      SessionRecord session = make_();
-      lock.lock();
-      pending_ = std::move(session);
-    }
+    if (!discarded_) queueView(view_());
   }
   ++flushing_;
   wake_.notify_all();  // ends the writer's rest
@@ -145,11 +210,17 @@ void RecoveryStore::adopt(OrphanedSession& orphan) {
   std::lock_guard lock(mutex_);
   id_ = orphan.id();
   target_ = std::filesystem::path(orphan.path().toStdString());
+  rewrite_ = true;  // the orphan's file, in whichever format its studio wrote
 }
 
 int RecoveryStore::writesDone() const {
   std::lock_guard lock(mutex_);
   return writesDone_;
+}
+
+int RecoveryStore::rewritesDone() const {
+  std::lock_guard lock(mutex_);
+  return rewritesDone_;
 }
 
 double RecoveryStore::lastWriteSeconds() const {
@@ -170,40 +241,47 @@ void RecoveryStore::run() {
       lock.lock();
       continue;
     }
-    SessionRecord session = std::move(*pending_);
+    Update update = std::move(*pending_);
     pending_.reset();
     const std::filesystem::path target = target_;
     writing_ = true;
     lock.unlock();
     QString error;
     const auto start = std::chrono::steady_clock::now();
+    const bool whole = update.whole.has_value();
     try {
-      writeSessionFile(target, session);
+      if (whole) {
+        writeSessionJournal(target, *update.whole);
+      } else {
+        appendToSessionJournal(target, update.rows,
+                               update.parameters ? &*update.parameters : nullptr);
+      }
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
-    session = SessionRecord();  // freed before the trim below, not after the rest
-    // A write frees the record copied on the GUI thread and allocates the file's text:
-    // transients as large as the history (megabytes after a few thousand steps). glibc keeps
-    // freed memory in its arenas, and once a large block has been freed it raises its threshold
-    // for giving memory back, so each write's peak would stay resident and the studio's memory
-    // would grow with the history faster than the live data do (issue 8 §3; measured over a
-    // 1,000-step soak, 7.0 MiB of growth beyond the history rows without the trim, 5.0 with
-    // it). malloc_trim hands the free pages of every arena back; measured in that soak, 0.2 to
-    // 0.5 ms per call on average and 16 ms at worst on a loaded machine, against writes of 10 to
-    // 100 ms. It counts in the write's duration, so the rest below makes up for it too.
+    update = Update();  // freed before the trim below, not after the rest
+    // A rewrite frees the record copied on the GUI thread and the file's text: transients as
+    // large as the history (megabytes after a few thousand steps). glibc keeps freed memory in
+    // its arenas, and once a large block has been freed it raises its threshold for giving
+    // memory back, so each rewrite's peak would stay resident. malloc_trim hands the free pages
+    // of every arena back (measured: 0.2 to 0.5 ms a call, 16 ms at worst on a loaded machine).
+    // An append's transients are a row's, so it skips the trim.
 #ifdef __GLIBC__
-    malloc_trim(0);
+    if (whole) malloc_trim(0);
 #endif
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+    // Delivered on the GUI thread; a store destroyed first drops the event with itself.
+    if (!error.isEmpty()) queueCall(this, [this, error] { emit writeFailed(error); });
     lock.lock();
     writing_ = false;
     ++writesDone_;
+    if (whole) ++rewritesDone_;
     lastWriteSeconds_ = seconds.count();
     if (!error.isEmpty()) {
-      // Delivered on the GUI thread; a store destroyed first drops the event with itself.
-      QMetaObject::invokeMethod(
-          this, [this, error] { emit writeFailed(error); }, Qt::QueuedConnection);
+      // What the file holds is now unknown (an append may even have been cut off): the next
+      // update rewrites it whole, and appends queued meanwhile, which assume this one, go.
+      rewrite_ = true;
+      if (pending_ && !pending_->whole) pending_.reset();
     }
     idle_.notify_all();
     // Rest three times as long as the write took, so that autosaving costs at most a quarter

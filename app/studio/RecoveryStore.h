@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "learning/SessionFile.h"
 
@@ -18,18 +19,25 @@ namespace bilevel::studio {
 
 class OrphanedSession;
 
-// This studio's autosave (issue 8 §4, "nothing lost"): the session, in the same validated JSON
-// format as File > Save Session (writeSessionFile, atomic: a temporary file renamed into place),
-// in <AppDataLocation>/recovery/<id>.json, one file per running studio so that two never write
-// over each other. A lock file <id>.lock held for the studio's lifetime tells a live studio's
-// file from a dead one's (OrphanedSession).
+// This studio's autosave (issue 8 §4, "nothing lost"): the session in
+// <AppDataLocation>/recovery/<id>.json, one file per running studio so that two never write over
+// each other. A lock file <id>.lock held for the studio's lifetime tells a live studio's file from
+// a dead one's (OrphanedSession).
 //
-// save() returns at once: the file is written on a thread of its own, because serialising a
-// long history costs tens of milliseconds (measured in tst_recovery) and the GUI thread must
-// not stall. Saves that arrive while a write is in progress (or while the writer rests, which
-// keeps it to a quarter of a core) are merged: the next write has the newest state, so the file
-// lags the window by at most four write durations (a few ms for a short history, about half a
-// second after 5,000 steps) and never goes backwards.
+// The file is a session journal (writeSessionJournal in learning/SessionFile.h, read back by
+// readSessionFile like a saved session): written whole, atomically, when the configuration, the
+// parameters without a new row or anything but the end of the history changed (an edit, a
+// restart, a loaded document), and otherwise appended to: the autosave after a learning step adds
+// that step's row, one short line, instead of rewriting the whole history. The store tells the two
+// apart itself, by comparing what it is given with what it has queued (see saveLater), so callers
+// just say "save". A rewrite held the window's history twice over (the copy for the writer and the
+// file's text, about 1.3 KiB a row together) several times a second, which grew the studio's
+// memory with the history (issue 8 §3); an append holds the new row.
+//
+// Writes run on a thread of their own, so the GUI thread never waits for the disk. Saves that
+// arrive while a write is in progress (or while the writer rests, which keeps it to a quarter of
+// a core) are merged: the next write has the newest state, so the file lags the window by at most
+// a few write durations and never goes backwards.
 class RecoveryStore : public QObject {
   Q_OBJECT
 
@@ -48,17 +56,25 @@ class RecoveryStore : public QObject {
   QString path() const;
   QString id() const;
 
-  // Queues `session` to be written; ignored after discard().
+  // The window's session where it lives; valid while the function that returns it runs.
+  struct SessionView {
+    const Configuration& configuration;
+    const Vector& parameters;
+    const std::vector<Snapshot>& history;
+  };
+
+  // Queues `session` to be written whole; ignored after discard().
   void save(SessionRecord session);
-  // Like save(), for a record that copies a long history (the autosave after every learning
-  // step): `make` is called, on this object's thread, only when the writer is ready for a record
-  // (or by flush()), so saves that come while a write is in progress or the writer rests cost no
-  // copy. Most of them do: in a 1,000-step soak at 64² (bench/soak studio), 135 writes took the
-  // records of 1,000 saves, and the copies left over are memory that grows with the history
-  // (issue 8 §3). The record is the state when `make` runs, so the file still never goes
-  // backwards. `make` must stay callable until discard(); the destructor drops a save not yet
+  // The autosave after every learning step and every edit: `view` is called, on this object's
+  // thread, only when the writer is ready for an update (or by flush()), so saves that come while
+  // a write is in progress or the writer rests cost nothing, and the session is then compared
+  // with what was queued last: when only rows were added (the same configuration, and the last
+  // row queued still where it was), just those rows and the parameters are queued, to be
+  // appended; otherwise the whole session is copied, to be rewritten; when nothing changed,
+  // nothing is written. The state is the one when `view` runs, so the file still never goes
+  // backwards. `view` must stay callable until discard(); the destructor drops a save not yet
   // made.
-  void saveLater(std::function<SessionRecord()> make);
+  void saveLater(std::function<SessionView()> view);
   // Blocks until every queued save has been written (tests, and before removing the file).
   void flush();
   // A clean exit: removes the file and the lock; later saves are ignored.
@@ -67,8 +83,10 @@ class RecoveryStore : public QObject {
   // any) and lock go, and from now on saves replace the orphan's file under its lock.
   void adopt(OrphanedSession& orphan);
 
-  // Writes finished so far and the duration of the last one (the writer thread's time).
+  // Writes finished so far (rewrites and appends; failed ones too), how many of them rewrote
+  // the whole file, and the duration of the last one (the writer thread's time).
   int writesDone() const;
+  int rewritesDone() const;
   double lastWriteSeconds() const;
 
  signals:
@@ -76,9 +94,28 @@ class RecoveryStore : public QObject {
   void writeFailed(const QString& message);
 
  private:
+  // What the writer does next: rewrite `whole` (then append `rows`), or append `rows` and set
+  // `parameters`.
+  struct Update {
+    std::optional<SessionRecord> whole;
+    std::vector<Snapshot> rows;
+    std::optional<Vector> parameters;
+  };
+  // What the file holds once every queued update is written (this object's thread).
+  struct Queued {
+    nlohmann::json configuration;
+    std::size_t rows = 0;
+    Snapshot lastRow;  // its serialised fields
+    Vector parameters;
+  };
+
   void run();
-  // This object's thread: makes the record the writer asked for, if still due.
+  // This object's thread: makes the update the writer asked for, if still due.
   void makeDue();
+  // This object's thread: the update that brings the file from queued_ to `view`, merged into
+  // pending_ (the mutex held).
+  void queueView(const SessionView& view);
+  void queueWhole(SessionRecord session);
 
   QString directory_;
   std::unique_ptr<QLockFile> lock_;
@@ -89,17 +126,23 @@ class RecoveryStore : public QObject {
   std::condition_variable idle_;
   QString id_;
   std::filesystem::path target_;
-  std::optional<SessionRecord> pending_;
-  bool due_ = false;        // a saveLater() whose record is not made yet
+  std::optional<Update> pending_;
+  bool due_ = false;        // a saveLater() whose update is not made yet
   bool requested_ = false;  // the writer has asked this object's thread for it
   bool writing_ = false;
   bool resting_ = false;
   bool quit_ = false;
+  // A write failed or the target changed: the file's content is unknown, so the next update
+  // rewrites it whole.
+  bool rewrite_ = true;
   int flushing_ = 0;  // callers waiting in flush(): the writer skips its rest
   int writesDone_ = 0;
+  int rewritesDone_ = 0;
   double lastWriteSeconds_ = 0.0;
   std::thread writer_;
-  std::function<SessionRecord()> make_;  // this object's thread only
+  // This object's thread only.
+  std::function<SessionView()> view_;
+  std::optional<Queued> queued_;
 };
 
 }  // namespace bilevel::studio

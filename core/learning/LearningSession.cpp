@@ -273,8 +273,8 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
   summary_.seconds = elapsed_;
   Snapshot light = snapshot;
   light.reconstruction = Image();
-  light.diagnostics.inner.trace.clear();
-  light.diagnostics.residualHistory.clear();
+  light.diagnostics.inner.trace = {};  // freed, not cleared: clear() keeps the buffers
+  light.diagnostics.residualHistory = {};
   // One history row per iteration; a step that did not move (a failed line search, or the final
   // convergence test) updates the row of the current iteration instead of adding one.
   const bool moved = history_.empty() || history_.back().iteration != light.iteration;

@@ -1,6 +1,12 @@
 #include "learning/SessionFile.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +22,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kFormat = "bilevel-studio-session";
+constexpr const char* kJournalFormat = "bilevel-studio-session-journal";
 constexpr int kVersion = 1;
 
 json vectorJson(const Vector& v) {
@@ -49,8 +56,13 @@ class SessionReader {
  public:
   explicit SessionReader(std::filesystem::path path) : path_(std::move(path)) {}
 
+  // Errors then also name the journal's line (1 is the header).
+  void setLine(std::size_t line) { line_ = line; }
+
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
-    throw usageError("session file '" + path_.string() + "': '" + key + "' " + problem);
+    throw usageError("session file '" + path_.string() + "'" +
+                     (line_ ? ", line " + std::to_string(line_) : std::string()) + ": '" + key +
+                     "' " + problem);
   }
 
   const json& field(const json& object, const std::string& name, const std::string& where) const {
@@ -83,9 +95,113 @@ class SessionReader {
     return v;
   }
 
+  // The header's members: format tag, version, configuration and parameters.
+  SessionRecord header(const json& document, const char* format) const {
+    if (!document.is_object()) fail("(document)", "must be a JSON object");
+    const json& tag = field(document, "format", "");
+    if (!tag.is_string() || tag.get<std::string>() != format) {
+      fail("format", std::string("must be \"") + format + "\"");
+    }
+    const json& version = field(document, "version", "");
+    if (!version.is_number_integer() || version.get<std::int64_t>() != kVersion) {
+      fail("version", "must be " + std::to_string(kVersion) + " (this studio's format)");
+    }
+    return SessionRecord{Configuration::fromJson(field(document, "configuration", ""),
+                                                 std::filesystem::absolute(path_).parent_path(),
+                                                 "session file '" + path_.string() + "'"),
+                         finiteVector(field(document, "parameters", ""), "parameters"),
+                         {}};
+  }
+
+  // One history row; `where` names it in errors ("history[3]").
+  Snapshot row(const json& value, const std::string& where) const {
+    Snapshot s;
+    const auto number = [&](const char* name) {
+      return finiteNumber(field(value, name, where), where + "." + name);
+    };
+    const auto whole = [&](const char* name) {
+      return count(field(value, name, where), where + "." + name);
+    };
+    s.iteration = whole("iter");
+    s.outerLoss = number("outer_loss");
+    s.psnr = number("psnr");
+    s.hypergradientNorm = number("hypergradient_norm");
+    s.stepSeconds = number("seconds");
+    s.elapsedSeconds = number("elapsed_seconds");
+    s.innerIterations = whole("inner_iterations");
+    s.evaluations = whole("evaluations");
+    const json& status = field(value, "status", where);
+    if (!status.is_string()) fail(where + ".status", "must be a string");
+    s.status = status.get<std::string>();
+    s.parameters = finiteVector(field(value, "parameters", where), where + ".parameters");
+    return s;
+  }
+
  private:
   std::filesystem::path path_;
+  std::size_t line_ = 0;
 };
+
+json rowJson(const Snapshot& s) {
+  json row = snapshotJson(s);
+  row["parameters"] = vectorJson(s.parameters);
+  return row;
+}
+
+// The journal's lines for `rows` and `parameters` (see appendToSessionJournal).
+std::string journalLines(const std::vector<Snapshot>& rows, const Vector* parameters) {
+  std::string text;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    json line = {{"row", rowJson(rows[i])}};
+    if (parameters && i + 1 == rows.size()) line["parameters"] = vectorJson(*parameters);
+    text += line.dump();
+    text += '\n';
+  }
+  if (rows.empty() && parameters) {
+    text += json{{"parameters", vectorJson(*parameters)}}.dump();
+    text += '\n';
+  }
+  return text;
+}
+
+[[noreturn]] void failAppend(const std::filesystem::path& path, int error) {
+  throw inputError("could not append to '" + path.string() + "': " + std::strerror(error));
+}
+
+// A journal: header, then updates. `text` is the whole file.
+SessionRecord readJournal(const std::filesystem::path& path, const std::string& text,
+                          const json& header) {
+  SessionReader reader(path);
+  reader.setLine(1);
+  SessionRecord record = reader.header(header, kJournalFormat);
+  std::size_t begin = text.find('\n') + 1;  // the header has one: the caller parsed it as a line
+  for (std::size_t line = 2; begin < text.size(); ++line) {
+    const std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) break;  // torn: the append that wrote it did not finish
+    json update;
+    try {
+      update = json::parse(text.begin() + static_cast<std::ptrdiff_t>(begin),
+                           text.begin() + static_cast<std::ptrdiff_t>(end));
+    } catch (const json::exception& e) {
+      // Only the last line can be torn (a power cut may leave a line of zeros); an unreadable
+      // line before it means the file was damaged otherwise.
+      if (end + 1 == text.size()) break;
+      throw inputError("session file '" + path.string() + "', line " + std::to_string(line) +
+                       ": not valid JSON: " + e.what());
+    }
+    begin = end + 1;
+    reader.setLine(line);
+    if (!update.is_object() || (!update.contains("row") && !update.contains("parameters")))
+      reader.fail("(line)", "must be an object with \"row\" or \"parameters\"");
+    if (update.contains("row")) {
+      record.history.push_back(
+          reader.row(update.at("row"), "history[" + std::to_string(record.history.size()) + "]"));
+    }
+    if (update.contains("parameters"))
+      record.parameters = reader.finiteVector(update.at("parameters"), "parameters");
+  }
+  return record;
+}
 
 }  // namespace
 
@@ -109,16 +225,67 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
   member("format", kFormat);
   text += "  \"history\": [";
   for (std::size_t i = 0; i < session.history.size(); ++i) {
-    const Snapshot& s = session.history[i];
-    json row = snapshotJson(s);
-    row["parameters"] = vectorJson(s.parameters);
     text += i == 0 ? "\n    " : ",\n    ";
-    appendIndented(text, row.dump(2), 4);
+    appendIndented(text, rowJson(session.history[i]).dump(2), 4);
   }
   text += session.history.empty() ? "],\n" : "\n  ],\n";
   member("parameters", vectorJson(session.parameters));
   text += "  \"version\": " + std::to_string(kVersion) + "\n}\n";
   writeTextFileAtomically(path, text);
+}
+
+void writeSessionJournal(const std::filesystem::path& path, const SessionRecord& session) {
+  json configuration = session.configuration.json();
+  configuration["image"] = absoluteImages(session.configuration, configuration["image"]);
+  configuration["noisy"] = absoluteImages(session.configuration, configuration["noisy"]);
+  // Members in this order, by hand (a json object sorts its keys), so that the format tag leads.
+  std::string text = std::string("{\"format\":\"") + kJournalFormat +
+                     "\",\"version\":" + std::to_string(kVersion) +
+                     ",\"configuration\":" + configuration.dump() +
+                     ",\"parameters\":" + vectorJson(session.parameters).dump() + "}\n";
+  text += journalLines(session.history, nullptr);
+  writeTextFileAtomically(path, text);
+}
+
+void appendToSessionJournal(const std::filesystem::path& path, const std::vector<Snapshot>& rows,
+                            const Vector* parameters) {
+  const std::string text = journalLines(rows, parameters);
+  if (text.empty()) return;
+  // No O_CREAT: a journal that is gone must be rewritten whole, header first.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) failAppend(path, errno);
+  struct stat before {};
+  if (::fstat(fd, &before) != 0) {
+    const int error = errno;
+    ::close(fd);
+    failAppend(path, error);
+  }
+  std::size_t done = 0;
+  int error = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      break;
+    }
+    done += std::size_t(n);
+  }
+  // Durable before the next one: a power cut then loses at most the line being appended.
+  if (error == 0 && ::fdatasync(fd) != 0) error = errno;
+  if (error != 0) {
+    // Cut off what got written (a full disk writes part of a line), so that the next append
+    // does not follow a torn line.
+    if (::ftruncate(fd, before.st_size) != 0) {
+      const int cut = errno;
+      ::close(fd);
+      throw inputError("could not append to '" + path.string() + "': " + std::strerror(error) +
+                       ", nor cut the partial line off again: " + std::strerror(cut));
+    }
+    ::close(fd);
+    failAppend(path, error);
+  }
+  if (::close(fd) != 0) failAppend(path, errno);
 }
 
 SessionRecord readSessionFile(const std::filesystem::path& path) {
@@ -130,54 +297,34 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
   if (!in) throw inputError("session file '" + path.string() + "' cannot be opened");
   std::stringstream text;
   text << in.rdbuf();
+  const std::string content = text.str();
+  // A journal's first line is a whole JSON object with the journal's format tag; a session
+  // file's is not (it starts a multi-line document, or is all of a one-line one).
+  const std::size_t firstLine = content.find('\n');
+  if (firstLine != std::string::npos) {
+    json header;
+    try {
+      header =
+          json::parse(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(firstLine));
+    } catch (const json::exception&) {
+    }
+    if (header.is_object() && header.contains("format") &&
+        header["format"] == json(kJournalFormat)) {
+      return readJournal(path, content, header);
+    }
+  }
   json document;
   try {
-    document = json::parse(text.str());
+    document = json::parse(content);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw inputError("session file '" + path.string() + "' is not valid JSON: " + e.what());
   }
   const SessionReader reader(path);
-  if (!document.is_object()) reader.fail("(document)", "must be a JSON object");
-  const json& format = reader.field(document, "format", "");
-  if (!format.is_string() || format.get<std::string>() != kFormat) {
-    reader.fail("format", std::string("must be \"") + kFormat + "\"");
-  }
-  const json& version = reader.field(document, "version", "");
-  if (!version.is_number_integer() || version.get<std::int64_t>() != kVersion) {
-    reader.fail("version", "must be " + std::to_string(kVersion) + " (this studio's format)");
-  }
-  SessionRecord record{Configuration::fromJson(reader.field(document, "configuration", ""),
-                                               std::filesystem::absolute(path).parent_path(),
-                                               "session file '" + path.string() + "'"),
-                       reader.finiteVector(reader.field(document, "parameters", ""), "parameters"),
-                       {}};
+  SessionRecord record = reader.header(document, kFormat);
   const json& history = reader.field(document, "history", "");
   if (!history.is_array()) reader.fail("history", "must be a list");
-  for (std::size_t i = 0; i < history.size(); ++i) {
-    const std::string where = "history[" + std::to_string(i) + "]";
-    const json& row = history[i];
-    Snapshot s;
-    const auto number = [&](const char* name) {
-      return reader.finiteNumber(reader.field(row, name, where), where + "." + name);
-    };
-    const auto count = [&](const char* name) {
-      return reader.count(reader.field(row, name, where), where + "." + name);
-    };
-    s.iteration = count("iter");
-    s.outerLoss = number("outer_loss");
-    s.psnr = number("psnr");
-    s.hypergradientNorm = number("hypergradient_norm");
-    s.stepSeconds = number("seconds");
-    s.elapsedSeconds = number("elapsed_seconds");
-    s.innerIterations = count("inner_iterations");
-    s.evaluations = count("evaluations");
-    const json& status = reader.field(row, "status", where);
-    if (!status.is_string()) reader.fail(where + ".status", "must be a string");
-    s.status = status.get<std::string>();
-    s.parameters =
-        reader.finiteVector(reader.field(row, "parameters", where), where + ".parameters");
-    record.history.push_back(std::move(s));
-  }
+  for (std::size_t i = 0; i < history.size(); ++i)
+    record.history.push_back(reader.row(history[i], "history[" + std::to_string(i) + "]"));
   return record;
 }
 

@@ -257,6 +257,36 @@ class RecoveryTest : public QObject {
     QVERIFY(!QFile::exists(orphan));
   }
 
+  // The autosave of a studio from before the recovery journal: a whole session file.
+  void anOlderStudiosSessionFileIsRestored() {
+    SessionRecord expected;
+    {
+      MainWindow dead;
+      dead.show();
+      QVERIFY(applyAndWait(dead, smallConfiguration()));
+      QVERIFY(learnAndWait(dead, 2));
+      expected = savedNow(dead);
+    }
+    QDir().mkpath(recoveryDirectory());
+    const QString orphan = QDir(recoveryDirectory()).filePath(QStringLiteral("older.json"));
+    writeSessionFile(orphan.toStdString(), expected);
+    QVERIFY(contents(orphan).startsWith("{\n"));
+
+    MainWindow window;
+    window.show();
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    QVERIFY(studio::offerRecovery(window, RecoveryPolicy::Restore).restoring);
+    QVERIFY(waitFor(preview));
+    compareHistories(window.history(), expected.history, expected.history.size());
+    // The restored studio rewrites the file as a journal, then appends the next step.
+    QVERIFY(learnAndWait(window, 1));
+    const SessionRecord continued = savedNow(window);
+    QVERIFY(contents(orphan).startsWith("{\"format\":\"bilevel-studio-session-journal\""));
+    QCOMPARE(continued.history.size(), expected.history.size() + 1);
+    compareHistories(continued.history, expected.history, expected.history.size());
+    QVERIFY(window.close());
+  }
+
   void aCorruptOrTruncatedFileIsNamedAndKept() {
     QByteArray valid;
     {
@@ -267,9 +297,12 @@ class RecoveryTest : public QObject {
       dead.recovery()->flush();
       valid = contents(dead.recovery()->path());
     }
-    const QByteArray truncated = valid.left(valid.size() / 2);
+    // The recovery journal's header line cut short (a torn last row is what a crash leaves,
+    // and restores: tst_session_file).
+    QVERIFY(valid.startsWith("{\"format\":\"bilevel-studio-session-journal\""));
+    const QByteArray truncated = valid.left(valid.indexOf('\n') / 2);
     QByteArray wrongVersion = valid;
-    wrongVersion.replace("\"version\": 1", "\"version\": 7");
+    wrongVersion.replace("\"version\":1", "\"version\":7");
     QVERIFY(wrongVersion != valid);
     for (const auto& [id, bytes, problem] :
          {std::tuple{QStringLiteral("truncated"), truncated, QStringLiteral("not valid JSON")},

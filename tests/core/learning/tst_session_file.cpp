@@ -1,6 +1,11 @@
+#include <sys/resource.h>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <algorithm>
+#include <csignal>
 #include <fstream>
+#include <iterator>
 
 #include "common/Error.h"
 #include "learning/LearningRecords.h"
@@ -24,6 +29,51 @@ class TestSessionFile : public QObject {
       return {e.kind(), e.what()};
     }
     return {ErrorKind::Usage, ""};
+  }
+  std::string text(const std::filesystem::path& file) const {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  int lines(const std::filesystem::path& file) const {
+    const std::string t = text(file);
+    return static_cast<int>(std::count(t.begin(), t.end(), '\n'));
+  }
+  static SessionRecord journalRecord(int rows) {
+    SessionRecord record{
+        Configuration::fromPreset("tv-weightmap-denoise"), Vector::LinSpaced(64, 0.01, 0.64), {}};
+    for (int i = 0; i < rows; ++i) {
+      Snapshot s;
+      s.iteration = i;
+      s.outerLoss = 10.0 / (i + 1);
+      s.psnr = 30.0 + 0.1 * i;
+      s.hypergradientNorm = 1.0 / (i + 3);
+      s.stepSeconds = 0.25 + 1e-3 * i;
+      s.elapsedSeconds = 0.25 * (i + 1);
+      s.innerIterations = 100 + i;
+      s.evaluations = 1 + i % 2;
+      s.status = i + 1 == rows ? "converged" : "running";
+      s.parameters = Vector::LinSpaced(64, 0.01, 0.64 + 0.01 * i);
+      record.history.push_back(s);
+    }
+    return record;
+  }
+  static void compareRecords(const SessionRecord& actual, const SessionRecord& expected) {
+    QVERIFY(actual.configuration.json() == expected.configuration.json());
+    QCOMPARE(actual.parameters, expected.parameters);
+    QCOMPARE(actual.history.size(), expected.history.size());
+    for (std::size_t i = 0; i < expected.history.size(); ++i) {
+      const Snapshot &a = actual.history[i], &e = expected.history[i];
+      QCOMPARE(a.iteration, e.iteration);
+      QCOMPARE(a.outerLoss, e.outerLoss);
+      QCOMPARE(a.psnr, e.psnr);
+      QCOMPARE(a.hypergradientNorm, e.hypergradientNorm);
+      QCOMPARE(a.stepSeconds, e.stepSeconds);
+      QCOMPARE(a.elapsedSeconds, e.elapsedSeconds);
+      QCOMPARE(a.innerIterations, e.innerIterations);
+      QCOMPARE(a.evaluations, e.evaluations);
+      QCOMPARE(a.status, e.status);
+      QCOMPARE(a.parameters, e.parameters);
+    }
   }
   static std::string valid(const std::string& historyRow) {
     return R"({"format": "bilevel-studio-session", "version": 1,
@@ -100,6 +150,100 @@ class TestSessionFile : public QObject {
                              "configuration": {"model": {"lambda": -1}}, "parameters": [],
                              "history": []})");
     QVERIFY(readError("config.json").second.find("model.lambda") != std::string::npos);
+  }
+
+  // The recovery journal restores what the session file of the same record restores.
+  void journalRoundTripEqualsTheSessionFile() {
+    SessionRecord record = journalRecord(5);
+    writeSessionJournal(path("journal.json"),
+                        SessionRecord{record.configuration,
+                                      record.parameters,
+                                      {record.history.begin(), record.history.begin() + 2}});
+    appendToSessionJournal(path("journal.json"), {record.history[2]}, nullptr);
+    appendToSessionJournal(path("journal.json"), {record.history[3], record.history[4]},
+                           &record.history[4].parameters);
+    const Vector later = Vector::Constant(64, 0.5);
+    appendToSessionJournal(path("journal.json"), {}, &later);
+    appendToSessionJournal(path("journal.json"), {}, nullptr);  // nothing: no line
+    record.parameters = later;
+    writeSessionFile(path("session.json"), record);
+    compareRecords(readSessionFile(path("journal.json")), readSessionFile(path("session.json")));
+    QCOMPARE(lines(path("journal.json")), 1 + 5 + 1);
+  }
+
+  // A crash can tear the last line only; it is ignored, and the rows before it restore.
+  void aTornLastLineIsIgnored() {
+    const SessionRecord record = journalRecord(4);
+    writeSessionJournal(path("whole.json"), record);
+    const std::string whole = text(path("whole.json"));
+    const std::size_t lastLine = whole.rfind('\n', whole.size() - 2) + 1;
+    SessionRecord firstThree = record;
+    firstThree.history.pop_back();
+    // As a session file restores them (image paths made absolute).
+    writeSessionFile(path("three.json"), firstThree);
+    const SessionRecord three = readSessionFile(path("three.json"));
+    writeSessionFile(path("four.json"), record);
+    for (const std::size_t cut :
+         {lastLine + 1, lastLine + 40, whole.size() - 2, whole.size() - 1}) {
+      write("torn.json", whole.substr(0, cut));
+      compareRecords(readSessionFile(path("torn.json")), three);
+    }
+    // A power cut may leave the last line as zeros.
+    write("zeros.json", whole.substr(0, lastLine) + std::string(20, '\0') + "\n");
+    compareRecords(readSessionFile(path("zeros.json")), three);
+    // The whole file restores all rows.
+    compareRecords(readSessionFile(path("whole.json")), readSessionFile(path("four.json")));
+    // An unreadable line before the last is damage, named with its line.
+    write("middle.json", whole.substr(0, lastLine) + "{\"row\": [\n" + whole.substr(lastLine));
+    const auto [kind, message] = readError("middle.json");
+    QCOMPARE(kind, ErrorKind::UnreadableInput);
+    QVERIFY2(message.find("line 5") != std::string::npos, message.c_str());
+    // So is a last line that is JSON but not a valid update.
+    write("bad-row.json", whole + "{\"row\": {\"iter\": -1}}\n");
+    QVERIFY2(readError("bad-row.json").second.find("line 6") != std::string::npos,
+             readError("bad-row.json").second.c_str());
+    write("bad-line.json", whole + "[1, 2]\n");
+    QVERIFY(readError("bad-line.json").second.find("line 6") != std::string::npos);
+    // A header cut short is not a journal, nor JSON.
+    write("header.json", whole.substr(0, whole.find('\n') / 2));
+    QCOMPARE(readError("header.json").first, ErrorKind::UnreadableInput);
+    std::string version = whole;
+    version.replace(version.find("\"version\":1"), 11, "\"version\":2");
+    write("version.json", version);
+    QVERIFY(readError("version.json").second.find("'version'") != std::string::npos);
+  }
+
+  // An append never creates a journal without its header, and one that fails part-way (here
+  // at a file-size limit, as `ulimit -f` sets) is cut off again: the journal is as it was.
+  void aFailedAppendLeavesTheJournalAsItWas() {
+    const SessionRecord record = journalRecord(3);
+    try {
+      appendToSessionJournal(path("absent.json"), record.history, nullptr);
+      QFAIL("appended to a journal that does not exist");
+    } catch (const Error& e) {
+      QVERIFY(std::string(e.what()).find("absent.json") != std::string::npos);
+    }
+    QVERIFY(!std::filesystem::exists(path("absent.json")));
+
+    writeSessionJournal(path("limited.json"), record);
+    const std::string before = text(path("limited.json"));
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit limit = old;
+    limit.rlim_cur = before.size() + 30;  // room for part of a row's line
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    std::string message;
+    try {
+      appendToSessionJournal(path("limited.json"), {record.history.back()}, nullptr);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    QVERIFY2(message.find("limited.json") != std::string::npos, message.c_str());
+    QCOMPARE(text(path("limited.json")), before);
+    appendToSessionJournal(path("limited.json"), {record.history.back()}, nullptr);
+    QCOMPARE(readSessionFile(path("limited.json")).history.size(), std::size_t(4));
   }
 
   void parameterRangeIsMinMedianMax() {
