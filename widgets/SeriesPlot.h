@@ -39,12 +39,18 @@ class SeriesPlot : public QWidget {
  public:
   // Full buckets of a decimated series: between half this and this many, so at most twice as
   // many points (a low and a high each), the first point, and the points of the last bucket as
-  // they are (at most a bucket's worth; the newest among them). Chosen from the widest plot there
-  // is: the plots of an exported figure (1600 px wide by default, two columns) have plot areas of
-  // about 700 px; the studio's docked plots, 200 to 500 px. 512 buckets are then at least one per
-  // one or two pixel columns of an export, and more than one per column on screen, where min–max
-  // decimation draws what every point would.
-  static constexpr int kMaxBuckets = 512;
+  // they are (at most a bucket's worth; the newest among them). What Qt Charts keeps per plotted
+  // point is the studio's largest cost that does not belong to the history (issue 8 §3):
+  // measured in 1,000-step soaks at 64² (bench/soak studio, docs/soak.md), the seven curves of
+  // the learning plots at 512 buckets (1,025 points each, reached after 1,000 steps) grew the
+  // resident memory by about 2 MiB beyond the history rows, at 128 buckets by 0.4 to 0.6 MiB
+  // (reached after 256 steps, then flat), without plots by 0.2 MiB; and an append redraws every
+  // plotted point, so the GUI thread's longest stall fell from 0.4–1 s to 0.13–0.2 s. 128
+  // buckets are one per 1.5 to 4 pixel columns of the studio's docked plots (200 to 500 px) and
+  // one per 5 or 6 of an exported figure's (about 700 px): each is drawn as its lowest and
+  // highest point, so the envelope of the curve, its spikes and its extremes stay visible, to
+  // within a few pixels of where every point would put them.
+  static constexpr int kMaxBuckets = 128;
 
   SeriesPlot(const QString& title, const QString& xLabel, const QString& yLabel,
              QWidget* parent = nullptr);
