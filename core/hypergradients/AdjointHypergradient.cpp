@@ -12,10 +12,22 @@ SolveSummary AdjointHypergradient::solveLowerLevel(const BilevelProblem& problem
   return problem.solver.solve(problem.model, theta, x, problem.solve, cancel);
 }
 
+bool AdjointHypergradient::supports(const BilevelProblem& problem, std::string* why) const {
+  if (!dynamic_cast<const Model*>(&problem.model)) {
+    if (why) {
+      *why = name() + " uses the Hessian of a smooth lower level; " + problem.model.name() +
+             " is nonsmooth: use implicit-manifold, fpad, unrolled, forward or finite-difference";
+    }
+    return false;
+  }
+  return HypergradientMethod::supports(problem, why);
+}
+
 HypergradientSummary AdjointHypergradient::evaluate(const BilevelProblem& problem,
                                                     const Vector& theta, Vector& x,
                                                     Vector& gradient,
                                                     const CancellationFlag* cancel) const {
+  requireSupport(*this, problem);
   HypergradientSummary summary;
   summary.method = name();
   summary.inner = solveLowerLevel(problem, theta, x, cancel);
@@ -33,13 +45,13 @@ HypergradientSummary AdjointHypergradient::evaluate(const BilevelProblem& proble
   if (summary.termination == Termination::Cancelled) return summary;
   if (std::isnan(summary.residual)) {
     Vector product(x.size());
-    problem.model.hessianVectorProduct(x, theta, adjoint, product);
+    problem.smoothModel().hessianVectorProduct(x, theta, adjoint, product);
     const double rhsNorm = rhs.norm();
     summary.residual = rhsNorm > 0.0 ? (product - rhs).norm() / rhsNorm : 0.0;
   }
   // ∇U = ∂_θL − (∂²_θxE) a
   Vector mixed(theta.size());
-  problem.model.mixedProduct(x, theta, adjoint, mixed);
+  problem.smoothModel().mixedProduct(x, theta, adjoint, mixed);
   problem.loss.gradientTheta(x, theta, gradient);
   gradient -= mixed;
   summary.hypergradientSeconds = clock.seconds();

@@ -13,6 +13,9 @@ class AdjointHypergradient : public HypergradientMethod {
   HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta, Vector& x,
                                 Vector& gradient,
                                 const CancellationFlag* cancel = nullptr) const override;
+  // These methods solve with (or approximate) the Hessian ∂²_xxE: they refuse a nonsmooth model,
+  // which has none, and name the methods that differentiate it.
+  bool supports(const BilevelProblem& problem, std::string* why = nullptr) const override;
 
  protected:
   // Solves the lower level from the warm start in x.

@@ -14,7 +14,7 @@ HypergradientSummary ForwardMode::evaluate(const BilevelProblem& problem, const 
   summary.method = name();
   const auto map = iterationMap(problem, theta);
   Stopwatch clock;
-  const Model& model = problem.model;
+  const LowerLevel& model = problem.model;
   const Eigen::Index n = model.variableCount(), p = theta.size();
   SolveSummary& inner = summary.inner;
   IterationRun run(*map, problem.solve, inner);

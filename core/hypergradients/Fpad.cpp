@@ -14,7 +14,11 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
     throw usageError("fpad linearises the solver's iteration at its fixed point; the " +
                      map->name() + " iteration has no stationary limit map: use unrolled");
   }
-  summary.inner = problem.solver.solve(problem.model, theta, x, problem.solve, cancel);
+  // The solver's own final state gives the fixed point (a primal–dual solver's q* is not a
+  // function of x*).
+  IterationState fixedPoint = map->makeState();
+  summary.inner =
+      problem.solver.solveToFixedPoint(problem.model, theta, x, problem.solve, *map, fixedPoint, cancel);
   summary.innerSeconds = summary.inner.seconds;
   if (!summary.inner.usable()) {
     summary.termination = summary.inner.termination;
@@ -28,9 +32,7 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
   problem.loss.gradientTheta(x, theta, gradient);
   const double rhsNorm = rhs.norm();
 
-  IterationState fixedPoint = map->makeState(), zBar = map->makeState(), nextBar = map->makeState(),
-                 sum = map->makeState();
-  map->fixedPoint(x, fixedPoint);
+  IterationState zBar = map->makeState(), nextBar = map->makeState(), sum = map->makeState();
   map->linearize(IterationMap::kLimit, fixedPoint);
   map->primalAdjoint(rhs, zBar);
   summary.termination = Termination::IterationLimit;

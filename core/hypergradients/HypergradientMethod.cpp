@@ -26,6 +26,15 @@ bool HypergradientOptions::isValid(std::string* error) const {
   return true;
 }
 
+bool HypergradientMethod::supports(const BilevelProblem& problem, std::string* why) const {
+  std::string reason;
+  if (!problem.solver.supportsModel(problem.model, &reason)) {
+    if (why) *why = name() + " cannot run: " + reason;
+    return false;
+  }
+  return supportsSolver(problem.solver, why);
+}
+
 void requireSupport(const HypergradientMethod& method, const BilevelProblem& problem) {
   std::string why;
   if (!method.supports(problem, &why)) throw usageError(why);

@@ -38,10 +38,15 @@ struct HypergradientOptions {
 // One bilevel problem instance: the lower level (model and its data), the upper loss, and how the
 // lower level is solved.
 struct BilevelProblem {
-  const Model& model;
+  // Either kind of lower level; the solver must serve it (InnerSolver::supportsModel).
+  const LowerLevel& model;
   const UpperLoss& loss;
   const InnerSolver& solver;
   SolveOptions solve;
+
+  // The model as the smooth kind, for methods that need its Hessian (implicit-cg, ...); throws
+  // Error(Usage) naming the model when it is nonsmooth (their supports() refuses that first).
+  const Model& smoothModel() const { return requireSmoothModel(model, "this hypergradient method"); }
 };
 
 // What one hypergradient evaluation did: the report a Jacobian-diagnostics table shows.
@@ -81,9 +86,8 @@ class HypergradientMethod {
   // returns false and, if `why` is given, one sentence naming the method and the solver or model
   // and what to use instead. Callers check before any work (a configuration error, never a silent
   // substitute); evaluate() on a refused problem throws Error(Usage) with that sentence.
-  virtual bool supports(const BilevelProblem& problem, std::string* why = nullptr) const {
-    return supportsSolver(problem.solver, why);
-  }
+  // The default: the solver serves the model (InnerSolver::supportsModel) and supportsSolver().
+  virtual bool supports(const BilevelProblem& problem, std::string* why = nullptr) const;
   // The part of supports() that depends on the solver alone: what a configuration can check before
   // any image is read.
   virtual bool supportsSolver(const InnerSolver&, std::string* = nullptr) const { return true; }

@@ -8,7 +8,7 @@ void ImplicitCG::solveAdjoint(const BilevelProblem& problem, const Vector& theta
                               const Vector& solution, const Vector& rhs, Vector& adjoint,
                               HypergradientSummary& summary, const CancellationFlag* cancel) const {
   const auto hessian = [&](const Vector& v, Vector& out) {
-    problem.model.hessianVectorProduct(solution, theta, v, out);
+    problem.smoothModel().hessianVectorProduct(solution, theta, v, out);
   };
   const auto cg = conjugateGradient(
       hessian, rhs, adjoint,

@@ -6,7 +6,7 @@ void ImplicitNeumann::solveAdjoint(const BilevelProblem& problem, const Vector& 
                                    const Vector& solution, const Vector& rhs, Vector& adjoint,
                                    HypergradientSummary& summary,
                                    const CancellationFlag* cancel) const {
-  const double eta = 1.0 / problem.model.gradientLipschitzBound(theta);
+  const double eta = 1.0 / problem.smoothModel().gradientLipschitzBound(theta);
   const double rhsNorm = rhs.norm();
   Vector term = rhs, product(rhs.size());
   adjoint.setZero(rhs.size());
@@ -18,7 +18,7 @@ void ImplicitNeumann::solveAdjoint(const BilevelProblem& problem, const Vector& 
       return;
     }
     adjoint += eta * term;
-    problem.model.hessianVectorProduct(solution, theta, term, product);
+    problem.smoothModel().hessianVectorProduct(solution, theta, term, product);
     term -= eta * product;  // (I − ηH)^{q+1} ∂_xL
     ++summary.iterations;
     const double relative = rhsNorm > 0.0 ? term.norm() / rhsNorm : 0.0;

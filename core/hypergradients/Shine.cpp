@@ -6,7 +6,7 @@ namespace bilevel {
 
 SolveSummary Shine::solveLowerLevel(const BilevelProblem& problem, const Vector& theta, Vector& x,
                                     const CancellationFlag* cancel) const {
-  return Lbfgs().solve(problem.model, theta, x, problem.solve, cancel, memory_);
+  return Lbfgs().solve(problem.smoothModel(), theta, x, problem.solve, cancel, memory_);
 }
 
 void Shine::solveAdjoint(const BilevelProblem&, const Vector&, const Vector&, const Vector& rhs,

@@ -22,8 +22,10 @@ NesterovParameters nesterovParameters(const Model& model, const Vector& theta);
 // SolveOptions::fixedIterations > 0 it runs exactly that many steps without restart, so the
 // iteration is a fixed smooth map of (x_0, θ). On convergence it returns the point y_k whose
 // gradient passed the test.
-class AcceleratedGradient final : public InnerSolver {
+class AcceleratedGradient final : public SmoothInnerSolver {
  public:
+  using SmoothInnerSolver::iterationMap;
+  using SmoothInnerSolver::solve;
   std::string name() const override { return "accelerated-gradient"; }
   SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                      const SolveOptions& options,

@@ -1,5 +1,7 @@
 #include "solvers/ChambollePock.h"
 
+#include "iterations/PrimalDualMap.h"
+
 #include <omp.h>
 
 #include <cmath>
@@ -435,6 +437,97 @@ PrimalDualSummary ChambollePock::solve(const PrimalDualModel& model, const Vecto
     record({model.energy(state.x, theta), model.primalDualGap(state.x, state.q, theta)});
   }
   summary.seconds = clock.seconds();
+  return summary;
+}
+
+bool ChambollePock::supportsModel(const LowerLevel& model, std::string* why) const {
+  if (dynamic_cast<const PrimalDualModel*>(&model)) return true;
+  if (why) {
+    *why = name() + " solves primal–dual (nonsmooth) models such as tv; " + model.name() +
+           " is smooth (use accelerated-gradient, gradient-descent or lbfgs)";
+  }
+  return false;
+}
+
+namespace {
+const PrimalDualModel& requirePrimalDual(const ChambollePock& solver, const LowerLevel& model) {
+  std::string why;
+  if (!solver.supportsModel(model, &why)) throw usageError(why);
+  return static_cast<const PrimalDualModel&>(model);
+}
+}  // namespace
+
+PrimalDualOptions ChambollePock::primalDualOptions(const SolveOptions& options) const {
+  PrimalDualOptions result = defaults_;
+  result.tolerance = options.tolerance;
+  result.maxIterations = options.maxIterations;
+  result.fixedIterations = options.fixedIterations;
+  result.recordTrace = options.recordTrace;
+  result.restartSchedule = true;
+  if (options.fixedIterations > 0) {
+    // Exactly PrimalDualMap's iteration: Algorithm 1 with its step.
+    result.acceleration = 0.0;
+    result.initialPrimalStep = PrimalDualMap::Options{}.primalStep;
+  }
+  return result;
+}
+
+SolveSummary ChambollePock::solveState(const PrimalDualModel& model, const Vector& theta,
+                                       PrimalDualState& state, const SolveOptions& options,
+                                       const CancellationFlag* cancel) const {
+  const PrimalDualSummary run = solve(model, theta, state, primalDualOptions(options), cancel);
+  SolveSummary summary;
+  summary.termination = run.termination;
+  summary.iterations = run.iterations;
+  summary.gradientEvaluations = run.iterations;
+  summary.energy = run.energy;
+  summary.referenceGradientNorm = run.energy;
+  summary.relativeGradientNorm = run.relativeGap;
+  summary.seconds = run.seconds;
+  summary.trace = run.gapHistory;
+  summary.message = run.message;
+  return summary;
+}
+
+SolveSummary ChambollePock::solve(const LowerLevel& lowerLevel, const Vector& theta, Vector& x,
+                                  const SolveOptions& options,
+                                  const CancellationFlag* cancel) const {
+  const PrimalDualModel& model = requirePrimalDual(*this, lowerLevel);
+  PrimalDualState state;
+  if (x.size() > 0) {
+    state.x = x;
+    state.xBar = x;
+    state.q = Vector::Zero(model.dualSize());
+  }
+  SolveSummary summary = solveState(model, theta, state, options, cancel);
+  x = state.x;
+  return summary;
+}
+
+std::unique_ptr<IterationMap> ChambollePock::iterationMap(const LowerLevel& model,
+                                                          const Vector& theta) const {
+  return std::make_unique<PrimalDualMap>(requirePrimalDual(*this, model), theta);
+}
+
+SolveSummary ChambollePock::solveToFixedPoint(const LowerLevel& lowerLevel, const Vector& theta,
+                                              Vector& x, const SolveOptions& options,
+                                              const IterationMap& map, IterationState& z,
+                                              const CancellationFlag* cancel) const {
+  const PrimalDualModel& model = requirePrimalDual(*this, lowerLevel);
+  const auto* primalDual = dynamic_cast<const PrimalDualMap*>(&map);
+  if (!primalDual) {
+    throw usageError("chambolle-pock's fixed point is a state of its own iteration map, not of " +
+                     map.name());
+  }
+  PrimalDualState state;
+  if (x.size() > 0) {
+    state.x = x;
+    state.xBar = x;
+    state.q = Vector::Zero(model.dualSize());
+  }
+  SolveSummary summary = solveState(model, theta, state, options, cancel);
+  x = state.x;
+  if (summary.usable()) primalDual->fixedPoint(state.x, state.q, z);
   return summary;
 }
 

@@ -7,6 +7,7 @@
 #include "common/Vector.h"
 #include "models/PrimalDualModel.h"
 #include "solvers/InnerSolver.h"
+#include "iterations/IterationMap.h"
 
 namespace bilevel {
 
@@ -112,9 +113,18 @@ struct PrimalDualSummary {
 // same pass as the step (TotalVariation: one pass over the image per iteration, OpenMP over row
 // blocks); the generic path makes several passes through the model's virtual products. Work
 // vectors are allocated once per solve, never per iteration.
-class ChambollePock {
+//
+// As an InnerSolver (for the bilevel methods, issue 9 §2) it serves the primal–dual kind of lower
+// level: solve(LowerLevel, x) starts from (x, x̄ = x, q = 0) with the `defaults` below, the
+// SolveOptions' tolerance read as the relative gap; with SolveOptions::fixedIterations > 0 it runs
+// Algorithm 1 with τ = PrimalDualMap's step (acceleration 0, no restart), i.e. exactly
+// iterationMap()'s iteration, so `unrolled` and `forward` differentiate what solved the problem.
+class ChambollePock final : public InnerSolver {
  public:
-  std::string name() const { return "chambolle-pock"; }
+  // `defaults`: the settings of solves made through the InnerSolver interface, except those the
+  // SolveOptions set (tolerance, maxIterations, fixedIterations, recordTrace).
+  explicit ChambollePock(PrimalDualOptions defaults = {}) : defaults_(defaults) {}
+  std::string name() const override { return "chambolle-pock"; }
 
   // Solves from `state` (empty: x = y, q = 0) and leaves the last iterate in it. A state with a
   // non-finite entry is not iterated on: the summary says Diverged and names it. Throws
@@ -122,6 +132,31 @@ class ChambollePock {
   PrimalDualSummary solve(const PrimalDualModel& model, const Vector& theta, PrimalDualState& state,
                           const PrimalDualOptions& options,
                           const CancellationFlag* cancel = nullptr) const;
+
+  // --- InnerSolver ------------------------------------------------------------------------------
+  bool supportsModel(const LowerLevel& model, std::string* why = nullptr) const override;
+  // The summary's relativeGradientNorm and trace hold the relative gap (the stopping measure),
+  // referenceGradientNorm the energy P(x) it is relative to, gradientEvaluations the iterations.
+  SolveSummary solve(const LowerLevel& model, const Vector& theta, Vector& x,
+                     const SolveOptions& options,
+                     const CancellationFlag* cancel = nullptr) const override;
+  // PrimalDualMap with its default steps; throws usageError for a smooth model.
+  std::unique_ptr<IterationMap> iterationMap(const LowerLevel& model,
+                                             const Vector& theta) const override;
+  bool hasIterationMap(std::string*) const override { return true; }
+  // The fixed point (x*, x*, q*) from this solve's own final dual q*.
+  SolveSummary solveToFixedPoint(const LowerLevel& model, const Vector& theta, Vector& x,
+                                 const SolveOptions& options, const IterationMap& map,
+                                 IterationState& z,
+                                 const CancellationFlag* cancel = nullptr) const override;
+  // The PrimalDualOptions a solve with `options` runs with (see above).
+  PrimalDualOptions primalDualOptions(const SolveOptions& options) const;
+  // The same solve as solve(LowerLevel, ...), keeping the whole final state (x*, x̄, q*).
+  SolveSummary solveState(const PrimalDualModel& model, const Vector& theta, PrimalDualState& state,
+                          const SolveOptions& options, const CancellationFlag* cancel) const;
+
+ private:
+  PrimalDualOptions defaults_;
 };
 
 }  // namespace bilevel

@@ -15,8 +15,10 @@ namespace bilevel {
 // Named InnerGradientDescent, not GradientDescent: that is the outer optimiser
 // (core/outer/GradientDescent.h) in the same namespace, a different algorithm (Armijo
 // backtracking on φ); the prefix follows OuterLbfgs, which tells the two L-BFGS apart the same way.
-class InnerGradientDescent final : public InnerSolver {
+class InnerGradientDescent final : public SmoothInnerSolver {
  public:
+  using SmoothInnerSolver::iterationMap;
+  using SmoothInnerSolver::solve;
   std::string name() const override { return "gradient-descent"; }
   SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                      const SolveOptions& options,

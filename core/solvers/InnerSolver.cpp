@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "common/Error.h"
 #include "iterations/IterationMap.h"
+#include "iterations/IterationState.h"
 
 namespace bilevel {
 
@@ -22,7 +24,49 @@ std::string toString(Termination termination) {
   return "unknown";
 }
 
-std::unique_ptr<IterationMap> InnerSolver::iterationMap(const Model&, const Vector&) const {
+std::unique_ptr<IterationMap> InnerSolver::iterationMap(const LowerLevel&, const Vector&) const {
+  return nullptr;
+}
+
+SolveSummary InnerSolver::solveToFixedPoint(const LowerLevel& model, const Vector& theta,
+                                            Vector& x, const SolveOptions& options,
+                                            const IterationMap& map, IterationState& z,
+                                            const CancellationFlag* cancel) const {
+  SolveSummary summary = solve(model, theta, x, options, cancel);
+  if (summary.usable()) map.fixedPoint(x, z);
+  return summary;
+}
+
+const Model& requireSmoothModel(const LowerLevel& model, const std::string& user) {
+  const auto* smooth = dynamic_cast<const Model*>(&model);
+  if (!smooth) {
+    throw usageError(user + " needs a smooth model; " + model.name() +
+                     " is nonsmooth (use solver chambolle-pock)");
+  }
+  return *smooth;
+}
+
+bool SmoothInnerSolver::supportsModel(const LowerLevel& model, std::string* why) const {
+  if (dynamic_cast<const Model*>(&model)) return true;
+  if (why) {
+    *why = name() + " needs a smooth model; " + model.name() +
+           " is nonsmooth (use solver chambolle-pock)";
+  }
+  return false;
+}
+
+SolveSummary SmoothInnerSolver::solve(const LowerLevel& model, const Vector& theta, Vector& x,
+                                      const SolveOptions& options,
+                                      const CancellationFlag* cancel) const {
+  return solve(requireSmoothModel(model, name()), theta, x, options, cancel);
+}
+
+std::unique_ptr<IterationMap> SmoothInnerSolver::iterationMap(const LowerLevel& model,
+                                                              const Vector& theta) const {
+  return iterationMap(requireSmoothModel(model, name()), theta);
+}
+
+std::unique_ptr<IterationMap> SmoothInnerSolver::iterationMap(const Model&, const Vector&) const {
   return nullptr;
 }
 

@@ -58,14 +58,21 @@ struct SolveSummary {
 };
 
 class IterationMap;
+class IterationState;
 
 // A lower-level solver: minimises model.energy(·, θ) starting from x (the warm start) and leaves
-// the result in x. Solvers allocate their work vectors once per solve, never per iteration.
+// the result in x. Solvers allocate their work vectors once per solve, never per iteration. A
+// solver serves one kind of lower level (supportsModel): the smooth solvers (SmoothInnerSolver)
+// the Model kind, ChambollePock the PrimalDualModel kind.
 class InnerSolver {
  public:
   virtual ~InnerSolver() = default;
   virtual std::string name() const = 0;
-  virtual SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
+  // Whether this solver can minimise `model`; if not, and `why` is given, a sentence naming the
+  // solver and the model ("accelerated-gradient needs a smooth model; tv is nonsmooth: ...").
+  virtual bool supportsModel(const LowerLevel& model, std::string* why = nullptr) const = 0;
+  // Throws Error(Usage) with supportsModel()'s sentence for a model of the wrong kind.
+  virtual SolveSummary solve(const LowerLevel& model, const Vector& theta, Vector& x,
                              const SolveOptions& options,
                              const CancellationFlag* cancel = nullptr) const = 0;
 
@@ -74,10 +81,42 @@ class InnerSolver {
   // differentiate, so that they differentiate the algorithm that solved the problem. Null when the
   // solver has none (hasIterationMap says why). The map refers to `model` and `theta`, which must
   // outlive it.
-  virtual std::unique_ptr<IterationMap> iterationMap(const Model& model, const Vector& theta) const;
+  virtual std::unique_ptr<IterationMap> iterationMap(const LowerLevel& model,
+                                                     const Vector& theta) const;
   // Whether iterationMap() returns a map; if not, and `why` is given, a sentence naming the solver
   // and the reason ("lbfgs has no iteration map (its steps depend on a line search): ...").
   virtual bool hasIterationMap(std::string* why = nullptr) const;
+
+  // Solves as solve() does and leaves in `z` (a state of `map`, this solver's iterationMap at θ)
+  // the fixed-point state of the solution, where FPAD linearises. The default solves and calls
+  // map.fixedPoint(x*): for gradient methods the fixed point is a function of x*. A primal–dual
+  // solver overrides it with its own final dual q* (not a function of x*: see PrimalDualMap).
+  virtual SolveSummary solveToFixedPoint(const LowerLevel& model, const Vector& theta, Vector& x,
+                                         const SolveOptions& options, const IterationMap& map,
+                                         IterationState& z,
+                                         const CancellationFlag* cancel = nullptr) const;
 };
+
+// The solvers of the smooth kind (accelerated gradient, gradient descent, L-BFGS): they call the
+// Model's gradient, so their real entry points take a Model; the LowerLevel ones check the kind
+// and forward.
+class SmoothInnerSolver : public InnerSolver {
+ public:
+  bool supportsModel(const LowerLevel& model, std::string* why = nullptr) const override;
+  SolveSummary solve(const LowerLevel& model, const Vector& theta, Vector& x,
+                     const SolveOptions& options,
+                     const CancellationFlag* cancel = nullptr) const final;
+  virtual SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
+                             const SolveOptions& options,
+                             const CancellationFlag* cancel = nullptr) const = 0;
+  std::unique_ptr<IterationMap> iterationMap(const LowerLevel& model,
+                                             const Vector& theta) const final;
+  // The map over a smooth model; null by default (no map).
+  virtual std::unique_ptr<IterationMap> iterationMap(const Model& model, const Vector& theta) const;
+};
+
+// The Model behind `model`, or Error(Usage) naming `user` (a solver or method) and the model when
+// it is not of the smooth kind.
+const Model& requireSmoothModel(const LowerLevel& model, const std::string& user);
 
 }  // namespace bilevel

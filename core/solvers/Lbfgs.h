@@ -9,8 +9,10 @@ namespace bilevel {
 // first step, and any step after the line search fails, is the safe gradient step 1/L. The
 // Armijo test allows a few ulps of |E| so the method keeps descending on the gradient norm when
 // energy differences fall below rounding at tight tolerances (1e-12 relative).
-class Lbfgs final : public InnerSolver {
+class Lbfgs final : public SmoothInnerSolver {
  public:
+  using SmoothInnerSolver::iterationMap;
+  using SmoothInnerSolver::solve;
   std::string name() const override { return "lbfgs"; }
   SolveSummary solve(const Model& model, const Vector& theta, Vector& x,
                      const SolveOptions& options,
