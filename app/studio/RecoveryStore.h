@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QString>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -140,6 +141,7 @@ class RecoveryStore : public QObject {
   int rewritesDone_ = 0;
   double lastWriteSeconds_ = 0.0;
   std::thread writer_;
+  std::chrono::steady_clock::time_point lastTrim_;  // the writer thread's
   // This object's thread only.
   std::function<SessionView()> view_;
   std::optional<Queued> queued_;
