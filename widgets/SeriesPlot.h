@@ -45,7 +45,7 @@ class SeriesPlot : public QWidget {
   // the learning plots at 512 buckets (1,025 points each, reached after 1,000 steps) grew the
   // resident memory by about 2 MiB beyond the history rows, at 128 buckets by 0.4 to 0.6 MiB
   // (reached after 256 steps, then flat), without plots by 0.2 MiB; and an append redraws every
-  // plotted point, so the GUI thread's longest stall fell from 0.4–1 s to 0.13–0.2 s. 128
+  // plotted point, so the GUI thread's longest stall fell from 0.2–1.1 s to 0.13–0.33 s. 128
   // buckets are one per 1.5 to 4 pixel columns of the studio's docked plots (200 to 500 px) and
   // one per 5 or 6 of an exported figure's (about 700 px): each is drawn as its lowest and
   // highest point, so the envelope of the curve, its spikes and its extremes stay visible, to
