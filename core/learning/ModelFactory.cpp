@@ -17,10 +17,6 @@ std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image
 
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name) {
   const registry::SolverEntry& entry = registry::solver(name);
-  if (!entry.make) {
-    throw usageError("solver '" + name + "' solves " + registry::toString(entry.kind) +
-                     " models; it is not a smooth inner solver");
-  }
   return entry.make();
 }
 

@@ -13,8 +13,8 @@ namespace bilevel {
 // bound to one noisy image. Error(Usage) for a primal–dual model.
 std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image& noisy);
 
-// A smooth inner solver by its registry name (registry::solvers()); Error(Usage) naming it and
-// listing the known ones otherwise, or when it solves primal–dual models.
+// An inner solver by its registry name (registry::solvers()); Error(Usage) naming it and listing
+// the known ones otherwise.
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name);
 
 // Initial parameters from the configuration (model.lambda everywhere).

@@ -46,6 +46,12 @@ bool ModelEntry::uses(const std::string& key) const {
   return std::find(settings.begin(), settings.end(), key) != settings.end();
 }
 
+std::unique_ptr<LowerLevel> ModelEntry::make(const Image& noisy,
+                                             const nlohmann::json& model) const {
+  if (kind == LowerLevelKind::Smooth) return makeSmooth(noisy, model);
+  return makePrimalDual(noisy, model);
+}
+
 namespace {
 
 template <typename Entry>
@@ -119,9 +125,7 @@ std::string optimizerNames() {
 }
 
 bool methodSupportsSolver(const MethodEntry& method, const SolverEntry& solver, std::string* why) {
-  // A primal–dual solver is not an InnerSolver; the methods say what they support of it when the
-  // problem is built (HypergradientMethod::supports).
-  if (!solver.make) return true;
+  if (!solver.make) return true;  // nothing to judge by
   return method.make({})->supportsSolver(*solver.make(), why);
 }
 

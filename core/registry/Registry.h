@@ -71,6 +71,8 @@ struct ModelEntry {
       makePrimalDual;
 
   bool uses(const std::string& key) const;
+  // Whichever of makeSmooth and makePrimalDual fits `kind`, as the common base.
+  std::unique_ptr<LowerLevel> make(const Image& noisy, const nlohmann::json& model) const;
 };
 
 // An inner (lower-level) solver (solver.type).
@@ -80,8 +82,7 @@ struct SolverEntry {
   std::string description;
   LowerLevelKind kind = LowerLevelKind::Smooth;  // the kind of model it solves
   std::vector<std::string> settings;             // the solver.* keys it reads
-  // Smooth solvers: a new instance. Primal–dual solvers have their own interface (ChambollePock)
-  // and leave this empty.
+  // A new instance (InnerSolver::supportsModel refuses a model of the other kind).
   std::function<std::unique_ptr<InnerSolver>()> make;
 };
 
@@ -130,8 +131,7 @@ std::string methodNames();
 std::string optimizerNames();
 
 // Whether `method` can differentiate what `solver` computes, judged from the two alone (before any
-// image is read); if not, one sentence naming both in `why`. A primal–dual solver is judged by its
-// kind only until the methods learn it (HypergradientMethod::supportsSolver).
+// image is read: HypergradientMethod::supportsSolver); if not, one sentence naming both in `why`.
 bool methodSupportsSolver(const MethodEntry& method, const SolverEntry& solver,
                           std::string* why = nullptr);
 

@@ -1,6 +1,7 @@
 // The inner solvers a configuration can name (solver.type).
 #include "registry/Registry.h"
 #include "solvers/AcceleratedGradient.h"
+#include "solvers/ChambollePock.h"
 #include "solvers/InnerGradientDescent.h"
 #include "solvers/Lbfgs.h"
 
@@ -48,6 +49,7 @@ const std::vector<SolverEntry>& solvers() {
         "the primal–dual gap: the solver of the nonsmooth TV models.";
     chambollePock.kind = LowerLevelKind::PrimalDual;
     chambollePock.settings = {"solver.tolerance", "solver.max_iterations", "solver.iterations"};
+    chambollePock.make = [] { return std::make_unique<ChambollePock>(); };
     t.push_back(std::move(chambollePock));
     return t;
   }();

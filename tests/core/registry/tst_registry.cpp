@@ -51,23 +51,28 @@ class TestRegistry : public QObject {
     for (const auto& entry : registry::models()) {
       QVERIFY2(!entry.label.empty() && !entry.description.empty() && !entry.formula.empty(),
                entry.name.c_str());
+      QCOMPARE(entry.make(noisy, section)->name(), entry.name);
       if (entry.kind == registry::LowerLevelKind::Smooth) {
         QVERIFY2(entry.makeSmooth && !entry.makePrimalDual, entry.name.c_str());
         const auto model = entry.makeSmooth(noisy, section);
         QCOMPARE(model->name(), entry.name);
         QCOMPARE(model->hasWeightMap(), entry.hasWeightMap);
+        // The solvers of its kind accept it, the others refuse it.
+        for (const auto& solver : registry::solvers())
+          QCOMPARE(solver.make()->supportsModel(*model), solver.kind == entry.kind);
       } else {
         QVERIFY2(entry.makePrimalDual && !entry.makeSmooth, entry.name.c_str());
         const auto model = entry.makePrimalDual(noisy, section);
         QCOMPARE(model->name(), entry.name);
         QCOMPARE(model->hasWeightMap(), entry.hasWeightMap);
+        for (const auto& solver : registry::solvers())
+          QCOMPARE(solver.make()->supportsModel(*model), solver.kind == entry.kind);
       }
     }
     for (const auto& entry : registry::solvers()) {
       QVERIFY2(!entry.label.empty() && !entry.description.empty(), entry.name.c_str());
-      // Smooth solvers are InnerSolvers; the primal–dual one has its own interface.
-      QCOMPARE(bool(entry.make), entry.kind == registry::LowerLevelKind::Smooth);
-      if (entry.make) QCOMPARE(entry.make()->name(), entry.name);
+      QVERIFY2(entry.make, entry.name.c_str());
+      QCOMPARE(entry.make()->name(), entry.name);
     }
     for (const auto& entry : registry::methods()) {
       QVERIFY2(!entry.label.empty(), entry.name.c_str());
