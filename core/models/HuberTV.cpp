@@ -12,7 +12,8 @@ HuberTV::HuberTV(const Image& noisy, const Options& options)
       gradient_(noisy.rows, noisy.cols),
       streaming_(noisy.rows, noisy.cols),
       pixelScratch_(noisy.size()),
-      rowData_(noisy.rows) {
+      rowData_(noisy.rows),
+      energyRows_(3 * std::size_t(std::max(noisy.cols, 0))) {
   if (!(options.epsilon > 0.0) || !std::isfinite(options.epsilon)) {
     throw usageError("model.epsilon must be a finite number > 0");
   }
@@ -84,7 +85,7 @@ double HuberTV::energy(const Vector& x, const Vector& theta) const {
   const double* w = pixelWeights(theta).data();
   double penalty = 0.0;
   const int cols = gradient_.cols();
-  double* ph = pixelScratch_.data();  // three rows of scratch; the flux itself is not needed
+  double* ph = energyRows_.data();  // three rows of scratch; the flux itself is not needed
   for (int r = 0; r < gradient_.rows(); ++r) {
     penalty += fluxRow(x.data(), w, r, ph, ph + cols, ph + 2 * cols);
   }

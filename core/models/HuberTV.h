@@ -79,6 +79,9 @@ class HuberTV final : public Model {
   RowStreamedDivergence streaming_;
   mutable Vector pixelScratch_;
   mutable std::vector<double> rowData_;
+  // Three rows (flux h, flux v, terms) for energy(): pixelScratch_ has only rows·cols entries, too
+  // few on images of one or two rows.
+  mutable std::vector<double> energyRows_;
   mutable Vector cachedTheta_, cachedWeights_;
   mutable Vector linearizedAt_, linearizedTheta_, curvature_, unitHorizontal_, unitVertical_;
 };

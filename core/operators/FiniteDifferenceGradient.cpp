@@ -51,6 +51,11 @@ void FiniteDifferenceGradient::applyAdjoint(const Vector& horizontal, const Vect
     for (int c = 1; c < cols - 1; ++c) {
       oHere[c] = hHere[c - 1] - hHere[c] + aboveScale * vAbove[c] - vScale * vHere[c];
     }
+    // One column: p_h is wholly outside the range of ∇ (and hHere[cols − 2] would be h[−1]).
+    if (cols == 1) {
+      oHere[0] = aboveScale * vAbove[0] - vScale * vHere[0];
+      continue;
+    }
     oHere[cols - 1] = hHere[cols - 2] + aboveScale * vAbove[cols - 1] - vScale * vHere[cols - 1];
   }
 }

@@ -49,8 +49,13 @@ class RowStreamedDivergence {
         for (int c = 1; c < cols - 1; ++c) {
           divergence[c] = ph[c - 1] - ph[c] + aboveScale * pvPrevious[c] - vScale * pv[c];
         }
-        divergence[cols - 1] =
-            ph[cols - 2] + aboveScale * pvPrevious[cols - 1] - vScale * pv[cols - 1];
+        // One column: p_h is wholly outside the range of ∇ (and ph[cols − 2] would be ph[−1]).
+        if (cols == 1) {
+          divergence[0] = aboveScale * pvPrevious[0] - vScale * pv[0];
+        } else {
+          divergence[cols - 1] =
+              ph[cols - 2] + aboveScale * pvPrevious[cols - 1] - vScale * pv[cols - 1];
+        }
         outputRow(r, divergence);
         std::swap(phPrevious, ph);
         std::swap(pvPrevious, pv);

@@ -170,6 +170,32 @@ class TestModels : public QObject {
     }
   }
 
+  void huberGradientOnOneColumnAndOneRowImages() {
+    // The streamed divergence must not read p_h[−1] on a one-column image (it did), and a
+    // one-row image has no vertical differences: the gradient against central differences.
+    for (const auto& [rows, cols] : {std::pair{30, 1}, {1, 30}, {1, 1}}) {
+      Image image(rows, cols);
+      image.pixels = test::randomVector(Eigen::Index(rows) * cols, 9);
+      const HuberTV model(image, test::huberOptions(false));
+      const Vector theta = Vector::Constant(1, 0.3);
+      const Vector x = test::randomVector(image.pixels.size(), 10);
+      Vector g(x.size());
+      model.gradient(x, theta, g);
+      Vector expected(x.size()), shifted = x;
+      for (Eigen::Index i = 0; i < x.size(); ++i) {
+        shifted[i] = x[i] + kStep;
+        const double plus = model.energy(shifted, theta);
+        shifted[i] = x[i] - kStep;
+        const double minus = model.energy(shifted, theta);
+        shifted[i] = x[i];
+        expected[i] = (plus - minus) / (2 * kStep);
+      }
+      QVERIFY2(test::relativeError(g, expected) <= kTolerance,
+               qPrintable(QString("%1×%2: %3").arg(rows).arg(cols).arg(
+                   test::relativeError(g, expected))));
+    }
+  }
+
   void huberWeightMapWithConstantGridEqualsScalar() {
     const auto pair = test::benchmarkPair(32);
     const HuberTV scalar(pair.noisy, test::huberOptions(false));

@@ -17,6 +17,10 @@ class TestOperators : public QObject {
     QTest::newRow("wide") << 7 << 41;
     QTest::newRow("tall, above the parallel threshold") << 300 << 64;
     QTest::newRow("tiny") << 4 << 4;
+    // One column / row / pixel: ∇_h (∇_v) is identically zero and ∇ᵀ must not read p_h[−1].
+    QTest::newRow("one column") << 40 << 1;
+    QTest::newRow("one row") << 1 << 40;
+    QTest::newRow("one pixel") << 1 << 1;
   }
   void gradientAdjointIdentity() {
     QFETCH(int, rows);
