@@ -17,8 +17,8 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& sol
   // kind of lower level has no such system here.
   const auto* smooth = dynamic_cast<const Model*>(&map.model());
   if (!smooth) {
-    throw usageError("the derivative sequence of the " + map.name() + " iteration needs a smooth model; " +
-                     map.model().name() + " is not one");
+    throw usageError("the derivative sequence of the " + map.name() +
+                     " iteration needs a smooth model; " + map.model().name() + " is not one");
   }
   const Model& model = *smooth;
   const Vector& theta = map.theta();

@@ -27,10 +27,10 @@ struct SupportIdentificationOptions {
 };
 
 struct SupportIdentification {
-  std::vector<int> iterations;                 // iteration count of each record (0 = the start)
-  std::vector<Eigen::Index> supportSize;       // |S_k|
-  std::vector<Eigen::Index> supportChanges;    // |S_k Δ S_{previous record}| (0 at the start)
-  std::vector<double> relativeGap;             // gap(x_k, q_k) / gap(y, 0)
+  std::vector<int> iterations;               // iteration count of each record (0 = the start)
+  std::vector<Eigen::Index> supportSize;     // |S_k|
+  std::vector<Eigen::Index> supportChanges;  // |S_k Δ S_{previous record}| (0 at the start)
+  std::vector<double> relativeGap;           // gap(x_k, q_k) / gap(y, 0)
   // The first recorded iteration from which the support no longer changed up to the last record;
   // −1 when it changed at the last record (not identified within the run).
   int identifiedAt = -1;

@@ -17,8 +17,8 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
   // The solver's own final state gives the fixed point (a primal–dual solver's q* is not a
   // function of x*).
   IterationState fixedPoint = map->makeState();
-  summary.inner =
-      problem.solver.solveToFixedPoint(problem.model, theta, x, problem.solve, *map, fixedPoint, cancel);
+  summary.inner = problem.solver.solveToFixedPoint(problem.model, theta, x, problem.solve, *map,
+                                                   fixedPoint, cancel);
   summary.innerSeconds = summary.inner.seconds;
   if (!summary.inner.usable()) {
     summary.termination = summary.inner.termination;

@@ -46,7 +46,9 @@ struct BilevelProblem {
 
   // The model as the smooth kind, for methods that need its Hessian (implicit-cg, ...); throws
   // Error(Usage) naming the model when it is nonsmooth (their supports() refuses that first).
-  const Model& smoothModel() const { return requireSmoothModel(model, "this hypergradient method"); }
+  const Model& smoothModel() const {
+    return requireSmoothModel(model, "this hypergradient method");
+  }
 };
 
 // What one hypergradient evaluation did: the report a Jacobian-diagnostics table shows.

@@ -97,7 +97,8 @@ HypergradientSummary ImplicitManifold::evaluate(const BilevelProblem& problem, c
       out[region[std::size_t(i)]] += v[i];
   };
 
-  // g_i = (∇ x_M)_i on S with x_M = B u* (the projection of x* on M), its unit normal and λ_i/|g_i|.
+  // g_i = (∇ x_M)_i on S with x_M = B u* (the projection of x* on M), its unit normal and
+  // λ_i/|g_i|.
   Vector onManifold(n), g(2 * n);
   expand(means, onManifold);
   model.applyK(onManifold, g);
@@ -109,7 +110,8 @@ HypergradientSummary ImplicitManifold::evaluate(const BilevelProblem& problem, c
     if (!(norm > 0.0)) {
       summary.termination = Termination::Diverged;
       summary.message = "the jump set is not consistent with its regions at pixel " +
-                        std::to_string(i) + " (|∇x| = 0 on the manifold): the support is not "
+                        std::to_string(i) +
+                        " (|∇x| = 0 on the manifold): the support is not "
                         "identified; solve tighter";
       return summary;
     }
@@ -161,8 +163,8 @@ HypergradientSummary ImplicitManifold::evaluate(const BilevelProblem& problem, c
   gradient -= thetaBar;
   summary.hypergradientSeconds = clock.seconds();
   summary.workingMegabytes = 12.0 * double(n) * 8.0 / (1024.0 * 1024.0);
-  summary.message = std::to_string(m) + " regions, jump set of " + std::to_string(jumpCount) +
-                    " pixels";
+  summary.message =
+      std::to_string(m) + " regions, jump set of " + std::to_string(jumpCount) + " pixels";
   return summary;
 }
 

@@ -19,8 +19,8 @@ namespace bilevel {
 //   ∇²_u E_M = BᵀB + Bᵀ∇ᵀ D ∇B              (SPD: BᵀB is the diagonal of region sizes)
 //   ∂_θ∇_u E_M dθ = Bᵀ∇ᵀ (n_i (B_λ dθ)_i)_{i∈S}  (B_λ: θ ↦ λ, TotalVariation::weightProduct)
 // gives, with the adjoint a ∈ R^m solving (∇²_u E_M) a = Bᵀ ∂_xL by CG (hypergradient.tolerance,
-// max_iterations), ∇U = ∂_θL − B_λᵀ (⟨n_i, (∇Ba)_i⟩)_{i∈S}. The restricted products act on one value
-// per region plus the jump set; nothing of size n × n is formed.
+// max_iterations), ∇U = ∂_θL − B_λᵀ (⟨n_i, (∇Ba)_i⟩)_{i∈S}. The restricted products act on one
+// value per region plus the jump set; nothing of size n × n is formed.
 //
 // The jump set is read from the solution: i ∈ S when |(∇x*)_i| > jumpTolerance. The default
 // (TotalVariation::kDefaultJumpTolerance = 1e-6) suits images in [0, 1] solved to a relative gap of

@@ -13,7 +13,7 @@ namespace bilevel {
 enum class ViewKind {
   Reconstruction,  // the lower-level solution x itself
   WeightMap,       // the per-pixel regularisation weight λ_i (a λ map)
-  JumpSet,         // 0/1 mask of the pixels where ∇x ≠ 0 (the support a nonsmooth TV identifies)
+  JumpSet,         // 0/1 mask of the pixels where ∇x ≠ 0 (the support TV identifies)
 };
 // Stable lower-case identifier ("reconstruction", "weight-map", "jump-set"): file names, JSON keys.
 std::string toString(ViewKind kind);

@@ -92,7 +92,6 @@ class TotalVariation final : public PrimalDualModel {
   void weightProduct(const Vector& dtheta, Vector& out) const;
 
  private:
-
   Vector noisy_;
   Options options_;
   FiniteDifferenceGradient gradient_;

@@ -5,9 +5,9 @@
 
 #include "common/Cancellation.h"
 #include "common/Vector.h"
+#include "iterations/IterationMap.h"
 #include "models/PrimalDualModel.h"
 #include "solvers/InnerSolver.h"
-#include "iterations/IterationMap.h"
 
 namespace bilevel {
 

@@ -28,9 +28,9 @@ std::unique_ptr<IterationMap> InnerSolver::iterationMap(const LowerLevel&, const
   return nullptr;
 }
 
-SolveSummary InnerSolver::solveToFixedPoint(const LowerLevel& model, const Vector& theta,
-                                            Vector& x, const SolveOptions& options,
-                                            const IterationMap& map, IterationState& z,
+SolveSummary InnerSolver::solveToFixedPoint(const LowerLevel& model, const Vector& theta, Vector& x,
+                                            const SolveOptions& options, const IterationMap& map,
+                                            IterationState& z,
                                             const CancellationFlag* cancel) const {
   SolveSummary summary = solve(model, theta, x, options, cancel);
   if (summary.usable()) map.fixedPoint(x, z);

@@ -38,7 +38,8 @@ class TestSupportIdentification : public QObject {
 
     QCOMPARE(s.iterations.size(), std::size_t(20000 / 50 + 1));
     QCOMPARE(s.supportSize.back(), expected);
-    QVERIFY2(s.identifiedAt > 0 && s.identifiedAt < 20000, qPrintable(QString::number(s.identifiedAt)));
+    QVERIFY2(s.identifiedAt > 0 && s.identifiedAt < 20000,
+             qPrintable(QString::number(s.identifiedAt)));
     // From the identification on nothing changes, and the gap keeps falling.
     for (std::size_t i = 0; i < s.iterations.size(); ++i) {
       if (s.iterations[i] > s.identifiedAt) QCOMPARE(s.supportChanges[i], Eigen::Index(0));

@@ -130,8 +130,8 @@ class TestTvHypergradients : public QObject {
       for (const QString& name : names)
         QVERIFY2(QString::fromStdString(why).contains(name), why.c_str());
       Vector x = problem.model.initialPoint(), g(problem.model.parameterCount());
-      QVERIFY_THROWS_EXCEPTION(Error, method.evaluate(problem, problem.model.defaultParameters(),
-                                                      x, g));
+      QVERIFY_THROWS_EXCEPTION(Error,
+                               method.evaluate(problem, problem.model.defaultParameters(), x, g));
     };
     // Hessian methods on a nonsmooth model.
     for (const char* name : {"implicit-cg", "implicit-neumann", "jacobian-free", "shine"}) {

@@ -191,8 +191,8 @@ class TestModels : public QObject {
         expected[i] = (plus - minus) / (2 * kStep);
       }
       QVERIFY2(test::relativeError(g, expected) <= kTolerance,
-               qPrintable(QString("%1×%2: %3").arg(rows).arg(cols).arg(
-                   test::relativeError(g, expected))));
+               qPrintable(
+                   QString("%1×%2: %3").arg(rows).arg(cols).arg(test::relativeError(g, expected))));
     }
   }
 
