@@ -1,18 +1,13 @@
 #include "outer/OuterOptimizer.h"
 
 #include "common/Error.h"
-#include "outer/Adam.h"
-#include "outer/GradientDescent.h"
-#include "outer/OuterLbfgs.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
 std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
                                                    const OuterOptions& options) {
-  if (name == "gradient-descent") return std::make_unique<GradientDescent>(options);
-  if (name == "adam") return std::make_unique<Adam>(options);
-  if (name == "lbfgs") return std::make_unique<OuterLbfgs>(options);
-  throw usageError("unknown outer optimizer '" + name + "' (known: gradient-descent, adam, lbfgs)");
+  return registry::optimizer(name).make(options);
 }
 
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,

@@ -52,7 +52,8 @@ class OuterOptimizer {
   virtual OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) = 0;
 };
 
-// "gradient-descent", "adam" or "lbfgs"; Error(Usage) otherwise.
+// The registry entry's optimiser (registry::optimizers()); Error(Usage) naming it and listing the
+// known ones otherwise.
 std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
                                                    const OuterOptions& options);
 

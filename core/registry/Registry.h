@@ -11,6 +11,7 @@
 #include "image/Image.h"
 #include "models/Model.h"
 #include "models/PrimalDualModel.h"
+#include "outer/OuterOptimizer.h"
 #include "solvers/InnerSolver.h"
 
 // One registry of what a configuration can name (issue 9 §1, DESIGN.md §3): the lower-level models,
@@ -102,6 +103,7 @@ struct OptimizerEntry {
   std::string label;
   std::string description;
   std::vector<std::string> settings;  // the outer.* keys it reads
+  std::function<std::unique_ptr<OuterOptimizer>(const OuterOptions&)> make;
 };
 
 // The tables, in the order people see them (DESIGN.md §2 for the methods).
