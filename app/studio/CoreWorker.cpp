@@ -67,7 +67,7 @@ quint64 CoreWorker::supersedePreviews() {
   return id;
 }
 
-Image CoreWorker::weightMapImage(const Model& model, const Vector& theta) const {
+Image CoreWorker::weightMapImage(const LowerLevel& model, const Vector& theta) const {
   if (!model.hasWeightMap()) return {};
   Image map(model.rows(), model.cols());
   map.pixels = model.weightMap(theta);
@@ -82,7 +82,7 @@ Vector CoreWorker::parametersOrUniform(const Vector& theta, double lambda) const
 }
 
 void CoreWorker::announceModel() {
-  const Model& model = preview_->model();
+  const LowerLevel& model = preview_->model();
   QStringList kinds;
   for (const LowerLevelView& view : model.views(model.initialPoint(), model.defaultParameters()))
     kinds << QString::fromStdString(toString(view.kind));

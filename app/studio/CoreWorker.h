@@ -107,7 +107,7 @@ class CoreWorker : public QObject {
 
  private:
   // The per-pixel λ image of a weight-map model at θ; an empty image for other models.
-  Image weightMapImage(const Model& model, const Vector& theta) const;
+  Image weightMapImage(const LowerLevel& model, const Vector& theta) const;
   // θ as given, or λ in every entry of the current model's θ when it is empty or does not fit.
   Vector parametersOrUniform(const Vector& theta, double lambda) const;
   // Emits modelChanged and viewsChanged for the preview's model.

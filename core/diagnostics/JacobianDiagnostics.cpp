@@ -37,13 +37,15 @@ bool runJacobianDiagnostics(const Configuration& configuration, const TrainingPa
   if (solved.termination == Termination::Cancelled) return false;
   if (!solved.usable()) throw numericalError("diagnostics: the lower-level solve diverged");
 
+  // The sequences and sensitivity maps below still need the smooth kind.
+  const Model& smooth = requireSmoothModel(*model, "the Jacobian diagnostics");
   const DerivativeSequence sequence =
-      derivativeSequence(*solver, *model, point, solution, {}, options.sequence, cancel);
+      derivativeSequence(*solver, smooth, point, solution, {}, options.sequence, cancel);
   if (sequence.cancelled) return false;
   if (observer.sequence) observer.sequence(sequence);
 
   const SensitivityMaps maps =
-      sensitivityMaps(*model, loss, point, solution, {}, options.sequence.cgTolerance,
+      sensitivityMaps(smooth, loss, point, solution, {}, options.sequence.cgTolerance,
                       options.sequence.cgMaxIterations, cancel);
   if (maps.cancelled) return false;
   if (observer.maps) observer.maps(maps);

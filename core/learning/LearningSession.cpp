@@ -35,7 +35,7 @@ class LearningSession::Objective final : public OuterObjective {
     }
   }
 
-  const Model& model(std::size_t i) const { return *models_.at(i); }
+  const LowerLevel& model(std::size_t i) const { return *models_.at(i); }
   const Vector& accepted(std::size_t i) const { return accepted_.at(i); }
 
   Vector toTheta(const Vector& phi) const {
@@ -123,7 +123,7 @@ class LearningSession::Objective final : public OuterObjective {
   std::unique_ptr<InnerSolver> solver_;
   std::unique_ptr<HypergradientMethod> method_;
   SolveOptions solveOptions_;
-  std::vector<std::unique_ptr<Model>> models_;
+  std::vector<std::unique_ptr<LowerLevel>> models_;
   std::vector<std::unique_ptr<SquaredError>> losses_;
   std::vector<Vector> accepted_, trial_;
   Vector lastTheta_, lastGradientTheta_, acceptedTheta_, acceptedGradientTheta_;
@@ -164,7 +164,7 @@ void LearningSession::setInitialParameters(const Vector& theta) {
   phi_ = objective_->toPhi(theta_);
 }
 
-const Model& LearningSession::model(std::size_t pair) const {
+const LowerLevel& LearningSession::model(std::size_t pair) const {
   return objective_->model(pair);
 }
 const Vector& LearningSession::reconstruction(std::size_t pair) const {

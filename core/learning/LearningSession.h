@@ -93,7 +93,7 @@ class LearningSession {
   int iteration() const { return iteration_; }
   const Vector& parameters() const { return theta_; }
   const std::vector<TrainingPair>& pairs() const { return pairs_; }
-  const Model& model(std::size_t pair = 0) const;
+  const LowerLevel& model(std::size_t pair = 0) const;
   // The current reconstruction of a pair (x at the accepted parameters).
   const Vector& reconstruction(std::size_t pair = 0) const;
   // Scalar history, one entry per reported iteration (no images), for history.csv and plots.

@@ -5,14 +5,9 @@
 
 namespace bilevel {
 
-std::unique_ptr<Model> makeModel(const Configuration& configuration, const Image& noisy) {
+std::unique_ptr<LowerLevel> makeModel(const Configuration& configuration, const Image& noisy) {
   const auto& section = configuration.json()["model"];
-  const registry::ModelEntry& entry = registry::model(section["type"].get<std::string>());
-  if (!entry.makeSmooth) {
-    throw usageError("model '" + entry.name + "' is a " + registry::toString(entry.kind) +
-                     " model, not a smooth one");
-  }
-  return entry.makeSmooth(noisy, section);
+  return registry::model(section["type"].get<std::string>()).make(noisy, section);
 }
 
 std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name) {
@@ -20,7 +15,7 @@ std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name) {
   return entry.make();
 }
 
-Vector initialParameters(const Configuration&, const Model& model) {
+Vector initialParameters(const Configuration&, const LowerLevel& model) {
   return model.defaultParameters();
 }
 

@@ -5,7 +5,7 @@
 #include "config/Configuration.h"
 #include "image/Image.h"
 #include "learning/TrainingPair.h"
-#include "models/Model.h"
+#include "models/LowerLevel.h"
 #include "solvers/InnerSolver.h"
 
 namespace bilevel {
@@ -22,13 +22,13 @@ class ReconstructionPreview {
   // divergence the previous solution is kept and the summary says so.
   SolveSummary solve(const Vector& theta, const CancellationFlag* cancel = nullptr);
 
-  const Model& model() const { return *model_; }
+  const LowerLevel& model() const { return *model_; }
   // x*(θ) of the last successful solve, as an image of the pair's shape.
   const Image& reconstruction() const { return reconstruction_; }
   const Vector& parameters() const { return theta_; }
 
  private:
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<LowerLevel> model_;
   std::unique_ptr<InnerSolver> solver_;
   SolveOptions options_;
   Vector work_, theta_;

@@ -9,31 +9,33 @@
 #include "learning/ModelFactory.h"
 #include "learning/TrainingPair.h"
 #include "losses/SquaredError.h"
-#include "solvers/AcceleratedGradient.h"
 
 using namespace bilevel;
 
 namespace {
 
-// U(λ) for the scalar Huber-TV model of a configuration, solved tightly (1e-10) with warm starts.
+// U(λ) for the scalar model of a configuration (its own solver), solved tightly (1e-10) with warm
+// starts.
 class ScalarObjective {
  public:
   explicit ScalarObjective(const Configuration& config)
       : pair_(loadTrainingPairs(config).front()),
         model_(makeModel(config, pair_.noisy)),
+        solver_(makeInnerSolver(config.solverType())),
         loss_(pair_.clean.pixels),
         x_(pair_.noisy.pixels) {
     options_.tolerance = 1e-10;
   }
   double operator()(double lambda) {
-    AcceleratedGradient().solve(*model_, Vector::Constant(1, lambda), x_, options_);
+    solver_->solve(*model_, Vector::Constant(1, lambda), x_, options_);
     return loss_.value(x_, {});
   }
   Eigen::Index pixels() const { return x_.size(); }
 
  private:
   TrainingPair pair_;
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<LowerLevel> model_;
+  std::unique_ptr<InnerSolver> solver_;
   SquaredError loss_;
   Vector x_;
   SolveOptions options_;
