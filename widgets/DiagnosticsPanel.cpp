@@ -50,11 +50,11 @@ QTableWidgetItem* cell(const QString& text, const QString& tooltip = {}) {
   return item;
 }
 
-std::vector<QPointF> indexed(const std::vector<double>& values) {
+std::vector<QPointF> indexed(const std::vector<double>& values, int first = 0) {
   std::vector<QPointF> points;
   points.reserve(values.size());
   for (std::size_t n = 0; n < values.size(); ++n)
-    points.emplace_back(double(n), values[n]);
+    points.emplace_back(double(first) + double(n), values[n]);
   return points;
 }
 
@@ -251,10 +251,12 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
   sequencePlot_->setPoints(unrolled, indexed(sequence.unrolled));
   const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
   sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
-  if (const std::vector<double> rate = rateReference(sequence); !rate.empty()) {
-    const int reference =
-        sequencePlot_->addSeries(tr("(1 − √(μ/L))ⁿ"), QColor(150, 150, 150), true);
-    sequencePlot_->setPoints(reference, indexed(rate));
+  if (const RateReference rate = rateReference(sequence); !rate.values.empty()) {
+    const int reference = sequencePlot_->addSeries(
+        rate.measured ? tr("measured rate %1 after identification").arg(rate.rate, 0, 'f', 5)
+                      : tr("ρⁿ, ρ = %1 from μ and L").arg(rate.rate, 0, 'f', 5),
+        QColor(150, 150, 150), true);
+    sequencePlot_->setPoints(reference, indexed(rate.values, rate.first));
   }
 }
 

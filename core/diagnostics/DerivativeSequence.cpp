@@ -2,26 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "common/Error.h"
 #include "diagnostics/SolutionTangent.h"
 #include "iterations/AcceleratedGradientMap.h"
+#include "models/TotalVariation.h"
 
 namespace bilevel {
 
-DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& solution,
+DerivativeSequence derivativeSequence(const IterationMap& map, const IterationState& fixedPoint,
                                       Vector direction, const DerivativeSequenceOptions& options,
                                       const CancellationFlag* cancel) {
-  // The reference J*v comes from the smooth implicit system (CG on ∂²_xxE); a map over another
-  // kind of lower level has no such system here.
-  const auto* smooth = dynamic_cast<const Model*>(&map.model());
-  if (!smooth) {
-    throw usageError("the derivative sequence of the " + map.name() +
-                     " iteration needs a smooth model; " + map.model().name() + " is not one");
-  }
-  const Model& model = *smooth;
+  const LowerLevel& model = map.model();
   const Vector& theta = map.theta();
+  const Eigen::Index n = model.variableCount();
+  Vector solution(n);
+  map.primal(fixedPoint, solution);
   checkDiagnosticArguments(model, theta, solution, options.cgTolerance, options.cgMaxIterations);
   if (options.iterations < 0) {
     throw usageError("the derivative sequence needs a non-negative number of iterations");
@@ -30,8 +28,6 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& sol
   result.iteration = map.name();
   result.direction = diagnosticDirection(model, std::move(direction));
   const Vector& v = result.direction;
-  const Eigen::Index n = model.variableCount();
-  result.contractionRate = map.contractionRate();
 
   if (isCancelled(cancel)) {
     result.cancelled = true;
@@ -64,9 +60,8 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& sol
   };
 
   // FPAD: the tangent recursion of the map linearised at z*, so A_z and A_θ v are fixed.
-  IterationState state = map.makeState();
-  map.fixedPoint(solution, state);
-  map.linearize(IterationMap::kLimit, state);
+  map.linearize(IterationMap::kLimit, fixedPoint);
+  result.contractionRate = map.contractionRate();
   map.parameterProduct(v, constant);
   result.fpad.push_back(error(tangent));
   for (int k = 0; k < steps; ++k) {
@@ -83,14 +78,28 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& sol
   }
   map.primal(tangent, tangentX);
   result.fpadTangent = tangentX;
+  result.fpadRate = measuredLinearRate(result.fpad, 0);
+
+  // For TV: whether the iterate's jump set is x*'s, after every step (one gradient per step).
+  const auto* tv = dynamic_cast<const TotalVariation*>(&model);
+  std::vector<std::uint8_t> solutionJumps, iterateJumps;
+  if (tv) tv->jumpSet(solution, solutionJumps);
+  int lastMismatch = -1;  // the last n whose iterate's jump set differs from x*'s
+  Vector iterate(n);
+  const auto identified = [&](const IterationState& z) {
+    map.primal(z, iterate);
+    tv->jumpSet(iterate, iterateJumps);
+    return iterateJumps == solutionJumps;
+  };
 
   // Unrolled: forward mode along the iterates (as ForwardMode, one direction instead of p unit
   // vectors). z_0 is the cold start from the model's initial point, which does not depend on θ:
   // T_0 = 0.
-  IterationState nextState = map.makeState();
+  IterationState state = map.makeState(), nextState = map.makeState();
   map.coldStart(state);
   tangent.setZero();
   result.unrolled.push_back(error(tangent));
+  if (tv && !identified(state)) lastMismatch = 0;
   for (int k = 0; k < steps; ++k) {
     if (isCancelled(cancel)) {
       result.cancelled = true;
@@ -104,10 +113,26 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& sol
     tangent.swap(next);
     state.swap(nextState);
     result.unrolled.push_back(error(tangent));
+    if (tv && !identified(state)) lastMismatch = k + 1;
   }
   map.primal(tangent, tangentX);
   result.unrolledTangent = tangentX;
+  if (tv) {
+    const int last = int(result.unrolled.size()) - 1;
+    result.identifiedAt = lastMismatch == last ? -1 : lastMismatch + 1;
+  }
+  result.unrolledRate = measuredLinearRate(result.unrolled, std::max(result.identifiedAt, 0));
   return result;
+}
+
+DerivativeSequence derivativeSequence(const IterationMap& map, const Vector& solution,
+                                      Vector direction, const DerivativeSequenceOptions& options,
+                                      const CancellationFlag* cancel) {
+  checkDiagnosticArguments(map.model(), map.theta(), solution, options.cgTolerance,
+                           options.cgMaxIterations);
+  IterationState fixedPoint = map.makeState();
+  map.fixedPoint(solution, fixedPoint);
+  return derivativeSequence(map, fixedPoint, std::move(direction), options, cancel);
 }
 
 DerivativeSequence derivativeSequence(const InnerSolver& solver, const Model& model,
@@ -135,10 +160,8 @@ DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
                             options, cancel);
 }
 
-std::vector<double> rateReference(const DerivativeSequence& sequence) {
-  std::vector<double> rate;
-  const double rho = sequence.contractionRate;
-  if (!(rho > 0.0 && rho < 1.0)) return rate;
+RateReference rateReference(const DerivativeSequence& sequence) {
+  RateReference reference;
   double floor = 1.0;
   for (const auto* values : {&sequence.unrolled, &sequence.fpad}) {
     for (double v : *values) {
@@ -147,9 +170,48 @@ std::vector<double> rateReference(const DerivativeSequence& sequence) {
   }
   const std::size_t length = std::max(sequence.unrolled.size(), sequence.fpad.size());
   double value = 1.0;
-  for (std::size_t n = 0; n < length && value >= 0.1 * floor; ++n, value *= rho)
-    rate.push_back(value);
-  return rate;
+  if (sequence.identifiedAt >= 0) {
+    // TV: the measured rate after identification, anchored where it was fitted.
+    reference.measured = true;
+    reference.rate = sequence.unrolledRate;
+    reference.first = sequence.identifiedAt;
+    if (std::size_t(reference.first) >= sequence.unrolled.size()) return reference;
+    value = sequence.unrolled[std::size_t(reference.first)];
+  } else {
+    reference.rate = sequence.contractionRate;
+  }
+  const double rho = reference.rate;
+  if (!(rho > 0.0 && rho < 1.0) || !(value > 0.0)) return reference;
+  for (std::size_t n = std::size_t(reference.first); n < length && value >= 0.1 * floor;
+       ++n, value *= rho)
+    reference.values.push_back(value);
+  return reference;
+}
+
+double measuredLinearRate(const std::vector<double>& errors, int from) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (from < 0 || std::size_t(from) >= errors.size()) return nan;
+  const auto begin = errors.begin() + from;
+  const double floor = *std::min_element(begin, errors.end());
+  if (!(floor > 0.0)) return nan;
+  // The window ends where the sequence first comes within a decade of its floor: beyond, rounding
+  // and the accuracy of x* flatten it.
+  std::size_t to = std::size_t(from);
+  while (to < errors.size() && errors[to] > 10.0 * floor)
+    ++to;
+  if (to < std::size_t(from) + 10 || !(errors[std::size_t(from)] >= 10.0 * errors[to])) return nan;
+  // Least squares of log e_n = a + n log ρ over the window.
+  double sumN = 0.0, sumE = 0.0, sumNN = 0.0, sumNE = 0.0;
+  const double count = double(to - std::size_t(from) + 1);
+  for (std::size_t n = std::size_t(from); n <= to; ++n) {
+    const double t = double(n - std::size_t(from)), e = std::log(errors[n]);
+    sumN += t;
+    sumE += e;
+    sumNN += t * t;
+    sumNE += t * e;
+  }
+  const double slope = (count * sumNE - sumN * sumE) / (count * sumNN - sumN * sumN);
+  return std::exp(slope);
 }
 
 }  // namespace bilevel

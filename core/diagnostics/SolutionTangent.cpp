@@ -4,10 +4,12 @@
 #include <string>
 
 #include "common/Error.h"
+#include "hypergradients/IdentifiedManifold.h"
+#include "models/TotalVariation.h"
 
 namespace bilevel {
 
-Vector diagnosticDirection(const Model& model, Vector direction) {
+Vector diagnosticDirection(const LowerLevel& model, Vector direction) {
   const Eigen::Index p = model.parameterCount();
   if (direction.size() == 0) direction = Vector::Ones(p);
   if (direction.size() != p) {
@@ -38,7 +40,24 @@ ConjugateGradientSummary solveSolutionTangent(const Model& model, const Vector& 
   return conjugateGradient(hessian, rhs, tangent, options, cancel);
 }
 
-void checkDiagnosticArguments(const Model& model, const Vector& theta, const Vector& solution,
+ConjugateGradientSummary solveSolutionTangent(const LowerLevel& model, const Vector& theta,
+                                              const Vector& solution, const Vector& direction,
+                                              Vector& tangent,
+                                              const ConjugateGradientOptions& options,
+                                              const CancellationFlag* cancel) {
+  if (const auto* smooth = dynamic_cast<const Model*>(&model)) {
+    return solveSolutionTangent(*smooth, theta, solution, direction, tangent, options, cancel);
+  }
+  if (const auto* tv = dynamic_cast<const TotalVariation*>(&model)) {
+    const IdentifiedManifold manifold(*tv, theta, solution);
+    if (std::string why; !manifold.isConsistent(&why)) throw numericalError(why);
+    return manifold.tangent(direction, tangent, options, cancel);
+  }
+  throw usageError("the solution derivative of " + model.name() +
+                   " has no implicit system here: it is neither smooth nor TV");
+}
+
+void checkDiagnosticArguments(const LowerLevel& model, const Vector& theta, const Vector& solution,
                               double cgTolerance, int cgMaxIterations) {
   if (theta.size() != model.parameterCount()) {
     throw usageError("θ has " + std::to_string(theta.size()) + " entries but the model " +

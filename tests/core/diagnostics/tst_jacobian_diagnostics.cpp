@@ -32,7 +32,10 @@ class TestJacobianDiagnostics : public QObject {
     observer.sequence = [&](const DerivativeSequence& s) {
       ++sequences;
       QVERIFY(s.fpad.back() < 1e-6);
-      const std::vector<double> rate = rateReference(s);
+      const RateReference reference = rateReference(s);
+      const std::vector<double>& rate = reference.values;
+      QVERIFY(!reference.measured);
+      QCOMPARE(reference.first, 0);
       QVERIFY(!rate.empty());
       QCOMPARE(rate.front(), 1.0);
       // Stopped within a decade of the floor the sequences reach, not at their full length.
