@@ -4,6 +4,8 @@
 
 #include "common/Error.h"
 #include "diagnostics/SolutionTangent.h"
+#include "hypergradients/IdentifiedManifold.h"
+#include "models/TotalVariation.h"
 
 namespace bilevel {
 
@@ -49,6 +51,56 @@ SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const
   maps.adjointResidualHistory = reverse.residualHistory;
   maps.adjointTermination = reverse.termination;
   if (!finish(reverse, "adjoint")) return maps;
+  maps.adjoint = std::move(adjoint);
+  return maps;
+}
+
+SensitivityMaps sensitivityMaps(const LowerLevel& model, const UpperLoss& loss, const Vector& theta,
+                                const Vector& solution, Vector direction, double cgTolerance,
+                                int cgMaxIterations, const CancellationFlag* cancel) {
+  if (const auto* smooth = dynamic_cast<const Model*>(&model)) {
+    return sensitivityMaps(*smooth, loss, theta, solution, std::move(direction), cgTolerance,
+                           cgMaxIterations, cancel);
+  }
+  const auto* tv = dynamic_cast<const TotalVariation*>(&model);
+  if (!tv) {
+    throw usageError("the sensitivity maps of " + model.name() +
+                     " have no implicit system here: it is neither smooth nor TV");
+  }
+  checkDiagnosticArguments(model, theta, solution, cgTolerance, cgMaxIterations);
+  SensitivityMaps maps;
+  maps.direction = diagnosticDirection(model, std::move(direction));
+  if (isCancelled(cancel)) {
+    maps.cancelled = true;
+    return maps;
+  }
+  const IdentifiedManifold manifold(*tv, theta, solution);
+  if (std::string why; !manifold.isConsistent(&why)) throw numericalError(why);
+  const ConjugateGradientOptions cgOptions{.tolerance = cgTolerance,
+                                           .maxIterations = cgMaxIterations};
+  // H_M is SPD (BᵀB is the positive diagonal of region sizes), so CG does not break down.
+  Image sensitivity(model.rows(), model.cols());
+  const ConjugateGradientSummary forward =
+      manifold.tangent(maps.direction, sensitivity.pixels, cgOptions, cancel);
+  maps.sensitivityResidualHistory = forward.residualHistory;
+  maps.sensitivityTermination = forward.termination;
+  if (forward.termination == Termination::Cancelled) {
+    maps.cancelled = true;
+    return maps;
+  }
+  maps.sensitivity = std::move(sensitivity);
+
+  Vector rhs(model.variableCount()), regions;
+  loss.gradientX(solution, theta, rhs);
+  const ConjugateGradientSummary reverse = manifold.adjoint(rhs, regions, cgOptions, cancel);
+  maps.adjointResidualHistory = reverse.residualHistory;
+  maps.adjointTermination = reverse.termination;
+  if (reverse.termination == Termination::Cancelled) {
+    maps.cancelled = true;
+    return maps;
+  }
+  Image adjoint(model.rows(), model.cols());
+  manifold.expand(regions, adjoint.pixels);
   maps.adjoint = std::move(adjoint);
   return maps;
 }

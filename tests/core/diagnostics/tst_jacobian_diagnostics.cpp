@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "diagnostics/JacobianDiagnostics.h"
+#include "registry/Registry.h"
 
 using namespace bilevel;
 
@@ -54,6 +55,74 @@ class TestJacobianDiagnostics : public QObject {
     QCOMPARE(rows, int(hypergradientMethodNames().size()));
     QCOMPARE(sequences, 1);
     QCOMPARE(maps, 1);
+  }
+
+  // TV through Chambolle–Pock: the agreement table (Hessian methods refused with their reasons),
+  // the support identification, the sequences against the manifold tangent and the manifold's
+  // maps.
+  void totalVariationHasEveryPart() {
+    // Until the learning session runs primal–dual models the configuration refuses tv.
+    if (const auto* tv = registry::findModel("tv"); !tv->unavailable.empty()) {
+      QSKIP(qPrintable("tv is not configurable yet: " + QString::fromStdString(tv->unavailable)));
+    }
+    Configuration c = configuration();
+    c.merge({{"model", {{"type", "tv"}}},
+             {"solver", {{"type", "chambolle-pock"}}},
+             {"hypergradient", {{"method", "fpad"}}},
+             {"image", "benchmark:16"}},
+            "test");
+    const TrainingPair pair = loadTrainingPairs(c).front();
+    int rows = 0, refused = 0, supports = 0, sequences = 0, maps = 0;
+    std::vector<std::string> order;
+    JacobianDiagnosticsObserver observer;
+    observer.row = [&](const MethodAgreementRow& row) {
+      ++rows;
+      if (!row.refusal.empty()) {
+        ++refused;
+        QVERIFY2(QString::fromStdString(row.refusal).contains("tv"), row.refusal.c_str());
+        return;
+      }
+      if (row.method == "implicit-manifold" || row.method == "fpad") {
+        QVERIFY2(row.relativeError < 1e-5, qPrintable(QString::fromStdString(row.method) + ": " +
+                                                      QString::number(row.relativeError)));
+      }
+    };
+    observer.support = [&](const SupportIdentification& s) {
+      ++supports;
+      order.push_back("support");
+      QVERIFY(s.iterations.size() > 10);
+      QVERIFY2(s.identifiedAt > 0, qPrintable(QString::number(s.identifiedAt)));
+      QVERIFY(s.relativeGap.back() < 1e-6 * s.relativeGap.front());
+      qInfo("support: %lld pixels, identified at %d, relative gap %.2e at %d",
+            (long long)s.supportSize.back(), s.identifiedAt, s.relativeGap.back(),
+            s.iterations.back());
+    };
+    observer.sequence = [&](const DerivativeSequence& s) {
+      ++sequences;
+      order.push_back("sequence");
+      QVERIFY(s.unavailable.empty());
+      QCOMPARE(s.iteration, std::string("chambolle-pock"));
+      QVERIFY2(s.fpad.back() < 1e-6, qPrintable(QString::number(s.fpad.back())));
+      QVERIFY(s.identifiedAt > 0);
+      const RateReference reference = rateReference(s);
+      QVERIFY(reference.measured);
+      QVERIFY(!reference.values.empty());
+      qInfo("sequence: identified at %d; unrolled %.2e (rate %.6f), fpad %.2e (rate %.6f)",
+            s.identifiedAt, s.unrolled.back(), s.unrolledRate, s.fpad.back(), s.fpadRate);
+    };
+    observer.maps = [&](const SensitivityMaps& m) {
+      ++maps;
+      QCOMPARE(m.sensitivity.rows, 16);
+      QVERIFY(m.sensitivity.pixels.norm() > 0.0);
+      QVERIFY(m.adjoint.pixels.norm() > 0.0);
+    };
+    QVERIFY(runJacobianDiagnostics(c, pair, {}, {}, observer));
+    QCOMPARE(rows, int(hypergradientMethodNames().size()));
+    QVERIFY(refused > 0);
+    QCOMPARE(supports, 1);
+    QCOMPARE(sequences, 1);
+    QCOMPARE(maps, 1);
+    QCOMPARE(order.front(), std::string("support"));
   }
 
   void aCancelledRunSaysSo() {
