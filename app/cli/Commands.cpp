@@ -53,6 +53,17 @@ Configuration loadConfiguration(const CommandLine& options) {
   return config;
 }
 
+// loadTrainingPairs, with what a person should know about how the files were read (a colour file
+// made grey, a data range other than the type range) on stderr.
+std::vector<TrainingPair> loadPairs(const Configuration& config) {
+  std::vector<TrainingPair> pairs = loadTrainingPairs(config);
+  for (const TrainingPair& pair : pairs) {
+    for (const std::string& notice : inputNotices(pair))
+      std::cerr << "note: " << notice << "\n";
+  }
+  return pairs;
+}
+
 // The benchmark problem of issue 2 (and DESIGN.md §4's check/bench): the generated image at n×n,
 // σ = 0.1, λ = 0.08, ε = 0.01, inner and adjoint tolerances 1e-8.
 Configuration benchmarkConfiguration(const CommandLine& options) {
@@ -198,7 +209,7 @@ int listPresets() {
 int solveCommand(const CommandLine& options, const RunControl& control) {
   if (options.out.empty()) throw usageError("--out DIR is required");
   const Configuration config = loadConfiguration(options);
-  const auto pairs = loadTrainingPairs(config);
+  const auto pairs = loadPairs(config);
   prepareOutputDirectory(options.out);
   const TrainingPair& pair = pairs.front();
   const auto model = makeModel(config, pair.noisy);
@@ -250,7 +261,7 @@ int solveCommand(const CommandLine& options, const RunControl& control) {
 int learnCommand(const CommandLine& options, const RunControl& control) {
   if (options.out.empty()) throw usageError("--out DIR is required");
   const Configuration config = loadConfiguration(options);
-  auto pairs = loadTrainingPairs(config);
+  auto pairs = loadPairs(config);
   prepareOutputDirectory(options.out);
   LearningSession session(std::move(pairs), config);
   const std::string modelName = session.model().name();
@@ -305,7 +316,7 @@ int checkCommand(const CommandLine& options, const RunControl& control) {
     for (std::string name; std::getline(list, name, ',');)
       methods.push_back(name);
   }
-  const auto pairs = loadTrainingPairs(config);
+  const auto pairs = loadPairs(config);
   const auto model = makeModel(config, pairs.front().noisy);
   const auto solver = makeInnerSolver(config.solverType());
   const SquaredError loss(pairs.front().clean.pixels);
@@ -383,7 +394,7 @@ int benchCommand(const CommandLine& options, const RunControl& control) {
   const auto method = makeHypergradientMethod(options.method, config.hypergradientOptions());
   // A method that cannot differentiate the solver is refused before the image is made.
   if (std::string why; !method->supportsSolver(*solver, &why)) throw usageError(why);
-  const auto pairs = loadTrainingPairs(config);
+  const auto pairs = loadPairs(config);
   const auto model = makeModel(config, pairs.front().noisy);
   const SquaredError loss(pairs.front().clean.pixels);
   const Vector theta = initialParameters(config, *model);

@@ -52,6 +52,7 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     // The λ map scaled to [0, 1] for viewing; its values are in params.json.
     Image map = session.pairs().front().clean;
     map.pixels = session.model().weightMap(session.parameters());
+    map.range = {};  // weights, not the clean image's intensities: [0, 1] spans the 8-bit range
     const double high = map.pixels.maxCoeff();
     if (high > 0.0) map.pixels /= high;
     writeImage(map, directory / "lambda_map.png", 8);

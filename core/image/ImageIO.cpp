@@ -177,57 +177,66 @@ Image decodeImage(std::span<const unsigned char> bytes, const std::string& sourc
   }
 
   cv::Mat grey;
+  bool colour = false;
   switch (raw.channels()) {
     case 1:
       grey = raw;
       break;
     case 3:
-      cv::cvtColor(raw, grey, cv::COLOR_BGR2GRAY);
+    case 4: {
+      cv::cvtColor(raw, grey, raw.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+      // A grey picture saved as RGB(A) is not a conversion worth a notice: only channels that
+      // differ somewhere are colour.
+      std::vector<cv::Mat> planes;
+      cv::split(raw, planes);
+      colour = cv::norm(planes[0], planes[1], cv::NORM_INF) != 0.0 ||
+               cv::norm(planes[0], planes[2], cv::NORM_INF) != 0.0;
       break;
-    case 4:
-      cv::cvtColor(raw, grey, cv::COLOR_BGRA2GRAY);
-      break;
+    }
     default:
       throw inputError(source + " has " + std::to_string(raw.channels()) +
                        " channels; grey or colour images are supported");
   }
 
   Image image;
-  double scale = 1.0;
+  image.convertedFromColour = colour;
   switch (grey.depth()) {
     case CV_8U:
-      scale = 1.0 / 255.0;
       image.sourceBitDepth = 8;
       break;
     case CV_16U:
-      scale = 1.0 / 65535.0;
       image.sourceBitDepth = 16;
       break;
     case CV_32F:
     case CV_64F:
-      scale = 1.0;
       image.sourceBitDepth = 32;
       break;
     default:
       throw inputError(
           source + " has an unsupported sample type (8- or 16-bit unsigned, or float expected)");
   }
-  cv::Mat asDouble;
-  grey.convertTo(asDouble, CV_64F, scale);
+  cv::Mat values;
+  grey.convertTo(values, CV_64F);  // the raw values, exactly
   // A NaN or an infinity would flow through every solve into every output (issue 8 §3): it is a
   // numerical fault of the input, reported with its first position before anything is computed.
   cv::Point position;
-  if (!cv::checkRange(asDouble, true, &position)) {
+  if (!cv::checkRange(values, true, &position)) {
     throw numericalError(source + " holds NaN or infinite values (the first at row " +
                          std::to_string(position.y) + ", column " + std::to_string(position.x) +
                          ")");
   }
-  if (!cv::checkRange(asDouble, true, nullptr, 0.0, 1.0 + 1e-12)) {
-    double low = 0.0, high = 0.0;
-    cv::minMaxLoc(asDouble, &low, &high);
-    throw inputError(source + " holds floating-point values in [" + std::to_string(low) + ", " +
-                     std::to_string(high) + "]; [0, 1] is expected");
+  double minimum = 0.0, maximum = 0.0;
+  cv::minMaxLoc(values, &minimum, &maximum);
+  if (image.sourceBitDepth == 32 && (minimum < 0.0 || maximum > 1.0 + 1e-12)) {
+    throw inputError(source + " holds floating-point values in [" + std::to_string(minimum) + ", " +
+                     std::to_string(maximum) + "]; [0, 1] is expected");
   }
+  // Working intensities relative to the clean image's data range (IntensityRange.h); a noisy
+  // image is re-expressed in its clean image's range by loadTrainingPairs.
+  image.range = intensityRangeFor(minimum, maximum, image.sourceBitDepth);
+  const double scale = 1.0 / image.range.span();
+  cv::Mat asDouble;
+  values.convertTo(asDouble, CV_64F, scale, -image.range.low * scale);
   image.rows = asDouble.rows;
   image.cols = asDouble.cols;
   image.pixels.resize(static_cast<Eigen::Index>(image.rows) * image.cols);
@@ -239,6 +248,28 @@ Image decodeImage(std::span<const unsigned char> bytes, const std::string& sourc
   return image;
 }
 
+Image expressedInRangeOf(const Image& image, const Image& reference) {
+  if (image.range == reference.range && image.sourceBitDepth == reference.sourceBitDepth)
+    return image;
+  // raw in image's units → raw in reference's units → reference's working intensities, one
+  // affine map x ↦ a·x + b. An image without a file behind it counts as a fraction of its type
+  // range.
+  const auto rawRange = [](const Image& of) {
+    return of.range.hasRawUnits() ? of.range
+                                  : IntensityRange{IntensityRange::Kind::TypeRange, 0.0,
+                                                   typeMaximum(of.sourceBitDepth)};
+  };
+  const IntensityRange from = rawRange(image), to = rawRange(reference);
+  const double rawScale = typeMaximum(reference.sourceBitDepth) / typeMaximum(image.sourceBitDepth);
+  const double a = from.span() * rawScale / to.span();
+  const double b = (from.low * rawScale - to.low) / to.span();
+  Image out = image;
+  out.pixels.array() = a * image.pixels.array() + b;
+  out.range = reference.range;
+  out.sourceBitDepth = reference.sourceBitDepth;
+  return out;
+}
+
 void writeImage(const Image& image, const fs::path& path, int bitDepth) {
   if (bitDepth != 8 && bitDepth != 16) {
     throw usageError("writeImage: bit depth must be 8 or 16, not " + std::to_string(bitDepth));
@@ -246,14 +277,17 @@ void writeImage(const Image& image, const fs::path& path, int bitDepth) {
   if (image.rows <= 0 || image.cols <= 0 || image.size() != Eigen::Index(image.rows) * image.cols) {
     throw usageError("writeImage: empty or inconsistent image for " + quoted(path));
   }
+  // At the source's depth, raw units (the inverse of the reader's map); at another depth, or for
+  // an image with no file behind it, working [0, 1] spans that depth's whole type range (the 8-bit
+  // picture of a 16-bit 1000–3000 source shows its data range as 0–255).
+  const double top = typeMaximum(bitDepth);
+  const bool raw = image.range.hasRawUnits() && image.sourceBitDepth == bitDepth;
+  const double gain = raw ? image.range.span() : top;
+  const double offset = raw ? image.range.low : 0.0;
   cv::Mat asDouble(image.rows, image.cols, CV_64F, const_cast<double*>(image.pixels.data()));
-  cv::Mat clamped = cv::min(cv::max(asDouble, 0.0), 1.0);
+  cv::Mat clamped = cv::min(cv::max(asDouble * gain + offset, 0.0), top);
   cv::Mat encoded;
-  if (bitDepth == 8) {
-    clamped.convertTo(encoded, CV_8U, 255.0);
-  } else {
-    clamped.convertTo(encoded, CV_16U, 65535.0);
-  }
+  clamped.convertTo(encoded, bitDepth == 8 ? CV_8U : CV_16U);
 
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),

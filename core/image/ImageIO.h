@@ -36,17 +36,30 @@ std::int64_t defaultMaximumImagePixels();
 // library loads, so it cannot be set from here); kMaximumImageSide² equals it, so ours is always
 // the one that speaks first.
 
-// Reads PNG, TIFF, JPEG, PGM/PPM and BMP (8 or 16 bit, grey or colour; colour is converted to grey)
-// into [0, 1]. Throws Error(UnreadableInput) naming the file for a missing, truncated or
-// undecodable file (other formats are refused), for images outside [kMinimumImageSide,
-// kMaximumImageSide] and for images beyond maximumImagePixels().
+// Reads PNG, TIFF, JPEG, PGM/PPM and BMP (8 or 16 bit, grey or colour; colour is converted to grey
+// and Image::convertedFromColour says so) as working intensities in [0, 1] relative to the image's
+// own range (intensityRangeFor: the type range, or [min, max] for data that fills less than half
+// of it), kept in Image::range. Floating-point files must hold values in [0, 1]. Throws
+// Error(UnreadableInput) naming the file for a missing, truncated or undecodable file (other
+// formats are refused), for images outside [kMinimumImageSide, kMaximumImageSide] and for images
+// beyond maximumImagePixels().
 Image readImage(const std::filesystem::path& path);
 
 // readImage on the bytes of a file already in memory (readImage itself reads the file and calls
 // this); `source` names the file in messages, e.g. "image file 'a.png'".
 Image decodeImage(std::span<const unsigned char> bytes, const std::string& source);
 
-// Writes `image` clamped to [0, 1] at `bitDepth` (8 or 16) in the format the extension names.
+// The same raw values as `image` in the working intensities of `reference`'s range: how a noisy
+// image is read in its clean image's range (a pair shares one map, so noise beyond the clean
+// extremes stays outside [0, 1] rather than being stretched away). Files of different depths are
+// compared as fractions of their type ranges (a float noisy image of an 8-bit clean one: raw/1 ≡
+// raw·255/255). Returns `image` unchanged when the two already share a map.
+Image expressedInRangeOf(const Image& image, const Image& reference);
+
+// Writes `image` at `bitDepth` (8 or 16) in the format the extension names: at the image's source
+// depth in its raw units (Image::range mapped back, so a 16-bit 1000–3000 input gives a 16-bit
+// output around 1000–3000), otherwise with working [0, 1] across the whole type range; values
+// beyond the type range are clamped.
 // The file appears atomically: it is written under a temporary name beside the target and renamed.
 void writeImage(const Image& image, const std::filesystem::path& path, int bitDepth = 8);
 

@@ -76,6 +76,7 @@ std::vector<TrainingPair> loadTrainingPairs(const Configuration& configuration) 
     }
     if (!noisySpecs.empty()) {
       const fs::path noisyPath = resolveImagePath(configuration, noisySpecs[i]);
+      pair.noisyPath = noisyPath;
       pair.noisy = readImage(noisyPath);
       if (pair.noisy.rows != pair.clean.rows || pair.noisy.cols != pair.clean.cols) {
         throw usageError("noisy image '" + noisyPath.string() + "' is " +
@@ -83,12 +84,33 @@ std::vector<TrainingPair> loadTrainingPairs(const Configuration& configuration) 
                          " but its clean image is " + std::to_string(pair.clean.cols) + "×" +
                          std::to_string(pair.clean.rows));
       }
+      // One map for the pair: the noisy file's own range would stretch its noise to [0, 1] and
+      // put clean and noisy on different scales.
+      pair.noisy = expressedInRangeOf(pair.noisy, pair.clean);
     } else {
       pair.noisy = addGaussianNoise(pair.clean, sigma, seed + i);
     }
     pairs.push_back(std::move(pair));
   }
   return pairs;
+}
+
+std::vector<std::string> inputNotices(const TrainingPair& pair) {
+  std::vector<std::string> notices;
+  const auto colourNotice = [&](const fs::path& path, const Image& image) {
+    if (!path.empty() && image.convertedFromColour) {
+      notices.push_back("image '" + path.string() +
+                        "' is in colour; it was converted to grey (ITU-R 601 luma)");
+    }
+  };
+  colourNotice(pair.cleanPath, pair.clean);
+  colourNotice(pair.noisyPath, pair.noisy);
+  if (!pair.cleanPath.empty() && pair.clean.range.kind == IntensityRange::Kind::DataRange) {
+    notices.push_back("image '" + pair.cleanPath.string() + "' fills " +
+                      describe(pair.clean.range, pair.clean.sourceBitDepth) +
+                      "; noise.sigma and PSNR are relative to that range");
+  }
+  return notices;
 }
 
 }  // namespace bilevel

@@ -42,8 +42,10 @@ const std::vector<Setting>& settings() {
            "Optional noisy image(s) matching \"image\" one to one; when null, Gaussian noise of "
            "noise.sigma is added to the clean images."),
       make("noise.sigma", Type::Number, 0.1, "Noise σ",
-           "Standard deviation of the Gaussian noise added to the clean image (intensities in "
-           "[0, 1]). Ignored when noisy images are given.",
+           "Standard deviation of the Gaussian noise added to the clean image, as a fraction of "
+           "its data range (core/image/IntensityRange.h: 0–255 for an 8-bit picture, min–max "
+           "for data that fills less than half of its type). Ignored when noisy images are "
+           "given.",
            0.0, kClosed, 1.0, kClosed),
       make("noise.seed", Type::Integer, 1, "Noise seed",
            "Seed of the noise, so that a run can be repeated exactly.", 0.0, kClosed),

@@ -129,6 +129,48 @@ class TestCli : public QObject {
     QVERIFY(QFile::exists(out + "/reconstruction.png"));
   }
 
+  // Issue 10 §4: one picture as 8-bit 0–255 and as 16-bit 1000–3000 solves alike (σ and PSNR
+  // relative to the data range), stderr says which range was used, the 16-bit output is in the
+  // input's units; a colour input is converted with a notice.
+  void aSixteenBitDataRangeIsSolvedInItsUnits() {
+    cv::Mat eight = cv::imread(std::string(BILEVEL_SOURCE_DIR) + "/sample_images/phantom.png",
+                               cv::IMREAD_UNCHANGED)(cv::Rect(64, 64, 96, 96))
+                        .clone();
+    cv::normalize(eight, eight, 0, 255, cv::NORM_MINMAX);  // fills 0–255
+    cv::Mat scaled, sixteen;
+    eight.convertTo(scaled, CV_64F, 2000.0 / 255.0, 1000.0);
+    scaled.convertTo(sixteen, CV_16U);
+    QVERIFY(cv::imwrite(path("range8.png").toStdString(), eight));
+    QVERIFY(cv::imwrite(path("range16.tif").toStdString(), sixteen));
+    double psnrs[2] = {0.0, 0.0};
+    for (int i = 0; i < 2; ++i) {
+      const QString image = path(i == 0 ? "range8.png" : "range16.tif");
+      const QString out = path(QString("range-out%1").arg(i));
+      const Run r = run({"solve", "--preset", "tv-denoise", "--set", "model.lambda=0.1", "--image",
+                         image, "--out", out, "--json"});
+      QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+      psnrs[i] = parse(r.out.trimmed()).value("psnr").toDouble();
+      QCOMPARE(r.err.contains("the data range 1000–3000 of the 16-bit file"), i == 1);
+    }
+    QVERIFY2(std::abs(psnrs[0] - psnrs[1]) <= 0.01,
+             qPrintable(QString("%1 vs %2 dB").arg(psnrs[0]).arg(psnrs[1])));
+    const cv::Mat output =
+        cv::imread(path("range-out1/reconstruction_16.png").toStdString(), cv::IMREAD_UNCHANGED);
+    double low = 0.0, high = 0.0;
+    cv::minMaxLoc(output, &low, &high);
+    QVERIFY2(low >= 900 && low <= 1300 && high >= 2700 && high <= 3100,
+             qPrintable(QString("%1–%2").arg(low).arg(high)));
+
+    cv::Mat colour;
+    cv::merge(std::vector<cv::Mat>{eight, eight / 2, 255 - eight}, colour);
+    QVERIFY(cv::imwrite(path("colour.png").toStdString(), colour));
+    const Run r = run({"solve", "--preset", "tv-denoise", "--image", path("colour.png"), "--out",
+                       path("colour-out")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.err.contains("colour.png") && r.err.contains("converted to grey"),
+             qPrintable(r.err));
+  }
+
   void badInputGetsAClearMessageAndItsExitCode_data() {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<int>("exitCode");

@@ -29,10 +29,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           image.pixels.maxCoeff() <= 1.0 + 1e-12;
     const bool depthOk =
         image.sourceBitDepth == 8 || image.sourceBitDepth == 16 || image.sourceBitDepth == 32;
-    if (!shapeOk || !valuesOk || !depthOk) {
+    // The map back to raw units (IntensityRange): finite, never a zero span.
+    const bool rangeOk = image.range.hasRawUnits() && std::isfinite(image.range.low) &&
+                         std::isfinite(image.range.high) && image.range.high > image.range.low;
+    if (!shapeOk || !valuesOk || !depthOk || !rangeOk) {
       std::fprintf(stderr, "finding: readImage returned a %d×%d image (%lld values, depth %d)%s\n",
                    image.cols, image.rows, static_cast<long long>(image.size()),
-                   image.sourceBitDepth, valuesOk ? "" : " with values outside [0, 1]");
+                   image.sourceBitDepth,
+                   !valuesOk  ? " with values outside [0, 1]"
+                   : !rangeOk ? " with a degenerate intensity range"
+                              : "");
       std::abort();
     }
   });
