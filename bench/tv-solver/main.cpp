@@ -18,6 +18,10 @@
 //        tv-solver-bench --size N --write-noisy FILE
 //   writes the noisy benchmark image as N×N little-endian float64 values, row by row, and exits:
 //   bench/tv-vs-skimage runs scikit-image itself on exactly this image.
+//        tv-solver-bench --size N --lambda L --huber-limit
+//   prints the table of issue 9 §3 and exits: dU/dλ of huber-tv (implicit-cg) for ε = 1e-1 … 1e-4
+//   against tv's (implicit-manifold), U = ½‖x*(λ) − clean‖² on the benchmark pair
+//   (core/diagnostics/HuberTvLimit.h).
 #include <omp.h>
 
 #include <algorithm>
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "common/Stopwatch.h"
+#include "diagnostics/HuberTvLimit.h"
 #include "image/BenchmarkImage.h"
 #include "image/Noise.h"
 #include "models/TotalVariation.h"
@@ -187,6 +192,24 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "tv-solver-bench: cannot write %s\n", argv[i + 1]);
       return 3;
     }
+    return 0;
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--huber-limit") != 0) continue;
+    const HuberTvLimit table =
+        huberTvLimit(noisy, benchmarkImage(size), lambda, {1e-1, 1e-2, 1e-3, 1e-4});
+    std::printf("# Huber-TV → TV hypergradient: %d×%d benchmark pair, λ = %g\n\n", size, size,
+                lambda);
+    std::printf(
+        "| model | ε | dU/dλ | relative difference to tv | inner iterations | adjoint "
+        "iterations | seconds |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const HuberTvLimitRow& row : table.rows) {
+      std::printf("| huber-tv (implicit-cg) | %.0e | %.10f | %.3e | %d | %d | %.2f |\n",
+                  row.epsilon, row.hypergradient, row.difference, row.innerIterations,
+                  row.adjointIterations, row.seconds);
+    }
+    std::printf("| tv (implicit-manifold) | 0 | %.10f | — | %d | %d | %.2f |\n",
+                table.hypergradient, table.innerIterations, table.adjointIterations, table.seconds);
     return 0;
   }
   const TotalVariation model(noisy, {.lambda = lambda});
