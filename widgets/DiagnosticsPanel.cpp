@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/ImageView.h"
@@ -106,7 +107,10 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   sequencePlot_->setToolTip(
       tr("How fast the derivative of the n-th solver iterate approaches the derivative of the "
          "solution: unrolling differentiates along the iterates from the noisy image, FPAD the "
-         "same map at the fixed point x*. The dashed line is the rate (1 − √(μ/L))ⁿ."));
+         "same map at the fixed point x*. The dashed line is the linear rate: ρⁿ from the model's "
+         "bounds μ and L for a smooth model; for TV the rate measured on the unrolled sequence "
+         "after its iterates identified the jump set of x*, drawn from that iteration on (the "
+         "manifold tangent is the reference J*v)."));
   residualPlot_ =
       new SeriesPlot(tr("Adjoint solves: relative residual"), tr("iteration"), tr("residual"));
   residualPlot_->setLogarithmicY(true);
@@ -127,6 +131,28 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   plots->addWidget(sequenceBox);
   plots->addWidget(residualPlot_);
 
+  // TV: how the primal–dual iteration identifies the manifold, and its gap.
+  identificationPlot_ =
+      new SeriesPlot(tr("Support identification (Chambolle–Pock)"), tr("iteration"), tr("pixels"));
+  identificationPlot_->setIntegerX(true);
+  identificationPlot_->setIntegerY(true);
+  identificationPlot_->setToolTip(
+      tr("The jump set of the iterate x_k (pixels where |∇x_k| > 1e-6) along the iterations that "
+         "unrolling differentiates, and how many pixels entered or left it since the previous "
+         "record (right axis). From the marked iteration on it no longer changes: the iterates "
+         "lie on the manifold of x*, and unrolling converges linearly."));
+  gapPlot_ = new SeriesPlot(tr("Primal–dual gap"), tr("iteration"), tr("relative gap"));
+  gapPlot_->setLogarithmicY(true);
+  gapPlot_->setIntegerX(true);
+  gapPlot_->setToolTip(
+      tr("(P(x_k) − D(q_k)) / (P(y) − D(0)) along the same iterations: it bounds the energy "
+         "error and ½‖x_k − x*‖²."));
+  auto* supportRow = new QSplitter(Qt::Horizontal);
+  supportRow->addWidget(identificationPlot_);
+  supportRow->addWidget(gapPlot_);
+  supportRow->setVisible(false);
+  supportRow_ = supportRow;
+
   sensitivityView_ = new ImageView(tr("Sensitivity ∂x*/∂θ·v"));
   sensitivityView_->setColormap(Colormap::Diverging);
   sensitivityView_->setToolTip(
@@ -144,10 +170,12 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   auto* vertical = new QSplitter(Qt::Vertical);
   vertical->addWidget(table_);
   vertical->addWidget(plots);
+  vertical->addWidget(supportRow);
   vertical->addWidget(maps);
   vertical->setStretchFactor(0, 3);
   vertical->setStretchFactor(1, 3);
   vertical->setStretchFactor(2, 3);
+  vertical->setStretchFactor(3, 3);
   layout->addWidget(vertical, 1);
 
   connect(run_, &QPushButton::clicked, this, &DiagnosticsPanel::runRequested);
@@ -181,6 +209,9 @@ void DiagnosticsPanel::begin(int methodCount) {
   residualPlot_->removeAllSeries();
   sensitivityView_->clear();
   adjointView_->clear();
+  identificationPlot_->removeAllSeries();
+  gapPlot_->removeAllSeries();
+  supportRow_->setVisible(false);
   status_->setText(tr("Computing the finite-difference reference…"));
 }
 
@@ -253,10 +284,21 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
   sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
   if (const RateReference rate = rateReference(sequence); !rate.values.empty()) {
     const int reference = sequencePlot_->addSeries(
-        rate.measured ? tr("measured rate %1 after identification").arg(rate.rate, 0, 'f', 5)
+        rate.measured ? tr("measured ρ = %1 after identification").arg(rate.rate, 0, 'f', 5)
                       : tr("ρⁿ, ρ = %1 from μ and L").arg(rate.rate, 0, 'f', 5),
         QColor(150, 150, 150), true);
     sequencePlot_->setPoints(reference, indexed(rate.values, rate.first));
+  }
+  if (sequence.identifiedAt >= 0) {
+    // Where the unrolled iterates reached x*'s jump set: the linear phase starts there.
+    double low = 1.0;
+    for (const auto* values : {&sequence.unrolled, &sequence.fpad})
+      for (double v : *values)
+        if (v > 0.0) low = std::min(low, v);
+    const int marker = sequencePlot_->addSeries(tr("identified at %1").arg(sequence.identifiedAt),
+                                                QColor(60, 150, 80), true);
+    sequencePlot_->setPoints(
+        marker, {QPointF(sequence.identifiedAt, low), QPointF(sequence.identifiedAt, 1.0)});
   }
 }
 
@@ -266,6 +308,58 @@ void DiagnosticsPanel::setSensitivityMaps(const SensitivityMaps& maps) {
   if (maps.sensitivityResidualHistory.size() > 1) {
     const int series = residualPlot_->addSeries(tr("CG for ∂x*/∂θ·v"), QColor(150, 150, 150), true);
     residualPlot_->setPoints(series, indexed(maps.sensitivityResidualHistory));
+  }
+}
+
+bool DiagnosticsPanel::supportShown() const {
+  return !supportRow_->isHidden();
+}
+
+void DiagnosticsPanel::setSupportIdentification(const SupportIdentification& support) {
+  identificationPlot_->removeAllSeries();
+  gapPlot_->removeAllSeries();
+  supportRow_->setVisible(true);
+  if (support.iterations.empty()) return;
+  std::vector<QPointF> size, changes, gap;
+  double largest = 0.0;
+  for (std::size_t i = 0; i < support.iterations.size(); ++i) {
+    const double k = support.iterations[i];
+    size.emplace_back(k, double(support.supportSize[i]));
+    changes.emplace_back(k, double(support.supportChanges[i]));
+    gap.emplace_back(k, support.relativeGap[i]);
+    largest = std::max(largest, double(support.supportSize[i]));
+  }
+  const int sizeSeries = identificationPlot_->addSeries(tr("jump set |S_k|"));
+  identificationPlot_->setPoints(sizeSeries, size);
+  const int changeSeries =
+      identificationPlot_->addSeries(tr("changes |S_k Δ S_k−1|"), QColor(200, 110, 40));
+  identificationPlot_->setPoints(changeSeries, changes);
+  identificationPlot_->setSecondaryAxis(changeSeries, tr("changed"));
+  // The identification iteration as a vertical line over the jump set's range.
+  if (support.identifiedAt >= 0) {
+    const int marker = identificationPlot_->addSeries(
+        tr("identified at %1").arg(support.identifiedAt), QColor(60, 150, 80), true);
+    identificationPlot_->setPoints(
+        marker, {QPointF(support.identifiedAt, 0.0), QPointF(support.identifiedAt, largest)});
+  } else {
+    identificationPlot_->setSeriesName(sizeSeries, tr("jump set |S_k| (not identified)"));
+  }
+  const int gapSeries = gapPlot_->addSeries(tr("relative gap"));
+  gapPlot_->setPoints(gapSeries, gap);
+  if (support.identifiedAt >= 0) {
+    // The same iteration on the gap's log axis: from the gap's largest to its smallest value.
+    double low = 1.0, high = 0.0;
+    for (double g : support.relativeGap) {
+      if (!(g > 0.0)) continue;
+      low = std::min(low, g);
+      high = std::max(high, g);
+    }
+    if (high > 0.0) {
+      const int marker = gapPlot_->addSeries(tr("identified at %1").arg(support.identifiedAt),
+                                             QColor(60, 150, 80), true);
+      gapPlot_->setPoints(
+          marker, {QPointF(support.identifiedAt, low), QPointF(support.identifiedAt, high)});
+    }
   }
 }
 

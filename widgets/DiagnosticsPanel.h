@@ -5,6 +5,7 @@
 #include "diagnostics/DerivativeSequence.h"
 #include "diagnostics/MethodAgreement.h"
 #include "diagnostics/SensitivityMaps.h"
+#include "diagnostics/SupportIdentification.h"
 
 class QLabel;
 class QPushButton;
@@ -20,7 +21,10 @@ class SeriesPlot;
 // method's tooltip says what it computes and costs), the derivative-sequence plot of unrolled vs
 // FPAD, the adjoint solvers' residual histories, and the sensitivity and adjoint maps as images. A
 // method that refuses the solver or model gets a row with its reason instead of numbers, and a
-// solver without an iteration map gets the reason in place of the derivative sequences.
+// solver without an iteration map gets the reason in place of the derivative sequences. For TV
+// (the primal–dual kind) a row of two more plots appears: the support identification (the jump
+// set's size and its changes against the iteration, the identification iteration marked) and the
+// relative primal–dual gap on a log scale.
 // It only shows results; the window runs the computation off the GUI thread.
 class DiagnosticsPanel : public QWidget {
   Q_OBJECT
@@ -33,6 +37,8 @@ class DiagnosticsPanel : public QWidget {
   void addAgreementRow(const bilevel::MethodAgreementRow& row);
   void setDerivativeSequence(const bilevel::DerivativeSequence& sequence);
   void setSensitivityMaps(const bilevel::SensitivityMaps& maps);
+  // TV: shows the identification and gap plots (hidden again by begin()).
+  void setSupportIdentification(const bilevel::SupportIdentification& support);
   // reason: "done", "cancelled" or "failed".
   void finish(const QString& reason, const QString& message);
   void setRunning(bool running);
@@ -45,6 +51,10 @@ class DiagnosticsPanel : public QWidget {
   QString derivativeSequenceNote() const;
   SeriesPlot* derivativeSequencePlot() const { return sequencePlot_; }
   SeriesPlot* residualPlot() const { return residualPlot_; }
+  SeriesPlot* identificationPlot() const { return identificationPlot_; }
+  SeriesPlot* gapPlot() const { return gapPlot_; }
+  // Whether the identification and gap plots are shown (a TV run delivered them).
+  bool supportShown() const;
   ImageView* sensitivityView() const { return sensitivityView_; }
   ImageView* adjointView() const { return adjointView_; }
 
@@ -57,6 +67,9 @@ class DiagnosticsPanel : public QWidget {
   QTableWidget* table_;
   SeriesPlot* sequencePlot_;
   SeriesPlot* residualPlot_;
+  SeriesPlot* identificationPlot_;
+  SeriesPlot* gapPlot_;
+  QWidget* supportRow_;
   ImageView* sensitivityView_;
   ImageView* adjointView_;
   QLabel* sequenceNote_;

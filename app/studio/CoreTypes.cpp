@@ -12,6 +12,7 @@ void registerCoreMetaTypes() {
   qRegisterMetaType<bilevel::MethodAgreementRow>();
   qRegisterMetaType<bilevel::DerivativeSequence>();
   qRegisterMetaType<bilevel::SensitivityMaps>();
+  qRegisterMetaType<bilevel::SupportIdentification>();
   qRegisterMetaType<bilevel::ParameterLayout>();
 }
 

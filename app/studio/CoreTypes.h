@@ -9,6 +9,7 @@
 #include "diagnostics/DerivativeSequence.h"
 #include "diagnostics/MethodAgreement.h"
 #include "diagnostics/SensitivityMaps.h"
+#include "diagnostics/SupportIdentification.h"
 #include "image/Image.h"
 #include "learning/LearningSession.h"
 #include "learning/TrainingPair.h"
@@ -23,6 +24,7 @@ Q_DECLARE_METATYPE(bilevel::TrainingPair)
 Q_DECLARE_METATYPE(bilevel::MethodAgreementRow)
 Q_DECLARE_METATYPE(bilevel::DerivativeSequence)
 Q_DECLARE_METATYPE(bilevel::SensitivityMaps)
+Q_DECLARE_METATYPE(bilevel::SupportIdentification)
 Q_DECLARE_METATYPE(bilevel::ParameterLayout)
 
 namespace bilevel::studio {

@@ -258,6 +258,9 @@ void CoreWorker::runDiagnostics(const Vector& theta, double lambda) {
     observer.maps = [this](const SensitivityMaps& maps) {
       handOver([&] { emit sensitivityMapsReady(maps); });
     };
+    observer.support = [this](const SupportIdentification& support) {
+      handOver([&] { emit supportIdentificationReady(support); });
+    };
     const bool complete =
         runJacobianDiagnostics(*configuration_, pairs_.front(), parametersOrUniform(theta, lambda),
                                JacobianDiagnosticsOptions{}, observer, &control_);

@@ -97,6 +97,8 @@ class CoreWorker : public QObject {
   void agreementRowReady(const bilevel::MethodAgreementRow& row);
   void derivativeSequenceReady(const bilevel::DerivativeSequence& sequence);
   void sensitivityMapsReady(const bilevel::SensitivityMaps& maps);
+  // TV only, before the derivative sequence.
+  void supportIdentificationReady(const bilevel::SupportIdentification& support);
   // reason: "done", "cancelled", "failed".
   void diagnosticsFinished(const QString& reason, const QString& message);
   // A reconfigure the core refused; `effective` is the configuration still in force.

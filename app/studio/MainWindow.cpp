@@ -390,6 +390,10 @@ void MainWindow::connectWorker() {
             diagnostics_->setDerivativeSequence(sequence);
             progress_->setValue(progress_->value() + 1);
           });
+  connect(worker_, &CoreWorker::supportIdentificationReady, this,
+          [this](const SupportIdentification& support) {
+            diagnostics_->setSupportIdentification(support);
+          });
   connect(worker_, &CoreWorker::sensitivityMapsReady, this, [this](const SensitivityMaps& maps) {
     diagnostics_->setSensitivityMaps(maps);
     progress_->setValue(progress_->maximum());

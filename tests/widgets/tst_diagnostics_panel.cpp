@@ -1,6 +1,8 @@
 #include <QtTest>
+#include <cmath>
 #include <limits>
 
+#include "solvers/ChambollePock.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/SeriesPlot.h"
 
@@ -58,6 +60,59 @@ class DiagnosticsPanelTest : public QObject {
     panel.setDerivativeSequence(present);
     QVERIFY(panel.derivativeSequenceNote().isEmpty());
     QVERIFY(panel.derivativeSequencePlot()->seriesCount() >= 2);
+  }
+
+  // TV: the identification plot (jump set size, changes, the identification iteration marked),
+  // the gap on a log scale, and the sequences' rate line measured after identification; from a
+  // real run of Chambolle–Pock on two noisy halves (tst_support_identification's problem).
+  void totalVariationShowsTheIdentification() {
+    Image image(10, 10);
+    for (int r = 0; r < 10; ++r)
+      for (int c = 0; c < 10; ++c)
+        image.at(r, c) = (c >= 5 ? 0.8 : 0.2) + 0.03 * std::sin(1.7 * r + 2.3 * c);
+    TotalVariation::Options options;
+    options.lambda = 0.1;
+    const TotalVariation model(image, options);
+    const Vector theta = model.defaultParameters();
+    SupportIdentificationOptions supportOptions;
+    supportOptions.iterations = 4000;
+    supportOptions.interval = 20;
+    const SupportIdentification support = supportIdentification(model, theta, supportOptions);
+    QVERIFY(support.identifiedAt > 0);
+
+    DiagnosticsPanel panel;
+    panel.begin(1);
+    QVERIFY(!panel.supportShown());
+    panel.setSupportIdentification(support);
+    QVERIFY(panel.supportShown());
+    // Size, changes and the marker; the gap and its marker.
+    QCOMPARE(panel.identificationPlot()->seriesCount(), 3);
+    QCOMPARE(panel.identificationPlot()->dataCount(0), int(support.iterations.size()));
+    QCOMPARE(panel.identificationPlot()->dataCount(2), 2);
+    QCOMPARE(panel.gapPlot()->seriesCount(), 2);
+    QVERIFY(panel.gapPlot()->logarithmicY());
+    QCOMPARE(panel.gapPlot()->dataCount(0), int(support.iterations.size()));
+
+    const ChambollePock solver;
+    const auto map = solver.iterationMap(model, theta);
+    IterationState z = map->makeState();
+    Vector x = model.initialPoint();
+    SolveOptions tight;
+    tight.tolerance = 1e-15;
+    tight.maxIterations = 100000;
+    QVERIFY(solver.solveToFixedPoint(model, theta, x, tight, *map, z).usable());
+    const DerivativeSequence sequence =
+        derivativeSequence(*map, z, {}, {.iterations = supportOptions.iterations});
+    panel.setDerivativeSequence(sequence);
+    QVERIFY(sequence.identifiedAt > 0);
+    // unrolled, FPAD, the measured rate from the identification on, and its marker.
+    QCOMPARE(panel.derivativeSequencePlot()->seriesCount(), 4);
+    QVERIFY(rateReference(sequence).measured);
+
+    // A new run (of a smooth model, say) hides them again.
+    panel.begin(1);
+    QVERIFY(!panel.supportShown());
+    QCOMPARE(panel.identificationPlot()->seriesCount(), 0);
   }
 };
 
