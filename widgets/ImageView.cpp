@@ -1,6 +1,7 @@
 #include "widgets/ImageView.h"
 
 #include <QActionGroup>
+#include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QGuiApplication>
@@ -12,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace bilevel::widgets {
 
@@ -39,6 +42,32 @@ const QColor kOverlayBackground(0, 0, 0, 150);
 QString formatValue(double v) {
   if (v == 0.0) return QStringLiteral("0");
   return QString::number(v, 'g', 4);
+}
+
+// Screen pixels of horizontal right-drag that double the window's width.
+constexpr double kPixelsPerWidthDoubling = 200.0;
+// The automatic window of "Auto (percentiles)": the central 99 % of the finite values, so that a
+// few hot or dead pixels do not flatten the picture.
+constexpr double kLowPercentile = 0.005;
+constexpr double kHighPercentile = 0.995;
+
+// [q(lowFraction), q(highFraction)] of the finite values (nearest rank), or nothing if there are
+// none.
+std::optional<std::pair<double, double>> quantiles(const bilevel::Vector& values,
+                                                   double lowFraction, double highFraction) {
+  std::vector<double> finite;
+  finite.reserve(static_cast<std::size_t>(values.size()));
+  for (Eigen::Index i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) finite.push_back(values[i]);
+  }
+  if (finite.empty()) return std::nullopt;
+  const auto at = [&](double fraction) {
+    const auto k = static_cast<std::size_t>(std::llround(fraction * double(finite.size() - 1)));
+    std::nth_element(finite.begin(), finite.begin() + static_cast<std::ptrdiff_t>(k), finite.end());
+    return finite[k];
+  };
+  const double lo = at(lowFraction);
+  return std::pair{lo, at(highFraction)};
 }
 
 QFont smallFont(const QFont& base) {
@@ -71,7 +100,8 @@ void ImageView::setImage(const bilevel::Image& image) {
     reportLeave();
   } else if (hoverRow_ >= 0) {
     // The cursor has not moved but the value under it has; keep read-outs live during learning.
-    emit pixelHovered(hoverRow_, hoverCol_, image_.at(hoverRow_, hoverCol_), title_);
+    const double value = image_.at(hoverRow_, hoverCol_);
+    emit pixelHovered(hoverRow_, hoverCol_, value, title_, readout(value));
   }
   update();
 }
@@ -94,21 +124,79 @@ void ImageView::setColormap(Colormap map) {
   update();
 }
 
-void ImageView::setFixedRange(double lo, double hi) {
-  if (!std::isfinite(lo) || !std::isfinite(hi)) return;
-  if (lo > hi) std::swap(lo, hi);
-  autoRange_ = false;
-  fixedRange_ = {lo, hi};
+void ImageView::applyRange() {
   updateRange();
   render();
   update();
 }
 
+void ImageView::setFixedRange(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return;
+  if (lo > hi) std::swap(lo, hi);
+  autoRange_ = false;
+  fixedRange_ = {lo, hi};
+  applyRange();
+}
+
 void ImageView::setAutoRange() {
   autoRange_ = true;
-  updateRange();
-  render();
-  update();
+  applyRange();
+}
+
+void ImageView::setDefaultRange(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return;
+  defaultRange_ = std::pair{std::min(lo, hi), std::max(lo, hi)};
+  resetDisplayRange();
+}
+
+void ImageView::resetDisplayRange() {
+  if (defaultRange_) {
+    setFixedRange(defaultRange_->first, defaultRange_->second);
+  } else {
+    setAutoRange();
+  }
+}
+
+void ImageView::chooseWindowLevel(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi) || lo == hi) return;
+  setFixedRange(lo, hi);
+  emit windowLevelChosen(range_.first, range_.second);
+}
+
+void ImageView::choosePercentileRange() {
+  const auto q = quantiles(image_.pixels, kLowPercentile, kHighPercentile);
+  if (!q) return;
+  auto [lo, hi] = *q;
+  if (colormap_ == Colormap::Diverging) {
+    hi = std::max(std::abs(lo), std::abs(hi));
+    lo = -hi;
+  }
+  if (lo == hi) {  // a (nearly) constant image: a window of width 1 around it, as Auto does
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  chooseWindowLevel(lo, hi);
+}
+
+void ImageView::chooseMinMaxRange() {
+  setAutoRange();
+  emit minMaxRangeChosen();
+}
+
+void ImageView::chooseResetRange() {
+  resetDisplayRange();
+  emit resetRangeChosen();
+}
+
+QString ImageView::readout(double value) const {
+  if (!image_.range.hasRawUnits() || !std::isfinite(value)) return formatValue(value);
+  return QStringLiteral("%1 (%2)").arg(QString::number(image_.range.toRaw(value), 'g', 6),
+                                       QString::number(value, 'f', 4));
+}
+
+QString ImageView::formatRangeEnd(double value) const {
+  return image_.range.hasRawUnits() ? QString::number(image_.range.toRaw(value), 'g', 5)
+                                    : formatValue(value);
 }
 
 void ImageView::updateRange() {
@@ -230,14 +318,15 @@ void ImageView::reportHover(QPointF widgetPoint) {
   hoverRow_ = row;
   hoverCol_ = col;
   update();
-  emit pixelHovered(row, col, image_.at(row, col), title_);
+  const double value = image_.at(row, col);
+  emit pixelHovered(row, col, value, title_, readout(value));
 }
 
 void ImageView::reportLeave() {
   if (hoverRow_ < 0) return;
   hoverRow_ = hoverCol_ = -1;
   update();
-  emit pixelHovered(-1, -1, std::numeric_limits<double>::quiet_NaN(), title_);
+  emit pixelHovered(-1, -1, std::numeric_limits<double>::quiet_NaN(), title_, QString());
 }
 
 void ImageView::resizeEvent(QResizeEvent* event) {
@@ -257,6 +346,17 @@ void ImageView::wheelEvent(QWheelEvent* event) {
 }
 
 void ImageView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() == Qt::RightButton) {
+    rightDown_ = true;
+    windowing_ = hasImage();
+    windowMoved_ = false;
+    menuDeferred_ = false;
+    suppressNextMenu_ = false;
+    windowStart_ = event->position();
+    windowStartRange_ = range_;
+    event->accept();
+    return;
+  }
   if (event->button() == Qt::LeftButton && hasImage()) {
     dragging_ = true;
     dragLast_ = event->position();
@@ -268,6 +368,25 @@ void ImageView::mousePressEvent(QMouseEvent* event) {
 }
 
 void ImageView::mouseMoveEvent(QMouseEvent* event) {
+  if (windowing_ && (event->buttons() & Qt::RightButton)) {
+    const QPointF delta = event->position() - windowStart_;
+    if (!windowMoved_ && delta.manhattanLength() >= QApplication::startDragDistance()) {
+      windowMoved_ = true;
+      setCursor(Qt::SizeAllCursor);
+    }
+    if (windowMoved_) {
+      const auto [lo0, hi0] = windowStartRange_;
+      const double width0 = hi0 > lo0 ? hi0 - lo0 : 1.0;
+      const double width = width0 * std::pow(2.0, delta.x() / kPixelsPerWidthDoubling);
+      if (colormap_ == Colormap::Diverging) {
+        chooseWindowLevel(-width / 2.0, width / 2.0);
+      } else {
+        const double height = std::max(1.0, imageArea().height());
+        const double level = (lo0 + hi0) / 2.0 + delta.y() / height * width0;
+        chooseWindowLevel(level - width / 2.0, level + width / 2.0);
+      }
+    }
+  }
   if (dragging_ && (event->buttons() & Qt::LeftButton)) {
     const QPointF delta = event->position() - dragLast_;
     dragLast_ = event->position();
@@ -281,6 +400,20 @@ void ImageView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void ImageView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() == Qt::RightButton) {
+    const bool moved = windowing_ && windowMoved_;
+    rightDown_ = windowing_ = windowMoved_ = false;
+    setCursor(Qt::CrossCursor);
+    if (menuDeferred_) {
+      menuDeferred_ = false;
+      if (!moved) showContextMenu(event->globalPosition().toPoint());
+    } else {
+      // Where the menu event follows the release (Windows), a drag must not open it.
+      suppressNextMenu_ = moved;
+    }
+    event->accept();
+    return;
+  }
   if (event->button() == Qt::LeftButton && dragging_) {
     dragging_ = false;
     setCursor(Qt::CrossCursor);
@@ -328,6 +461,18 @@ void ImageView::keyPressEvent(QKeyEvent* event) {
 }
 
 void ImageView::contextMenuEvent(QContextMenuEvent* event) {
+  event->accept();
+  if (event->reason() == QContextMenuEvent::Mouse) {
+    if (rightDown_) {
+      menuDeferred_ = true;  // at the press: the release decides between menu and drag
+      return;
+    }
+    if (std::exchange(suppressNextMenu_, false)) return;
+  }
+  showContextMenu(event->globalPos());
+}
+
+void ImageView::showContextMenu(const QPoint& globalPosition) {
   QMenu menu(this);
   QMenu* maps = menu.addMenu(tr("Colour map"));
   auto* mapGroup = new QActionGroup(maps);
@@ -338,16 +483,14 @@ void ImageView::contextMenuEvent(QContextMenuEvent* event) {
     mapGroup->addAction(action);
   }
 
-  auto* rangeGroup = new QActionGroup(&menu);
-  QAction* autoAction = menu.addAction(tr("Auto range"), this, [this] { setAutoRange(); });
-  QAction* unitAction =
-      menu.addAction(tr("Range [0, 1]"), this, [this] { setFixedRange(0.0, 1.0); });
-  for (QAction* action : {autoAction, unitAction}) {
-    action->setCheckable(true);
-    rangeGroup->addAction(action);
-  }
-  autoAction->setChecked(autoRange_);
-  unitAction->setChecked(!autoRange_ && fixedRange_ == std::pair{0.0, 1.0});
+  menu.addAction(tr("Auto (percentiles 0.5–99.5)"), this, &ImageView::choosePercentileRange)
+      ->setEnabled(hasImage());
+  QAction* minMax =
+      menu.addAction(tr("Min–max (follows the image)"), this, &ImageView::chooseMinMaxRange);
+  minMax->setCheckable(true);
+  minMax->setChecked(autoRange_);
+  QAction* reset = menu.addAction(tr("Reset window/level"), this, &ImageView::chooseResetRange);
+  reset->setToolTip(defaultRange_ ? tr("Back to the data range") : tr("Back to min–max"));
 
   menu.addSeparator();
   menu.addAction(tr("Fit to window"), this, &ImageView::fitToWindow);
@@ -357,7 +500,7 @@ void ImageView::contextMenuEvent(QContextMenuEvent* event) {
     if (QClipboard* clipboard = QGuiApplication::clipboard()) clipboard->setImage(rendered_);
   });
   copy->setEnabled(hasImage());
-  menu.exec(event->globalPos());
+  menu.exec(globalPosition);
 }
 
 const QImage& ImageView::scaledForPainting() {
@@ -415,7 +558,7 @@ void ImageView::paintEvent(QPaintEvent*) {
       info = QStringLiteral("(%1, %2)  %3   ·   %4")
                  .arg(hoverRow_)
                  .arg(hoverCol_)
-                 .arg(formatValue(image_.at(hoverRow_, hoverCol_)))
+                 .arg(formatRangeEnd(image_.at(hoverRow_, hoverCol_)))
                  .arg(info);
     }
     const QFontMetricsF metrics(painter.font());
@@ -450,7 +593,7 @@ void ImageView::paintHeader(QPainter& painter, const QRectF& rect) const {
   QString detail;
   if (hasImage()) {
     const QString range = QStringLiteral("[%1, %2]%3")
-                              .arg(formatValue(range_.first), formatValue(range_.second),
+                              .arg(formatRangeEnd(range_.first), formatRangeEnd(range_.second),
                                    autoRange_ ? tr(" auto") : QString());
     const QString full = range + QStringLiteral("   %1×%2").arg(image_.cols).arg(image_.rows);
     if (metrics.horizontalAdvance(full) <= room) {
@@ -477,8 +620,8 @@ void ImageView::paintFooter(QPainter& painter, const QRectF& rect) {
   if (!hasImage()) return;
 
   const QFontMetricsF metrics(painter.font());
-  const QString lo = formatValue(range_.first);
-  const QString hi = formatValue(range_.second);
+  const QString lo = formatRangeEnd(range_.first);
+  const QString hi = formatRangeEnd(range_.second);
   const double labelWidth =
       std::max({metrics.horizontalAdvance(lo), metrics.horizontalAdvance(hi), 24.0});
   const QRectF inner = rect.adjusted(8, 1, -8, 0);

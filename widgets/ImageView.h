@@ -5,6 +5,7 @@
 #include <QRectF>
 #include <QString>
 #include <QWidget>
+#include <optional>
 #include <utility>
 
 #include "image/Image.h"
@@ -20,8 +21,16 @@ namespace bilevel::widgets {
 // setImage with an image of the same size keeps the transform, so that live updates during learning
 // do not reset what the user is looking at.
 //
-// Mouse: the wheel zooms about the cursor, a left drag pans, a double-click fits. Keys: + and -
-// zoom about the centre, 0 fits, 1 shows 1:1. The context menu chooses the colour map and range.
+// Mouse: the wheel zooms about the cursor, a left drag pans, a double-click fits, a right drag sets
+// window/level (horizontal: the window's width, ×2 per 200 px to the right; vertical: its level,
+// dragging up by the image area's height lowers it by one width, which brightens the picture). A
+// right click without a drag opens the context menu: colour map, "Auto (percentiles 0.5–99.5)",
+// "Min–max (follows the image)", "Reset", fit and copy. The diverging map keeps its range
+// symmetric about 0: a right drag scales it, the level stays 0. Keys: + and - zoom about the
+// centre, 0 fits, 1 shows 1:1.
+//
+// Values are working intensities (core/image/IntensityRange.h); when the image has raw units
+// (Image::range) the readout, the header and the colour bar show them in the data's units.
 class ImageView : public QWidget {
   Q_OBJECT
 
@@ -39,12 +48,27 @@ class ImageView : public QWidget {
   Colormap colormap() const { return colormap_; }
 
   // Auto: min..max of the finite values of the image, or ±max|v| with the Diverging map; a constant
-  // image gets a range of width 1 around its value. Fixed: [lo, hi] as given.
+  // image gets a range of width 1 around its value. Fixed: [lo, hi] as given. These set the range
+  // without emitting anything (the window and ImageViewLink call them).
   void setFixedRange(double lo, double hi);
   void setAutoRange();
+  // The range "Reset" returns to, applied now; until one is set, Reset means Auto.
+  void setDefaultRange(double lo, double hi);
+  void resetDisplayRange();
   bool isAutoRange() const { return autoRange_; }
   std::pair<double, double> displayRange() const { return range_; }
 
+  // What a person does (right drag, the context menu): the same as the setters above, then the
+  // matching signal, so that linked views follow. The percentile range is computed from this
+  // view's image (symmetric with the Diverging map) and handed on as a fixed range.
+  void chooseWindowLevel(double lo, double hi);
+  void choosePercentileRange();
+  void chooseMinMaxRange();
+  void chooseResetRange();
+
+  // `value` as the readout shows it: "2034 (0.5170)", the raw value in the data's units with the
+  // working intensity, or just the value for an image without raw units.
+  QString readout(double value) const;
   // The colour-mapped image at native resolution (null without an image).
   QImage renderedImage() const { return rendered_; }
 
@@ -80,7 +104,13 @@ class ImageView : public QWidget {
   void viewChanged(double zoom, QPointF centre);
   // The cursor moved onto pixel (row, col) holding `value`; row = col = -1 when it leaves the
   // image.
-  void pixelHovered(int row, int col, double value, const QString& viewTitle);
+  // `readout` is readout(value) (empty when leaving).
+  void pixelHovered(int row, int col, double value, const QString& viewTitle,
+                    const QString& readout);
+  // The person chose a display range (see the choose… functions).
+  void windowLevelChosen(double lo, double hi);
+  void minMaxRangeChosen();
+  void resetRangeChosen();
 
  protected:
   void paintEvent(QPaintEvent* event) override;
@@ -107,6 +137,10 @@ class ImageView : public QWidget {
   void paintHeader(QPainter& painter, const QRectF& rect) const;
   void paintFooter(QPainter& painter, const QRectF& rect);
   void paintCrosshair(QPainter& painter) const;
+  void applyRange();
+  void showContextMenu(const QPoint& globalPosition);
+  // The range's ends as the header and colour bar show them (raw units when the image has them).
+  QString formatRangeEnd(double value) const;
 
   QString title_;
   bilevel::Image image_;
@@ -114,6 +148,7 @@ class ImageView : public QWidget {
   bool autoRange_ = true;
   std::pair<double, double> fixedRange_{0.0, 1.0};
   std::pair<double, double> range_{0.0, 1.0};
+  std::optional<std::pair<double, double>> defaultRange_;
 
   QImage rendered_;
   // Downscaled copy for zoom < 1, averaged rather than point-sampled so that zoomed-out views do
@@ -133,6 +168,17 @@ class ImageView : public QWidget {
   int hoverCol_ = -1;
   int crosshairRow_ = -1;
   int crosshairCol_ = -1;
+
+  // Right drag: window/level from the range at the press; a press without a drag is a click
+  // that opens the context menu (Qt sends the menu event at the press on X11, which is deferred
+  // to the release so that the drag can happen).
+  bool rightDown_ = false;
+  bool windowing_ = false;
+  bool windowMoved_ = false;
+  bool menuDeferred_ = false;
+  bool suppressNextMenu_ = false;
+  QPointF windowStart_;
+  std::pair<double, double> windowStartRange_;
 };
 
 }  // namespace bilevel::widgets

@@ -92,6 +92,12 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   sigma_->setDecimals(3);
   sigma_->setSingleStep(0.01);
   taskForm->addRow(describe(sigma_, "noise.sigma"), sigma_);
+  intensityRange_ = new QLabel;
+  intensityRange_->setObjectName(QStringLiteral("intensityRangeLabel"));
+  intensityRange_->setWordWrap(true);
+  intensityRange_->setEnabled(false);  // dimmed: a note, not a control
+  taskForm->addRow(QString(), intensityRange_);
+  setIntensityRange(QStringLiteral("[0, 1]"));
   seed_ = new QSpinBox;
   seed_->setRange(0, 1 << 30);
   taskForm->addRow(describe(seed_, "noise.seed"), seed_);
@@ -241,6 +247,14 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(lambda_, &QDoubleSpinBox::editingFinished, this,
           [this, emitSetting] { emitSetting(QStringLiteral("model.lambda"), lambda_->value()); });
+}
+
+void ParameterPanel::setIntensityRange(const QString& description) {
+  intensityRange_->setText(tr("σ and PSNR relative to %1").arg(description));
+}
+
+QString ParameterPanel::intensityRangeText() const {
+  return intensityRange_->text();
 }
 
 void ParameterPanel::setPreset(const QString& name) {

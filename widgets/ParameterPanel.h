@@ -27,6 +27,10 @@ class ParameterPanel : public QWidget {
 
   // Shows the settings of `configuration` without emitting anything.
   void setConfiguration(const nlohmann::json& configuration);
+  // What noise σ and PSNR are relative to, under σ: the clean image's intensity range as
+  // core/image/IntensityRange.h describes it ("the data range 1000–3000 of the 16-bit file").
+  void setIntensityRange(const QString& description);
+  QString intensityRangeText() const;
   // The preset the settings came from; empty shows "custom".
   void setPreset(const QString& name);
   // While learning runs, settings that would change the problem are locked.
@@ -61,6 +65,7 @@ class ParameterPanel : public QWidget {
   QSpinBox* gridRows_;
   QSpinBox* gridCols_;
   QDoubleSpinBox* sigma_;
+  QLabel* intensityRange_;
   QSpinBox* seed_;
   QComboBox* solver_;
   QComboBox* tolerance_;

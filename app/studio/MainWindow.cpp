@@ -122,8 +122,10 @@ void MainWindow::buildViews() {
   residualView_ = new widgets::ImageView(tr("Error x* − clean"));
   removedView_ = new widgets::ImageView(tr("Removed noise"));
   lambdaView_ = new widgets::ImageView(tr("λ map"));
+  // Working intensities 0 and 1 are the ends of the clean image's data range (IntensityRange):
+  // the default window shows that range, which Reset returns to.
   for (auto* view : {cleanView_, noisyView_, reconstructionView_})
-    view->setFixedRange(0.0, 1.0);
+    view->setDefaultRange(0.0, 1.0);
   residualView_->setColormap(widgets::Colormap::Diverging);
   removedView_->setColormap(widgets::Colormap::Diverging);
   lambdaView_->setColormap(widgets::Colormap::Viridis);
@@ -136,8 +138,11 @@ void MainWindow::buildViews() {
   grid->addWidget(removedView_, 2, 0);
   grid->addWidget(lambdaView_, 2, 1);
   link_ = new widgets::ImageViewLink(this);
-  for (auto* view :
-       {cleanView_, noisyView_, reconstructionView_, residualView_, removedView_, lambdaView_})
+  // The three pictures of the same intensities share window/level; the differences keep their
+  // symmetric range and the λ map its own.
+  for (auto* view : {cleanView_, noisyView_, reconstructionView_})
+    link_->add(view, widgets::ImageViewLink::DisplayRange::Shared);
+  for (auto* view : {residualView_, removedView_, lambdaView_})
     link_->add(view);
   setCentralWidget(central);
 
@@ -170,18 +175,22 @@ void MainWindow::buildViews() {
   progress_->setMaximumWidth(200);
   progress_->setTextVisible(true);
   statusBar()->addWidget(statusText_, 1);
+  noticeText_ = new QLabel;
+  noticeText_->setObjectName(QStringLiteral("inputNoticeLabel"));
+  noticeText_->setStyleSheet(QStringLiteral("color: #e0b050"));
+  statusBar()->addPermanentWidget(noticeText_);
   statusBar()->addPermanentWidget(figuresText_);
   statusBar()->addPermanentWidget(pixelText_);
   statusBar()->addPermanentWidget(progress_);
 
   connect(link_, &widgets::ImageViewLink::pixelHovered, this,
-          [this](int row, int col, double value, const QString& title) {
+          [this](int row, int col, double, const QString& title, const QString& readout) {
             if (row < 0) {
               pixelText_->clear();
               return;
             }
-            pixelText_->setText(
-                tr("(%1, %2)  %3: %4").arg(row).arg(col).arg(title).arg(value, 0, 'g', 5));
+            // In the data's units with the working intensity, e.g. "Clean: 2034 (0.5170)".
+            pixelText_->setText(tr("(%1, %2)  %3: %4").arg(row).arg(col).arg(title, readout));
           });
   connect(parameterPanel_, &widgets::ParameterPanel::presetChosen, this,
           [this](const QString& name) { loadPreset(name); });
@@ -603,6 +612,8 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   if (document.presetName) setPresetName(*document.presetName);
   if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
   pair_ = pair;
+  parameterPanel_->setIntensityRange(
+      QString::fromStdString(describe(pair.clean.range, pair.clean.sourceBitDepth)));
   cleanView_->setImage(pair.clean);
   noisyView_->setImage(pair.noisy);
   reconstructionView_->setImage(pair.noisy);
@@ -636,6 +647,21 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   }
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
   autosave();
+  // Not a dialog: a colour file made grey, or a data range other than the type range, is worth
+  // knowing but must not stop a script (--screenshot, tests) waiting for a click. A short note
+  // stays in the status bar while these images are open; the tooltip has the whole sentences.
+  QStringList notes, notices;
+  if (pair.clean.convertedFromColour || pair.noisy.convertedFromColour)
+    notes << tr("colour converted to grey");
+  if (pair.clean.range.kind == IntensityRange::Kind::DataRange) {
+    notes << tr("data range %1–%2")
+                 .arg(pair.clean.range.low, 0, 'g', 6)
+                 .arg(pair.clean.range.high, 0, 'g', 6);
+  }
+  for (const std::string& notice : inputNotices(pair))
+    notices << QString::fromStdString(notice);
+  noticeText_->setText(notes.join(QStringLiteral(" · ")));
+  noticeText_->setToolTip(notices.join(QLatin1Char('\n')));
   if (document.recovered) {
     statusBar()->showMessage(
         tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
@@ -675,7 +701,10 @@ void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, 
 
 void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap) {
   reconstruction_ = reconstruction;
-  reconstructionView_->setImage(reconstruction);
+  // The clean image's map to raw units: the readout, the export and the differences use it.
+  reconstruction_.range = pair_.clean.range;
+  reconstruction_.sourceBitDepth = pair_.clean.sourceBitDepth;
+  reconstructionView_->setImage(reconstruction_);
   pendingWeightMap_ = weightMap;
   derivedViewsPending_ = true;
   derivedViewsTimer_.start();

@@ -68,6 +68,8 @@ class MainWindow : public QMainWindow {
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const { return reconstructionView_; }
+  widgets::ImageView* cleanView() const { return cleanView_; }
+  widgets::ImageView* noisyView() const { return noisyView_; }
   // Shown when the model has a weight map among its views (LowerLevel::views).
   widgets::ImageView* lambdaView() const { return lambdaView_; }
   QTabWidget* analysisTabs() const { return tabs_; }
@@ -227,6 +229,7 @@ class MainWindow : public QMainWindow {
   QLabel* statusText_ = nullptr;
   QLabel* pixelText_ = nullptr;
   QLabel* figuresText_ = nullptr;
+  QLabel* noticeText_ = nullptr;  // how the open images were read (colour, data range)
   QProgressBar* progress_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QAction* learnAction_ = nullptr;

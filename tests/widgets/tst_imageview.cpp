@@ -1,3 +1,4 @@
+#include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QWheelEvent>
@@ -42,6 +43,14 @@ void sendWheel(QWidget* widget, QPointF position, int angleDelta) {
   QWheelEvent event(position, widget->mapToGlobal(position), QPoint(), QPoint(0, angleDelta),
                     Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(widget, &event);
+}
+
+// A right-button press as the window system delivers it on X11: the press, then the context menu
+// event (QTest sends the press to the widget directly, without the menu event that follows).
+void rightPress(QWidget* widget, QPoint position) {
+  QTest::mousePress(widget, Qt::RightButton, {}, position);
+  QContextMenuEvent menu(QContextMenuEvent::Mouse, position, widget->mapToGlobal(position));
+  QApplication::sendEvent(widget, &menu);
 }
 
 bool near(QPointF a, QPointF b, double tolerance = 1e-9) {
@@ -383,6 +392,121 @@ class TestImageView : public QObject {
     QCOMPARE(spy.count(), 4);
     QCOMPARE(spy.at(3).at(0).toInt(), -1);
     QCOMPARE(spy.at(3).at(1).toInt(), -1);
+  }
+
+  // Issue 10 §4: the readout, the header and the colour bar speak the data's units when the image
+  // has them (a 16-bit file whose values fill 1000–3000); without them, the working value.
+  void theReadoutShowsRawValuesInTheDatasUnits() {
+    ImageView view("clean");
+    view.resize(420, 380);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    Image image = patternImage(20, 30);
+    image.at(3, 11) = 0.517;
+    image.sourceBitDepth = 16;
+    image.range = {IntensityRange::Kind::DataRange, 1000.0, 3000.0};
+    view.setImage(image);
+    view.setView(5.0, QPointF(15.0, 10.0));
+    QSignalSpy spy(&view, &ImageView::pixelHovered);
+    const QPointF middle = view.imageArea().center();
+    QTest::mouseMove(&view, (middle + (QPointF(11.5, 3.5) - QPointF(15.0, 10.0)) * 5.0).toPoint());
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(2).toDouble(), 0.517);  // the working value, as before
+    QCOMPARE(spy.at(0).at(4).toString(), QString("2034 (0.5170)"));
+    QCOMPARE(view.readout(-0.25), QString("500 (-0.2500)"));
+
+    Image plain = patternImage(20, 30);  // no file behind it
+    view.setImage(plain);
+    QCOMPARE(view.readout(0.517), QString("0.517"));
+    // A difference of two images in the range reads as a difference of raw values.
+    image.pixels.setConstant(0.1);
+    view.setImage(difference(image, plain));
+    QCOMPARE(view.readout(0.05), QString("100 (0.0500)"));
+  }
+
+  // A right drag sets window/level: to the right widens the window (×2 per 200 px), down raises
+  // the level (by one width per image-area height). Views that share the display range follow;
+  // a view with its own (the symmetric range of a difference) does not. A right click without a
+  // drag opens the context menu.
+  void rightDragSetsWindowLevelInEveryViewThatSharesIt() {
+    ImageView a("clean"), b("noisy"), c("reconstruction"), d("error");
+    for (ImageView* v : {&a, &b, &c, &d}) {
+      v->resize(400, 340);
+      v->setImage(patternImage(32, 32));
+    }
+    for (ImageView* v : {&a, &b, &c})
+      v->setDefaultRange(0.0, 1.0);
+    d.setColormap(Colormap::Diverging);
+    a.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&a));
+    ImageViewLink link;
+    for (ImageView* v : {&a, &b, &c})
+      link.add(v, ImageViewLink::DisplayRange::Shared);
+    link.add(&d);
+    const auto errorRange = d.displayRange();
+    QSignalSpy chosen(&a, &ImageView::windowLevelChosen);
+
+    const QPoint start(200, 150);
+    const double height = a.imageArea().height();
+    rightPress(&a, start);
+    QTest::mouseMove(&a, start + QPoint(100, 0));
+    QTest::mouseMove(&a, start + QPoint(200, int(std::lround(height / 4))));
+    QTest::mouseRelease(&a, Qt::RightButton, {}, start + QPoint(200, int(std::lround(height / 4))));
+    QVERIFY(QApplication::activePopupWidget() == nullptr);  // a drag opens no menu
+    QVERIFY(chosen.count() >= 2);
+    // Width 1 → 2, level 0.5 → 0.5 + (round(h/4)/h)·1.
+    const double level = 0.5 + std::lround(height / 4) / height;
+    const auto [lo, hi] = a.displayRange();
+    QVERIFY2(std::abs(hi - lo - 2.0) <= 1e-12 && std::abs((lo + hi) / 2 - level) <= 1e-12,
+             qPrintable(QString("[%1, %2]").arg(lo).arg(hi)));
+    QVERIFY(!a.isAutoRange());
+    QCOMPARE(b.displayRange(), a.displayRange());
+    QCOMPARE(c.displayRange(), a.displayRange());
+    QCOMPARE(d.displayRange(), errorRange);
+
+    // Reset (from any shared view) returns them all to the data range.
+    b.chooseResetRange();
+    for (ImageView* v : {&a, &b, &c})
+      QCOMPARE(v->displayRange(), std::make_pair(0.0, 1.0));
+
+    // Auto (percentiles) in one is the range of its image, taken by the others as it is.
+    Image outlier = patternImage(32, 32);
+    outlier.at(0, 0) = 40.0;  // a hot pixel: min–max would flatten the picture
+    c.setImage(outlier);
+    c.choosePercentileRange();
+    const auto [plo, phi] = c.displayRange();
+    QVERIFY(plo >= outlier.pixels.minCoeff() && phi < 1.0);
+    QCOMPARE(a.displayRange(), c.displayRange());
+    c.chooseMinMaxRange();
+    QVERIFY(a.isAutoRange() && b.isAutoRange());
+    QCOMPARE(c.displayRange().second, 40.0);
+
+    // On the diverging map a right drag scales the symmetric range and stays its own.
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    a.chooseResetRange();
+    const double m = d.displayRange().second;
+    rightPress(&d, start);
+    QTest::mouseMove(&d, start + QPoint(-100, 80));
+    QTest::mouseMove(&d, start + QPoint(-200, 80));
+    QTest::mouseRelease(&d, Qt::RightButton, {}, start + QPoint(-200, 80));
+    QVERIFY(std::abs(d.displayRange().second - m / 2) <= 1e-12);
+    QCOMPARE(d.displayRange().first, -d.displayRange().second);
+    QCOMPARE(a.displayRange(), std::make_pair(0.0, 1.0));
+
+    // A right click that does not move opens the menu (closed here as soon as it shows).
+    bool menuShown = false;
+    QTimer::singleShot(50, [&] {
+      if (QWidget* popup = QApplication::activePopupWidget()) {
+        menuShown = true;
+        popup->close();
+      }
+    });
+    rightPress(&a, start);
+    QVERIFY(!menuShown);  // not at the press: it may still become a drag
+    QTest::mouseRelease(&a, Qt::RightButton, {}, start);
+    QVERIFY(menuShown);
+    QCOMPARE(a.displayRange(), std::make_pair(0.0, 1.0));
   }
 
   void setImageOfTheSameSizeKeepsTheView() {
