@@ -331,6 +331,8 @@ void MainWindow::buildMenus() {
            "<tr><td>Ctrl+E</td><td>Export reconstruction</td></tr>"
            "<tr><td>Ctrl+0</td><td>Fit images</td></tr>"
            "<tr><td>Wheel / drag / double-click</td><td>Zoom / pan / fit (all views)</td></tr>"
+           "<tr><td>Right drag</td><td>Window (left–right) and level (up–down) of the clean, "
+           "noisy and reconstruction views; right click for Auto and Reset</td></tr>"
            "</table>"));
   });
   help->addAction(tr("&About Bilevel Studio"), this, [this] {
