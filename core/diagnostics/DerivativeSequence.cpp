@@ -75,6 +75,7 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const IterationSt
     next += constant;
     tangent.swap(next);
     result.fpad.push_back(error(tangent));
+    if (result.fpad.back() <= options.stopBelow) break;
   }
   map.primal(tangent, tangentX);
   result.fpadTangent = tangentX;
@@ -114,6 +115,7 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const IterationSt
     state.swap(nextState);
     result.unrolled.push_back(error(tangent));
     if (tv && !identified(state)) lastMismatch = k + 1;
+    if (result.unrolled.back() <= options.stopBelow) break;
   }
   map.primal(tangent, tangentX);
   result.unrolledTangent = tangentX;

@@ -17,6 +17,10 @@ struct DerivativeSequenceOptions {
   // CG settings of the reference J*v.
   double cgTolerance = 1e-10;
   int cgMaxIterations = 5000;
+  // Stop each recursion once its error is at most this, before `iterations` (0: never). The
+  // primal–dual sequences need tens of thousands of steps on hard problems and reach their floor
+  // far sooner on easy ones. Default 0.
+  double stopBelow = 0.0;
 };
 
 // The derivative-sequence convergence of seed 004 (Mehmood & Ochs 2020; DESIGN.md §2 "Jacobian
@@ -37,7 +41,8 @@ struct DerivativeSequence {
   Vector solutionTangent;
   double solutionTangentResidual = 0.0;  // the CG relative residual of J*v
   int solutionTangentIterations = 0;
-  // ‖J^{(n)}v − J*v‖ / ‖J*v‖ (absolute when J*v = 0), n = 0..iterations, for the forward-mode
+  // ‖J^{(n)}v − J*v‖ / ‖J*v‖ (absolute when J*v = 0), n = 0..iterations (fewer when stopBelow
+  // ended it), for the forward-mode
   // state tangent T_{k+1} = A_z T_k + A_θ v along the iterates from the cold start (T_0 = 0),
   // read on x (J^{(n)}v = P T_n): the map `forward` differentiates, so unrolled[K] is the error of
   // what it computes with solver.iterations = K.

@@ -19,16 +19,18 @@ bool primalDualParts(const TotalVariation& model, const InnerSolver& solver, con
                      const JacobianDiagnosticsOptions& options,
                      const JacobianDiagnosticsObserver& observer, const CancellationFlag* cancel) {
   if (options.primalDualIterations < 0 || options.supportInterval < 1 ||
-      !(options.primalDualGap > 0.0 && options.primalDualGap < 1.0)) {
+      !(options.primalDualGap > 0.0 && options.primalDualGap < 1.0) ||
+      !(options.supportStopGap >= 0.0) || !(options.sequenceStopBelow >= 0.0)) {
     throw usageError(
-        "diagnostics: primalDualIterations must be ≥ 0, supportInterval ≥ 1 and primalDualGap in "
-        "(0, 1)");
+        "diagnostics: primalDualIterations must be ≥ 0, supportInterval ≥ 1, primalDualGap in "
+        "(0, 1), supportStopGap and sequenceStopBelow ≥ 0");
   }
   const int iterations = options.primalDualIterations;
   if (iterations > 0) {
     SupportIdentificationOptions supportOptions;
     supportOptions.iterations = iterations;
     supportOptions.interval = options.supportInterval;
+    supportOptions.stopGap = options.supportStopGap;
     const SupportIdentification support =
         supportIdentification(model, theta, supportOptions, cancel);
     if (support.cancelled) return false;
@@ -48,6 +50,7 @@ bool primalDualParts(const TotalVariation& model, const InnerSolver& solver, con
     if (!solved.usable()) throw numericalError("diagnostics: the lower-level solve diverged");
     DerivativeSequenceOptions sequenceOptions = options.sequence;
     sequenceOptions.iterations = iterations;
+    sequenceOptions.stopBelow = options.sequenceStopBelow;
     sequence = derivativeSequence(*map, fixedPoint, {}, sequenceOptions, cancel);
     if (sequence.cancelled) return false;
   } else {

@@ -11,6 +11,7 @@ SupportIdentification supportIdentification(const TotalVariation& model, const V
                                             const CancellationFlag* cancel) {
   if (options.iterations < 1) throw usageError("support identification needs ≥ 1 iteration");
   if (options.interval < 1) throw usageError("support identification needs an interval ≥ 1");
+  if (!(options.stopGap >= 0.0)) throw usageError("support identification needs a stop gap ≥ 0");
   if (!(options.jumpTolerance > 0.0)) {
     throw usageError("support identification needs a jump tolerance > 0");
   }
@@ -46,6 +47,7 @@ SupportIdentification supportIdentification(const TotalVariation& model, const V
     z.swap(next);
     if (k % options.interval == 0 || k == options.iterations) {
       record(k, model.primalDualGap(z.part(0), z.part(2), theta));
+      if (result.relativeGap.back() <= options.stopGap) break;
     }
   }
   // identifiedAt is the last record with a change; "identified" needs at least one quiet record

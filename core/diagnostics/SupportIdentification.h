@@ -22,6 +22,9 @@ struct SupportIdentificationOptions {
   int interval = 10;
   // A pixel is in the jump set when |(∇x)_i| > this (TotalVariation::jumpSet). > 0.
   double jumpTolerance = TotalVariation::kDefaultJumpTolerance;
+  // Stop at the first record whose relative gap is at most this (0: run all iterations): the
+  // support no longer changes long before the gap reaches rounding. ≥ 0; default 0.
+  double stopGap = 0.0;
   // The steps of the iteration (PrimalDualMap's defaults).
   PrimalDualMap::Options steps;
 };

@@ -50,6 +50,25 @@ class TestSupportIdentification : public QObject {
           (long long)expected, s.identifiedAt, s.relativeGap.back(), s.iterations.back());
   }
 
+  void aRunStopsAtTheGapAskedFor() {
+    Image image(10, 10);
+    for (int r = 0; r < 10; ++r)
+      for (int c = 0; c < 10; ++c)
+        image.at(r, c) = c >= 5 ? 0.8 : 0.2;
+    TotalVariation::Options o;
+    o.lambda = 0.1;
+    const TotalVariation model(image, o);
+    SupportIdentificationOptions options;
+    options.iterations = 20000;
+    options.stopGap = 1e-8;
+    const SupportIdentification s =
+        supportIdentification(model, model.defaultParameters(), options);
+    QVERIFY(s.iterations.back() < options.iterations);
+    QVERIFY(s.relativeGap.back() <= 1e-8);
+    // The record before was above it.
+    QVERIFY(s.relativeGap[s.relativeGap.size() - 2] > 1e-8);
+  }
+
   void badOptionsAreRefused() {
     Image image(4, 4);
     const TotalVariation model(image, {});
