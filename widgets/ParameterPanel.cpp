@@ -344,8 +344,8 @@ void ParameterPanel::updateEnabledControls() {
   gridRows_->setEnabled(!learning_ && model && model->uses("model.grid"));
   gridCols_->setEnabled(gridRows_->isEnabled());
   // What cannot be picked says why: a model a learning session cannot run yet, a solver of the
-  // other kind of lower level, a method/solver pair the method refuses
-  // (HypergradientMethod::supportsSolver).
+  // other kind of lower level, a method that cannot differentiate the model's kind
+  // (registry::methodSupportsModel) or the solver (HypergradientMethod::supportsSolver).
   for (int i = 0; i < model_->count(); ++i) {
     const registry::ModelEntry& entry = registry::models().at(std::size_t(i));
     const QString tip = text(entry.formula) + QStringLiteral(": ") + text(entry.description);
@@ -372,7 +372,10 @@ void ParameterPanel::updateEnabledControls() {
   for (int i = 0; i < method_->count(); ++i) {
     const registry::MethodEntry& entry = registry::methods().at(std::size_t(i));
     std::string reason;
-    const bool supported = !solver || registry::methodSupportsSolver(entry, *solver, &reason);
+    // The model's kind first (the Hessian methods need a smooth model, implicit-manifold a TV
+    // one), then the solver.
+    const bool supported = (!model || registry::methodSupportsModel(entry, *model, &reason)) &&
+                           (!solver || registry::methodSupportsSolver(entry, *solver, &reason));
     setEntryEnabled(method_, i, supported,
                     supported ? text(entry.description)
                               : text(entry.description) + QStringLiteral("\n\n") + text(reason));

@@ -259,8 +259,13 @@ void Configuration::validate() const {
   const registry::MethodEntry* method = registry::findMethod(methodName.get<std::string>());
   check(method != nullptr, "hypergradient.method", "must be one of " + registry::methodNames(),
         methodName);
-  // The method must be able to differentiate the solver (HypergradientMethod::supportsSolver):
+  // The method must be able to differentiate the model's kind (the Hessian methods need a smooth
+  // one, implicit-manifold a nonsmooth TV) and the solver (HypergradientMethod::supportsSolver):
   // refused here, before any image is read, rather than substituted or failing mid-run.
+  if (std::string why; !registry::methodSupportsModel(*method, *model, &why)) {
+    throw usageError("configuration: hypergradient.method '" + method->name +
+                     "' with model.type '" + model->name + "': " + why);
+  }
   if (std::string why; !registry::methodSupportsSolver(*method, *solver, &why)) {
     throw usageError("configuration: hypergradient.method '" + method->name +
                      "' with solver.type '" + solver->name + "': " + why);

@@ -4,6 +4,7 @@
 #include "hypergradients/ForwardMode.h"
 #include "hypergradients/Fpad.h"
 #include "hypergradients/ImplicitCG.h"
+#include "hypergradients/ImplicitManifold.h"
 #include "hypergradients/ImplicitNeumann.h"
 #include "hypergradients/JacobianFree.h"
 #include "hypergradients/Shine.h"
@@ -27,16 +28,33 @@ MethodEntry entry(std::string name, std::string label, std::vector<std::string> 
   return e;
 }
 
+// A method for one kind of lower level only, and what it needs of it.
+MethodEntry only(MethodEntry e, LowerLevelKind kind, std::string requirement) {
+  e.modelKinds = {kind};
+  e.modelRequirement = std::move(requirement);
+  return e;
+}
+
+const char* kNeedsHessian = "uses the Hessian of a smooth lower level";
+
 }  // namespace
 
 const std::vector<MethodEntry>& methods() {
   static const std::vector<MethodEntry> table = {
-      entry<ImplicitCG>("implicit-cg", "Implicit (CG)",
-                        {"hypergradient.tolerance", "hypergradient.max_iterations"}),
-      entry<ImplicitNeumann>("implicit-neumann", "Implicit (Neumann series)",
+      only(entry<ImplicitCG>("implicit-cg", "Implicit (CG)",
                              {"hypergradient.tolerance", "hypergradient.max_iterations"}),
-      entry<JacobianFree>("jacobian-free", "Jacobian-free", {}),
-      entry<Shine>("shine", "SHINE (quasi-Newton)", {"solver.memory"}),
+           LowerLevelKind::Smooth, kNeedsHessian),
+      only(entry<ImplicitNeumann>("implicit-neumann", "Implicit (Neumann series)",
+                                  {"hypergradient.tolerance", "hypergradient.max_iterations"}),
+           LowerLevelKind::Smooth, kNeedsHessian),
+      only(entry<JacobianFree>("jacobian-free", "Jacobian-free", {}), LowerLevelKind::Smooth,
+           kNeedsHessian),
+      only(entry<Shine>("shine", "SHINE (quasi-Newton)", {"solver.memory"}), LowerLevelKind::Smooth,
+           kNeedsHessian),
+      only(entry<ImplicitManifold>("implicit-manifold", "Implicit on the manifold (TV)",
+                                   {"hypergradient.tolerance", "hypergradient.max_iterations"}),
+           LowerLevelKind::PrimalDual,
+           "differentiates on the manifold of a nonsmooth TV solution (tv, tv-map)"),
       entry<Unrolled>(
           "unrolled", "Unrolled (reverse mode)",
           {"solver.iterations", "hypergradient.truncation", "hypergradient.checkpoint_interval"}),

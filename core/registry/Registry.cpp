@@ -129,6 +129,24 @@ bool methodSupportsSolver(const MethodEntry& method, const SolverEntry& solver, 
   return method.make({})->supportsSolver(*solver.make(), why);
 }
 
+bool MethodEntry::differentiates(LowerLevelKind kind) const {
+  return std::find(modelKinds.begin(), modelKinds.end(), kind) != modelKinds.end();
+}
+
+bool methodSupportsModel(const MethodEntry& method, const ModelEntry& model, std::string* why) {
+  if (method.differentiates(model.kind)) return true;
+  if (why) {
+    std::string alternatives;
+    for (const auto& other : methods()) {
+      if (other.differentiates(model.kind))
+        alternatives += (alternatives.empty() ? "" : ", ") + other.name;
+    }
+    *why = method.name + " " + method.modelRequirement + "; " + model.name + " is " +
+           toString(model.kind) + ": use " + alternatives;
+  }
+  return false;
+}
+
 const nlohmann::json& defaultConfiguration() {
   static const nlohmann::json value = [] {
     nlohmann::json json = nlohmann::json::object();

@@ -94,7 +94,14 @@ struct MethodEntry {
   std::string label;
   std::string description;
   std::vector<std::string> settings;  // the hypergradient.* and solver.* keys it reads
+  // The kinds of lower level it differentiates (HypergradientMethod::supports refuses the others).
+  std::vector<LowerLevelKind> modelKinds{LowerLevelKind::Smooth, LowerLevelKind::PrimalDual};
+  // For a method of one kind only: what it needs, completing "<name> …; <model> is <kind>"
+  // ("uses the Hessian of a smooth lower level").
+  std::string modelRequirement;
   std::function<std::unique_ptr<HypergradientMethod>(const HypergradientOptions&)> make;
+
+  bool differentiates(LowerLevelKind kind) const;
 };
 
 // An outer optimiser (outer.optimizer).
@@ -136,6 +143,12 @@ std::string optimizerNames();
 // image is read: HypergradientMethod::supportsSolver); if not, one sentence naming both in `why`.
 bool methodSupportsSolver(const MethodEntry& method, const SolverEntry& solver,
                           std::string* why = nullptr);
+
+// Whether `method` can differentiate a lower level of `model`'s kind, judged from the two entries
+// alone (before any image is read); if not, one sentence naming both and the methods that can in
+// `why`: "implicit-cg uses the Hessian of a smooth lower level; tv is primal–dual: use …".
+bool methodSupportsModel(const MethodEntry& method, const ModelEntry& model,
+                         std::string* why = nullptr);
 
 // The configuration every other one is laid over: each setting's default (DESIGN.md §4).
 const nlohmann::json& defaultConfiguration();

@@ -67,7 +67,18 @@ class ParameterPanelTest : public QObject {
     Configuration config;
     for (const auto& model : registry::models()) {
       if (!model.unavailable.empty()) continue;
-      config.set("model.type=" + model.name);
+      // A solver of the model's kind and a method that differentiates it.
+      std::string solver, method;
+      for (const auto& s : registry::solvers()) {
+        if (s.kind == model.kind && solver.empty()) solver = s.name;
+      }
+      for (const auto& m : registry::methods()) {
+        if (registry::methodSupportsModel(m, model) && method.empty()) method = m.name;
+      }
+      config.merge({{"model", {{"type", model.name}}},
+                    {"solver", {{"type", solver}}},
+                    {"hypergradient", {{"method", method}}}},
+                   "test");
       panel.setConfiguration(config.json());
       QCOMPARE(child<QDoubleSpinBox>(panel, "epsilonSpinBox")->isEnabled(),
                model.uses("model.epsilon"));
@@ -86,8 +97,17 @@ class ParameterPanelTest : public QObject {
     config.set("solver.type=lbfgs");
     panel.setConfiguration(config.json());
     int refused = 0;
+    const registry::ModelEntry& model = registry::model(config.modelType());
     for (const auto& method : registry::methods()) {
       std::string why;
+      // implicit-manifold refuses the smooth model before the solver is judged.
+      if (!registry::methodSupportsModel(method, model, &why)) {
+        QVERIFY(!panel.entryEnabled("hypergradient.method", text(method.name)));
+        QVERIFY2(panel.entryToolTip("hypergradient.method", text(method.name)).contains(text(why)),
+                 method.name.c_str());
+        QVERIFY(why.find(model.name + " is smooth") != std::string::npos);
+        continue;
+      }
       const bool supported =
           registry::methodSupportsSolver(method, registry::solver("lbfgs"), &why);
       QCOMPARE(panel.entryEnabled("hypergradient.method", text(method.name)), supported);
@@ -109,6 +129,29 @@ class ParameterPanelTest : public QObject {
     // A solver of the other kind of lower level cannot be picked for a smooth model.
     QVERIFY(!panel.entryEnabled("solver.type", "chambolle-pock"));
     QVERIFY(panel.entryToolTip("solver.type", "chambolle-pock").contains("primal–dual"));
+  }
+
+  // The methods follow the model's kind: with tv the Hessian methods are disabled naming tv,
+  // implicit-manifold is enabled; with a smooth model the other way round.
+  void methodsFollowTheModelsKind() {
+    ParameterPanel panel;
+    Configuration config;
+    config.merge({{"model", {{"type", "tv"}}},
+                  {"solver", {{"type", "chambolle-pock"}}},
+                  {"hypergradient", {{"method", "implicit-manifold"}}}},
+                 "test");
+    panel.setConfiguration(config.json());
+    QVERIFY(panel.entryEnabled("hypergradient.method", "implicit-manifold"));
+    QVERIFY(panel.entryEnabled("hypergradient.method", "fpad"));
+    for (const char* hessian : {"implicit-cg", "implicit-neumann", "jacobian-free", "shine"}) {
+      QVERIFY2(!panel.entryEnabled("hypergradient.method", hessian), hessian);
+      const QString tip = panel.entryToolTip("hypergradient.method", hessian);
+      QVERIFY2(tip.contains("tv is primal–dual") && tip.contains(hessian), qPrintable(tip));
+    }
+    panel.setConfiguration(Configuration().json());
+    QVERIFY(!panel.entryEnabled("hypergradient.method", "implicit-manifold"));
+    QVERIFY(panel.entryToolTip("hypergradient.method", "implicit-manifold")
+                .contains("huber-tv is smooth"));
   }
 
   // tv and tv-map are listed; while a learning session cannot run them they are disabled and say

@@ -11,6 +11,7 @@
 #include "losses/SquaredError.h"
 #include "operators/Dct.h"
 #include "operators/FiniteDifferenceGradient.h"
+#include "registry/Registry.h"
 #include "solvers/AcceleratedGradient.h"
 #include "solvers/ConjugateGradient.h"
 
@@ -360,6 +361,17 @@ class TestDiagnostics : public QObject {
     for (const MethodAgreementRow& row : report.rows) {
       const auto method = makeHypergradientMethod(row.method, {});
       QCOMPARE(row.description, method->description());
+      // A method of the other kind of lower level (implicit-manifold) is refused, naming the
+      // model; every other one must work.
+      const bool differentiates =
+          registry::method(row.method).differentiates(registry::model(model.name()).kind);
+      QCOMPARE(row.refusal.empty(), differentiates);
+      if (!differentiates) {
+        QVERIFY(row.summary.termination == Termination::Unsupported);
+        QVERIFY2(row.refusal.find(row.method) != std::string::npos, row.refusal.c_str());
+        QVERIFY2(row.refusal.find("quadratic is smooth") != std::string::npos, row.refusal.c_str());
+        continue;
+      }
       QCOMPARE(row.summary.method, row.method);
       QVERIFY(row.gradient.allFinite());
       QCOMPARE(row.hypergradientNorm, row.gradient.norm());
