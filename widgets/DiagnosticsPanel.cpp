@@ -135,7 +135,6 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   identificationPlot_ =
       new SeriesPlot(tr("Support identification (Chambolle–Pock)"), tr("iteration"), tr("pixels"));
   identificationPlot_->setIntegerX(true);
-  identificationPlot_->setIntegerY(true);
   identificationPlot_->setToolTip(
       tr("The jump set of the iterate x_k (pixels where |∇x_k| > 1e-6) along the iterations that "
          "unrolling differentiates, and how many pixels entered or left it since the previous "
@@ -288,6 +287,13 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
                       : tr("ρⁿ, ρ = %1 from μ and L").arg(rate.rate, 0, 'f', 5),
         QColor(150, 150, 150), true);
     sequencePlot_->setPoints(reference, indexed(rate.values, rate.first));
+  }
+  if (sequence.manifold && sequence.identifiedAt < 0) {
+    sequenceNote_->setText(
+        tr("The unrolled iterates had not identified the jump set of x* after %1 iterations: no "
+           "linear phase to measure a rate on yet.")
+            .arg(int(sequence.unrolled.size()) - 1));
+    sequenceNote_->setVisible(true);
   }
   if (sequence.identifiedAt >= 0) {
     // Where the unrolled iterates reached x*'s jump set: the linear phase starts there.

@@ -47,7 +47,8 @@ class DiagnosticsPanel : public QWidget {
   // For tests: the text of a cell (row, column in display order) and its column span.
   QString cellText(int row, int column) const;
   int cellColumnSpan(int row, int column) const;
-  // Why the derivative sequences are missing (empty when they are shown).
+  // Why the derivative sequences are missing, or (TV) that the unrolled iterates did not identify
+  // the support within the run; empty otherwise.
   QString derivativeSequenceNote() const;
   SeriesPlot* derivativeSequencePlot() const { return sequencePlot_; }
   SeriesPlot* residualPlot() const { return residualPlot_; }

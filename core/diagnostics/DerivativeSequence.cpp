@@ -119,6 +119,7 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const IterationSt
   }
   map.primal(tangent, tangentX);
   result.unrolledTangent = tangentX;
+  result.manifold = tv != nullptr;
   if (tv) {
     const int last = int(result.unrolled.size()) - 1;
     result.identifiedAt = lastMismatch == last ? -1 : lastMismatch + 1;
@@ -172,6 +173,7 @@ RateReference rateReference(const DerivativeSequence& sequence) {
   }
   const std::size_t length = std::max(sequence.unrolled.size(), sequence.fpad.size());
   double value = 1.0;
+  if (sequence.manifold && sequence.identifiedAt < 0) return reference;  // no linear phase yet
   if (sequence.identifiedAt >= 0) {
     // TV: the measured rate after identification, anchored where it was fitted.
     reference.measured = true;

@@ -63,6 +63,8 @@ struct DerivativeSequence {
   // jumpSet) is that of x*, up to the last one computed; −1 when it still differed at the end, or
   // for a smooth model (no manifold to identify).
   int identifiedAt = -1;
+  // Whether J*v is a manifold tangent (TV) and identifiedAt applies.
+  bool manifold = false;
   // The linear rates measured on the sequences: exp of the least-squares slope of log e_n over
   // the tail where it falls linearly, from max(identifiedAt, 0) (unrolled) or 0 (fpad) to the first
   // n where e_n is within a decade of the lowest error after that start (the floor set by the
@@ -79,10 +81,9 @@ struct DerivativeSequence {
 // reach. If `direction` is empty, v is the normalised all-ones vector in θ-space (e_0 for a scalar
 // λ); otherwise `direction` normalised. Throws Error(Usage) for arguments that do not fit the model
 // or a lower level without a solution derivative here (solveSolutionTangent), and
-// Error(Numerical) when the Hessian is not positive definite at x*, TV's x* does not identify its
-// manifold, or the iterates diverge. Allocates its vectors once; the loops do not allocate. Polls
-// `cancel` once per step; a cancelled run returns the entries computed so far with cancelled =
-// true.
+// Error(Numerical) when the Hessian is not positive definite at x* or the iterates diverge.
+// Allocates its vectors once; the loops do not allocate. Polls `cancel` once per step; a cancelled
+// run returns the entries computed so far with cancelled = true.
 DerivativeSequence derivativeSequence(const IterationMap& map, const IterationState& fixedPoint,
                                       Vector direction, const DerivativeSequenceOptions& options,
                                       const CancellationFlag* cancel = nullptr);
@@ -108,7 +109,8 @@ DerivativeSequence derivativeSequence(const Model& model, const Vector& theta,
 // ρⁿ from n = 0, 1. For TV, from the unrolled sequence's measured rate after identification:
 // e_{n₀} ρⁿ⁻ⁿ⁰ from n₀ = identifiedAt, so the line lies on the linear phase it was fitted to.
 // Either stops at a tenth of the lowest positive error either sequence reached, so that it does not
-// stretch a log axis over empty decades. Empty values when there is no rate in (0, 1).
+// stretch a log axis over empty decades. Empty values when there is no rate in (0, 1), and for TV
+// when the unrolled iterates did not identify the support within the run.
 struct RateReference {
   int first = 0;
   double rate = std::numeric_limits<double>::quiet_NaN();

@@ -75,7 +75,6 @@ SensitivityMaps sensitivityMaps(const LowerLevel& model, const UpperLoss& loss, 
     return maps;
   }
   const IdentifiedManifold manifold(*tv, theta, solution);
-  if (std::string why; !manifold.isConsistent(&why)) throw numericalError(why);
   const ConjugateGradientOptions cgOptions{.tolerance = cgTolerance,
                                            .maxIterations = cgMaxIterations};
   // H_M is SPD (BᵀB is the positive diagonal of region sizes), so CG does not break down.

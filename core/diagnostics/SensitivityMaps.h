@@ -37,8 +37,8 @@ SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const
 // The same for either kind of lower level: the smooth maps above for a Model; for TV (nonsmooth)
 // the same two solves on the identified manifold (IdentifiedManifold.h): s = −B H_M⁻¹ C_M v and
 // a = B H_M⁻¹ Bᵀ ∂_xL, dual as above with H_M in place of H (∇U·v = ∂_θL·v + ⟨∂_xL, s⟩ =
-// ∂_θL·v − ⟨C_Mᵀ a_M, v⟩, what implicit-manifold computes). Throws Error(Numerical) when TV's x*
-// does not identify its manifold and Error(Usage) for a lower level that is neither.
+// ∂_θL·v − ⟨C_Mᵀ a_M, v⟩, what implicit-manifold computes). Throws Error(Usage) for a lower level
+// that is neither.
 SensitivityMaps sensitivityMaps(const LowerLevel& model, const UpperLoss& loss, const Vector& theta,
                                 const Vector& solution, Vector direction,
                                 double cgTolerance = 1e-10, int cgMaxIterations = 5000,

@@ -50,7 +50,6 @@ ConjugateGradientSummary solveSolutionTangent(const LowerLevel& model, const Vec
   }
   if (const auto* tv = dynamic_cast<const TotalVariation*>(&model)) {
     const IdentifiedManifold manifold(*tv, theta, solution);
-    if (std::string why; !manifold.isConsistent(&why)) throw numericalError(why);
     return manifold.tangent(direction, tangent, options, cancel);
   }
   throw usageError("the solution derivative of " + model.name() +

@@ -25,8 +25,7 @@ ConjugateGradientSummary solveSolutionTangent(const Model& model, const Vector& 
 // J*v for either kind of lower level: the smooth system above for a Model; for TV (a nonsmooth
 // TotalVariation) the tangent of the identified manifold, −B H_M⁻¹ C_M v (IdentifiedManifold.h,
 // the formula `implicit-manifold` differentiates with), whose jump set is read from `solution`.
-// Throws Error(Numerical) when TV's solution does not identify its manifold (IdentifiedManifold::
-// isConsistent) and Error(Usage) for a lower level that has neither.
+// Throws Error(Usage) for a lower level that has neither.
 ConjugateGradientSummary solveSolutionTangent(const LowerLevel& model, const Vector& theta,
                                               const Vector& solution, const Vector& direction,
                                               Vector& tangent,

@@ -68,23 +68,15 @@ IdentifiedManifold::IdentifiedManifold(const TotalVariation& model, const Vector
     if (!jumps_[std::size_t(i)]) continue;
     const double norm = std::hypot(field_[i], field_[n + i]);
     if (!(norm > 0.0)) {
-      if (degenerate_ < 0) degenerate_ = i;
+      jumps_[std::size_t(i)] = 0;
+      --jumpCount_;
+      ++merged_;
       continue;
     }
     normal_[i] = field_[i] / norm;
     normal_[n + i] = field_[n + i] / norm;
     curvature_[i] = weights[i] / norm;
   }
-}
-
-bool IdentifiedManifold::isConsistent(std::string* why) const {
-  if (degenerate_ < 0) return true;
-  if (why) {
-    *why = "the jump set is not consistent with its regions at pixel " +
-           std::to_string(degenerate_) +
-           " (|∇x| = 0 on the manifold): the support is not identified; solve tighter";
-  }
-  return false;
 }
 
 void IdentifiedManifold::expand(const Vector& u, Vector& out) const {

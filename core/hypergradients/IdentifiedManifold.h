@@ -42,11 +42,15 @@ class IdentifiedManifold {
   IdentifiedManifold(const TotalVariation& model, const Vector& theta, const Vector& solution,
                      double jumpTolerance = TotalVariation::kDefaultJumpTolerance);
 
-  // False when a jump-set pixel has |∇x| = 0 on the manifold (its regions merged across it): the
-  // support is not identified and the system is not defined; `why` then names the pixel.
-  bool isConsistent(std::string* why = nullptr) const;
   Eigen::Index regionCount() const { return sizes_.size(); }
+  // |S|, without the merged pixels below.
   Eigen::Index jumpCount() const { return jumpCount_; }
+  // Pixels above the jump tolerance in x* whose right and lower neighbours both lie in their own
+  // region (joined around them through pixels below the tolerance): on M their differences are 0,
+  // so their TV term vanishes on all of M and they are left out of S. A difference above the
+  // tolerance inside one region is a remainder of the solve (exact solutions have none); many of
+  // them say the solve was not tight enough to identify the support.
+  Eigen::Index mergedJumps() const { return merged_; }
   const std::vector<std::uint8_t>& jumpSet() const { return jumps_; }
   // x_M = B u*: the solution projected on M (region means).
   const Vector& projectedSolution() const { return projected_; }
@@ -78,7 +82,7 @@ class IdentifiedManifold {
   Vector projected_;                  // x_M
   Vector normal_;                     // n_i on S (2n entries, [h; v]), 0 elsewhere
   Vector curvature_;                  // λ_i/|g_i| on S
-  Eigen::Index degenerate_ = -1;      // a pixel of S with |g_i| = 0, or −1
+  Eigen::Index merged_ = 0;
   mutable Vector expanded_, field_, back_;
 };
 

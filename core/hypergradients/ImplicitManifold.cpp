@@ -38,11 +38,6 @@ HypergradientSummary ImplicitManifold::evaluate(const BilevelProblem& problem, c
   Stopwatch clock;
   const Eigen::Index n = model.variableCount();
   const IdentifiedManifold manifold(model, theta, x);
-  if (std::string why; !manifold.isConsistent(&why)) {
-    summary.termination = Termination::Diverged;
-    summary.message = why;
-    return summary;
-  }
 
   // ∇U = ∂_θL − C_Mᵀ a with H_M a = Bᵀ ∂_xL (IdentifiedManifold.h).
   summary.outerLoss = problem.loss.value(x, theta);
@@ -61,8 +56,12 @@ HypergradientSummary ImplicitManifold::evaluate(const BilevelProblem& problem, c
   gradient -= thetaBar;
   summary.hypergradientSeconds = clock.seconds();
   summary.workingMegabytes = 12.0 * double(n) * 8.0 / (1024.0 * 1024.0);
-  summary.message = std::to_string(manifold.regionCount()) + " regions, jump set of " +
-                    std::to_string(manifold.jumpCount()) + " pixels";
+  summary.message =
+      std::to_string(manifold.regionCount()) + " regions, jump set of " +
+      std::to_string(manifold.jumpCount()) + " pixels" +
+      (manifold.mergedJumps() > 0 ? " (" + std::to_string(manifold.mergedJumps()) +
+                                        " more inside a region, left out: solve tighter)"
+                                  : std::string());
   return summary;
 }
 
