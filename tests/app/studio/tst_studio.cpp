@@ -18,10 +18,12 @@
 #include "image/BenchmarkImage.h"
 #include "image/ImageIO.h"
 #include "learning/SessionFile.h"
+#include "registry/Registry.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
 #include "widgets/ParameterPanel.h"
+#include "widgets/SeriesPlot.h"
 
 using namespace bilevel;
 using studio::MainWindow;
@@ -296,6 +298,38 @@ class StudioTest : public QObject {
     QCOMPARE(window.diagnosticsPanel()->rowCount(), int(hypergradientMethodNames().size()));
     QVERIFY(window.diagnosticsPanel()->sensitivityView()->hasImage());
     QVERIFY(window.diagnosticsPanel()->adjointView()->hasImage());
+  }
+
+  // TV through Chambolle–Pock: the worker forwards the support identification, and the panel
+  // shows the identification and gap plots besides the sequences and the manifold's maps.
+  void totalVariationDiagnosticsShowTheIdentification() {
+    if (const auto* entry = registry::findModel("tv"); !entry->unavailable.empty()) {
+      QSKIP(
+          qPrintable("tv is not configurable yet: " + QString::fromStdString(entry->unavailable)));
+    }
+    MainWindow window;
+    window.show();
+    Configuration tv = smallConfiguration("benchmark:16");
+    tv.merge({{"model", {{"type", "tv"}, {"lambda", 0.02}}},
+              {"solver", {{"type", "chambolle-pock"}}},
+              {"hypergradient", {{"method", "fpad"}}}},
+             "test");
+    QVERIFY(applyAndWait(window, tv));
+    QSignalSpy finished(&window, &MainWindow::diagnosticsFinished);
+    action(window, "diagnosticsAction")->trigger();
+    QVERIFY(waitFor(finished));
+    QCOMPARE(finished.front().front().toString(), QStringLiteral("done"));
+    const auto* panel = window.diagnosticsPanel();
+    QVERIFY(panel->supportShown());
+    QVERIFY(panel->identificationPlot()->seriesCount() >= 2);
+    QVERIFY(panel->gapPlot()->dataCount(0) > 1);
+    QVERIFY(panel->derivativeSequencePlot()->seriesCount() >= 2);
+    QVERIFY(panel->sensitivityView()->hasImage());
+    // A smooth model's run hides them again.
+    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:16")));
+    action(window, "diagnosticsAction")->trigger();
+    QVERIFY(waitFor(finished, 2));
+    QVERIFY(!panel->supportShown());
   }
 
   void openingWhileLearningIsRefusedAndLosesNothing() {
