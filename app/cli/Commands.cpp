@@ -72,11 +72,35 @@ Configuration benchmarkConfiguration(const CommandLine& options) {
   if (options.size < kMinimumImageSide || options.size > 8192) {
     throw usageError("--size must lie in [" + std::to_string(kMinimumImageSide) + ", 8192]");
   }
+  const registry::ModelEntry& model = registry::model(options.model);
   Configuration config;
-  config.merge({{"image", "benchmark:" + std::to_string(options.size)},
-                {"noise", {{"sigma", 0.1}, {"seed", 0}}},
-                {"model", {{"type", options.model}, {"lambda", 0.08}, {"epsilon", 0.01}}}},
-               "benchmark problem");
+  json problem = {{"image", "benchmark:" + std::to_string(options.size)},
+                  {"noise", {{"sigma", 0.1}, {"seed", 0}}},
+                  {"model", {{"type", model.name}, {"lambda", 0.08}, {"epsilon", 0.01}}}};
+  // A model of the other kind than the defaults' (tv: primal–dual) comes with the first solver of
+  // its kind and the first method that differentiates it; --set may choose others.
+  const registry::SolverEntry& defaultSolver = registry::solver(config.solverType());
+  const registry::SolverEntry* solver = &defaultSolver;
+  if (defaultSolver.kind != model.kind) {
+    for (const auto& s : registry::solvers()) {
+      if (s.kind == model.kind) {
+        solver = &s;
+        break;
+      }
+    }
+    problem["solver"] = {{"type", solver->name}};
+  }
+  if (const auto& method = registry::method(config.method());
+      !registry::methodSupportsModel(method, model) ||
+      !registry::methodSupportsSolver(method, *solver)) {
+    for (const auto& m : registry::methods()) {
+      if (registry::methodSupportsModel(m, model) && registry::methodSupportsSolver(m, *solver)) {
+        problem["hypergradient"] = {{"method", m.name}};
+        break;
+      }
+    }
+  }
+  config.merge(problem, "benchmark problem");
   for (const auto& assignment : options.assignments)
     config.set(assignment);
   return config;
@@ -250,7 +274,7 @@ int solveCommand(const CommandLine& options, const RunControl& control) {
   if (summary.termination == Termination::IterationLimit && solveOptions.fixedIterations == 0) {
     throw numericalError("the " + solver->name() + " solve stopped at its iteration cap " +
                          "(solver.max_iterations = " + std::to_string(solveOptions.maxIterations) +
-                         ") with relative gradient norm " +
+                         ") with " + solver->stoppingMeasure() + " " +
                          std::to_string(summary.relativeGradientNorm) +
                          " above solver.tolerance = " + std::to_string(solveOptions.tolerance) +
                          "; raise solver.max_iterations or loosen solver.tolerance");
@@ -392,8 +416,13 @@ int benchCommand(const CommandLine& options, const RunControl& control) {
   const Configuration config = benchmarkConfiguration(options);
   const auto solver = makeInnerSolver(config.solverType());
   const auto method = makeHypergradientMethod(options.method, config.hypergradientOptions());
-  // A method that cannot differentiate the solver is refused before the image is made.
-  if (std::string why; !method->supportsSolver(*solver, &why)) throw usageError(why);
+  // A method that cannot differentiate the model's kind or the solver is refused before the image
+  // is made.
+  if (std::string why; !registry::methodSupportsModel(registry::method(options.method),
+                                                      registry::model(config.modelType()), &why) ||
+                       !method->supportsSolver(*solver, &why)) {
+    throw usageError(why);
+  }
   const auto pairs = loadPairs(config);
   const auto model = makeModel(config, pairs.front().noisy);
   const SquaredError loss(pairs.front().clean.pixels);

@@ -1,8 +1,11 @@
 #include "RunOutputs.h"
 
+#include <algorithm>
+
 #include "common/Error.h"
 #include "image/ImageIO.h"
 #include "learning/LearningRecords.h"
+#include "models/LowerLevel.h"
 
 namespace bilevel::cli {
 namespace fs = std::filesystem;
@@ -48,14 +51,20 @@ void writeLearnOutputs(const LearningSession& session, const std::string& modelN
     }
     writeImage(pair.noisy, directory / (prefix + "noisy.png"), 8);
   }
-  if (session.model().hasWeightMap()) {
-    // The λ map scaled to [0, 1] for viewing; its values are in params.json.
-    Image map = session.pairs().front().clean;
-    map.pixels = session.model().weightMap(session.parameters());
-    map.range = {};  // weights, not the clean image's intensities: [0, 1] spans the 8-bit range
-    const double high = map.pixels.maxCoeff();
-    if (high > 0.0) map.pixels /= high;
-    writeImage(map, directory / "lambda_map.png", 8);
+  // Every view the model shows besides the reconstruction (LowerLevel::views: the λ map, TV's
+  // jump set), scaled to [0, 1] for viewing, named by its kind: lambda_map.png (kept from before
+  // the views; its values are in params.json), jump_set.png, ...
+  for (const LowerLevelView& view :
+       session.model().views(session.reconstruction(), session.parameters())) {
+    if (view.kind == ViewKind::Reconstruction) continue;
+    Image image = session.pairs().front().clean;
+    image.pixels = view.pixels;
+    image.range = {};  // not the clean image's intensities: [0, 1] spans the 8-bit range
+    const double high = image.pixels.maxCoeff();
+    if (high > 0.0) image.pixels /= high;
+    std::string name = view.kind == ViewKind::WeightMap ? "lambda-map" : toString(view.kind);
+    std::replace(name.begin(), name.end(), '-', '_');
+    writeImage(image, directory / (name + ".png"), 8);
   }
   writeTextFileAtomically(
       directory / "params.json",

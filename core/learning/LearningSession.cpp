@@ -76,15 +76,16 @@ class LearningSession::Objective final : public OuterObjective {
                              std::to_string(theta.minCoeff()) + " … " +
                              std::to_string(theta.maxCoeff()) + "] (" + summary.message + ")");
       }
-      // An implicit hypergradient assumes ∂_xE(x*, θ) = 0 (DESIGN.md §2); a solve stopped by its
+      // An implicit hypergradient assumes x is the solution x* (∂_xE(x*, θ) = 0, or a zero gap for
+      // a primal–dual solver; DESIGN.md §2); a solve stopped by its
       // cap instead of its tolerance would give a wrong gradient silently. A fixed iteration
       // count (solver.iterations, unrolled/forward) is the map itself, not a failure.
       if (summary.inner.termination == Termination::IterationLimit &&
           solveOptions_.fixedIterations == 0) {
         throw numericalError(
             "the " + solver_->name() + " inner solve stopped at its iteration cap (" +
-            "solver.max_iterations = " + std::to_string(solveOptions_.maxIterations) +
-            ") with relative gradient norm " + std::to_string(summary.inner.relativeGradientNorm) +
+            "solver.max_iterations = " + std::to_string(solveOptions_.maxIterations) + ") with " +
+            solver_->stoppingMeasure() + " " + std::to_string(summary.inner.relativeGradientNorm) +
             " above solver.tolerance = " + std::to_string(solveOptions_.tolerance) + " at θ = [" +
             std::to_string(theta.minCoeff()) + " … " + std::to_string(theta.maxCoeff()) +
             "]; raise solver.max_iterations or loosen solver.tolerance");

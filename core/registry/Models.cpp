@@ -32,13 +32,6 @@ TotalVariation::Options tvOptions(const Json& model, bool map) {
   return options;
 }
 
-// Until LearningSession dispatches on the lower-level kind, a primal–dual model can be built and
-// solved (bilevel-cli's solve path, tests) but not learned.
-const char* kPrimalDualNotLearnable =
-    "the learning session cannot run primal–dual models yet (their hypergradients through the "
-    "Chambolle–Pock iterations are being integrated); use huber-tv or huber-tv-map, which "
-    "approach TV as model.epsilon → 0";
-
 }  // namespace
 
 const std::vector<ModelEntry>& models() {
@@ -93,7 +86,6 @@ const std::vector<ModelEntry>& models() {
         "method and differentiated through its iterations.";
     tv.kind = LowerLevelKind::PrimalDual;
     tv.settings = {"model.lambda"};
-    tv.unavailable = kPrimalDualNotLearnable;
     tv.makePrimalDual = [](const Image& noisy,
                            const Json& model) -> std::unique_ptr<PrimalDualModel> {
       return std::make_unique<TotalVariation>(noisy, tvOptions(model, false));
@@ -110,7 +102,6 @@ const std::vector<ModelEntry>& models() {
     tvMap.kind = LowerLevelKind::PrimalDual;
     tvMap.settings = {"model.lambda", "model.grid"};
     tvMap.hasWeightMap = true;
-    tvMap.unavailable = kPrimalDualNotLearnable;
     tvMap.makePrimalDual = [](const Image& noisy,
                               const Json& model) -> std::unique_ptr<PrimalDualModel> {
       return std::make_unique<TotalVariation>(noisy, tvOptions(model, true));

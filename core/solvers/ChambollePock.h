@@ -135,6 +135,7 @@ class ChambollePock final : public InnerSolver {
 
   // --- InnerSolver ------------------------------------------------------------------------------
   bool supportsModel(const LowerLevel& model, std::string* why = nullptr) const override;
+  std::string stoppingMeasure() const override { return "relative primal–dual gap"; }
   // The summary's relativeGradientNorm and trace hold the relative gap (the stopping measure),
   // referenceGradientNorm the energy P(x) it is relative to, gradientEvaluations the iterations.
   SolveSummary solve(const LowerLevel& model, const Vector& theta, Vector& x,

@@ -71,6 +71,10 @@ class InnerSolver {
   // Whether this solver can minimise `model`; if not, and `why` is given, a sentence naming the
   // solver and the model ("accelerated-gradient needs a smooth model; tv is nonsmooth: ...").
   virtual bool supportsModel(const LowerLevel& model, std::string* why = nullptr) const = 0;
+  // What the stopping test compares with SolveOptions::tolerance, the quantity a SolveSummary's
+  // relativeGradientNorm holds, in words for messages: "relative gradient norm" for the smooth
+  // solvers (‖∂_xE(x)‖ / ‖∂_xE(x_ref)‖); ChambollePock stops on the relative primal–dual gap.
+  virtual std::string stoppingMeasure() const { return "relative gradient norm"; }
   // Throws Error(Usage) with supportsModel()'s sentence for a model of the wrong kind.
   virtual SolveSummary solve(const LowerLevel& model, const Vector& theta, Vector& x,
                              const SolveOptions& options,

@@ -373,6 +373,55 @@ class TestCli : public QObject {
     QVERIFY(QFile::exists(out + "/reconstruction.png"));
   }
 
+  // The nonsmooth preset learns end to end and writes what TV shows besides the reconstruction:
+  // the jump set (LowerLevel::views); the weight-map preset its λ map as well.
+  void learnNonsmoothTvWritesItsViews() {
+    for (const char* preset : {"rof-denoise", "rof-weightmap-denoise"}) {
+      const QString out = path(preset);
+      const Run r = run({"learn", "--preset", preset, "--set", "image=\"benchmark:48\"",
+                         "--iterations", "2", "--json", "--out", out});
+      QCOMPARE(r.exitCode, 0);
+      const QJsonObject summary = parse(r.out.trimmed().split('\n').last());
+      QVERIFY(summary["final"].toObject()["psnr"].toDouble() >
+              summary["initial"].toObject()["psnr"].toDouble());
+      QCOMPARE(summary["model"].toString(),
+               QString(preset == std::string("rof-denoise") ? "tv" : "tv-map"));
+      for (const char* file : {"reconstruction.png", "noisy.png", "params.json", "history.csv",
+                               "summary.json", "jump_set.png"}) {
+        QVERIFY2(QFile::exists(out + "/" + file), file);
+      }
+      QCOMPARE(QFile::exists(out + "/lambda_map.png"), preset != std::string("rof-denoise"));
+    }
+  }
+
+  // check on TV: every method a number with its error against finite differences, or refused
+  // with the reason naming tv (the Hessian methods).
+  void checkOnTvRefusesTheHessianMethods() {
+    const Run r = run({"check", "--model", "tv", "--size", "32", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QStringList lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 9);
+    int refused = 0;
+    for (const QString& line : lines) {
+      const QJsonObject row = parse(line);
+      if (row.contains("refusal")) {
+        ++refused;
+        QVERIFY2(row["refusal"].toString().contains("; tv is "), qPrintable(line));
+        continue;
+      }
+      QVERIFY2(row.contains("relative_error"), qPrintable(line));
+      const QString method = row["method"].toString();
+      if (method == "implicit-manifold" || method == "fpad") {
+        QVERIFY2(row["relative_error"].toDouble() < 1e-4, qPrintable(line));
+      }
+    }
+    QCOMPARE(refused, 4);  // implicit-cg, implicit-neumann, jacobian-free, shine
+    const Run bench =
+        run({"bench", "--model", "tv", "--size", "32", "--method", "implicit-cg", "--json"});
+    QCOMPARE(bench.exitCode, 2);
+    QVERIFY2(bench.err.contains("implicit-cg") && bench.err.contains("tv"), qPrintable(bench.err));
+  }
+
   void checkAgreesWithTheReference() {
     const Run r = run({"check", "--model", "huber-tv", "--size", "48", "--json"});
     QCOMPARE(r.exitCode, 0);

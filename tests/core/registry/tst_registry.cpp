@@ -203,6 +203,42 @@ class TestRegistry : public QObject {
     QVERIFY(registry::findSolver("chambolle-pock"));
   }
 
+  // The Hessian methods refuse tv/tv-map and implicit-manifold refuses the smooth models, in the
+  // configuration (before any image is read), naming the method and the model; every other pair of
+  // a method and a model of its kind is accepted.
+  void methodsMustDifferentiateTheModelsKind() {
+    for (const auto& model : registry::models()) {
+      const std::string solver = model.kind == registry::LowerLevelKind::Smooth
+                                     ? "accelerated-gradient"
+                                     : "chambolle-pock";
+      for (const auto& method : registry::methods()) {
+        const bool hessian = method.name == "implicit-cg" || method.name == "implicit-neumann" ||
+                             method.name == "jacobian-free" || method.name == "shine";
+        const bool expected = model.kind == registry::LowerLevelKind::Smooth
+                                  ? method.name != "implicit-manifold"
+                                  : !hessian;
+        std::string why;
+        QCOMPARE(registry::methodSupportsModel(method, model, &why), expected);
+        Configuration config;
+        const auto apply = [&] {
+          config.merge({{"model", {{"type", model.name}}},
+                        {"solver", {{"type", solver}}},
+                        {"hypergradient", {{"method", method.name}}}},
+                       "test");
+        };
+        if (expected) {
+          apply();
+          continue;
+        }
+        const QString message = usageMessage(apply);
+        QVERIFY2(message.contains(QString::fromStdString("'" + method.name + "'")) &&
+                     message.contains(QString::fromStdString("'" + model.name + "'")) &&
+                     message.contains(QString::fromStdString(why)),
+                 qPrintable(message));
+      }
+    }
+  }
+
   // A solver of the other kind is refused naming both and the solvers that fit.
   void solverKindMustMatchTheModel() {
     const QString message = usageMessage([] {
