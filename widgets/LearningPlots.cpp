@@ -106,6 +106,8 @@ void LearningPlots::clear() {
   loss_->clear();
   hypergradient_->clear();
   inner_->clear();
+  parameters_->clearMarkers();
+  segments_ = 0;
   // The next run may have a θ of another length.
   parameters_->removeAllSeries();
   mode_ = ParameterMode::None;
@@ -191,8 +193,17 @@ void LearningPlots::addSnapshot(const bilevel::Snapshot& snapshot) {
   ++count_;
 }
 
-void LearningPlots::setHistory(const std::vector<bilevel::Snapshot>& history) {
+void LearningPlots::markSegment(int iteration) {
+  for (SeriesPlot* plot : {loss_, hypergradient_, parameters_, inner_})
+    plot->addMarker(iteration);
+  ++segments_;
+}
+
+void LearningPlots::setHistory(const std::vector<bilevel::Snapshot>& history,
+                               const std::vector<int>& segmentStarts) {
   clear();
+  for (int iteration : segmentStarts)
+    markSegment(iteration);
   int size = 0;
   for (const Snapshot& s : history) {
     if (s.parameters.size() > 0) {

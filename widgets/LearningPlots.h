@@ -32,8 +32,13 @@ class LearningPlots : public QWidget {
   // Optional names of θ's entries; without them entries are "θ[j]", or "λ" for a single one.
   void setParameterNames(const QStringList& names);
   void addSnapshot(const bilevel::Snapshot& snapshot);
-  // Replaces everything shown, e.g. with the history of a reopened session.
-  void setHistory(const std::vector<bilevel::Snapshot>& history);
+  // Replaces everything shown, e.g. with the history of a reopened session; segmentStarts are
+  // the iterations where an edit between runs began a new segment, marked on every chart.
+  void setHistory(const std::vector<bilevel::Snapshot>& history,
+                  const std::vector<int>& segmentStarts = {});
+  // Marks a new segment of the history at `iteration` (a vertical line on every chart).
+  void markSegment(int iteration);
+  int segmentCount() const { return segments_; }
   // Snapshots shown.
   int pointCount() const { return count_; }
 
@@ -69,6 +74,7 @@ class LearningPlots : public QWidget {
   ParameterMode mode_ = ParameterMode::None;
   int parameterCount_ = 0;
   int count_ = 0;
+  int segments_ = 0;
   QSize exportSize_{1600, 1000};
 };
 

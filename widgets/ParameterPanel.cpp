@@ -275,6 +275,8 @@ double ParameterPanel::lambda() const {
 }
 
 void ParameterPanel::setLambdaControls(double lambda) {
+  // Unchanged: leave the spin box alone, so a refresh while a value is typed keeps the cursor.
+  if (lambda_->value() == lambda && lambdaSlider_->value() == sliderPosition(lambda)) return;
   updating_ = true;
   lambda_->setValue(lambda);
   lambdaSlider_->setValue(sliderPosition(lambda));

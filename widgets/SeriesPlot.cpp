@@ -3,9 +3,11 @@
 #include <QChart>
 #include <QChartView>
 #include <QGraphicsLayout>
+#include <QGraphicsLineItem>
 #include <QLegend>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPen>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtDebug>
@@ -95,6 +97,8 @@ SeriesPlot::SeriesPlot(const QString& title, const QString& xLabel, const QStrin
   chart_->addAxis(xAxis_, Qt::AlignBottom);
   rebuildYAxis();
   applyX();
+  connect(chart_, &QChart::plotAreaChanged, this, [this] { placeMarkers(); });
+  connect(xAxis_, &QValueAxis::rangeChanged, this, [this] { placeMarkers(); });
 
   view_ = new QChartView(chart_, this);
   view_->setRenderHint(QPainter::Antialiasing);
@@ -218,6 +222,7 @@ void SeriesPlot::removeAllSeries() {
   x_ = {};
   y_ = {};
   secondary_ = {};
+  clearMarkers();
   applyX();
   applyY();
   updateLegend();
@@ -412,6 +417,35 @@ void SeriesPlot::recomputeExtents() {
       x_.include(p.x());
       yExtent.include(p.y());
     }
+  }
+}
+
+void SeriesPlot::addMarker(double x) {
+  auto* line = new QGraphicsLineItem(chart_);
+  QPen pen(QColor(220, 220, 220, 150));
+  pen.setStyle(Qt::DashLine);
+  pen.setWidthF(1.2);
+  line->setPen(pen);
+  line->setZValue(10);
+  markers_.emplace_back(x, line);
+  placeMarkers();
+}
+
+void SeriesPlot::clearMarkers() {
+  for (auto& [x, line] : markers_)
+    delete line;
+  markers_.clear();
+}
+
+void SeriesPlot::placeMarkers() {
+  const QRectF area = chart_->plotArea();
+  const double lo = xAxis_->min(), hi = xAxis_->max();
+  for (auto& [x, line] : markers_) {
+    const bool inside = hi > lo && x >= lo && x <= hi;
+    line->setVisible(inside);
+    if (!inside) continue;
+    const double px = area.left() + (x - lo) / (hi - lo) * area.width();
+    line->setLine(px, area.top(), px, area.bottom());
   }
 }
 

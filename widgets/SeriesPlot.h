@@ -10,6 +10,7 @@ QT_BEGIN_NAMESPACE
 class QAbstractAxis;
 class QChart;
 class QChartView;
+class QGraphicsLineItem;
 class QLineSeries;
 class QValueAxis;
 QT_END_NAMESPACE
@@ -84,6 +85,12 @@ class SeriesPlot : public QWidget {
   // Plots the series against a linear right-hand y axis; all such series share that axis.
   void setSecondaryAxis(int series, const QString& label);
 
+  // Vertical dashed lines across the plot area at these x, e.g. where a learning history's
+  // segment begins (an edit between two runs). clear() removes them too.
+  void addMarker(double x);
+  void clearMarkers();
+  int markerCount() const { return static_cast<int>(markers_.size()); }
+
   QChart* chart() const;
   QChartView* chartView() const { return view_; }
 
@@ -135,6 +142,8 @@ class SeriesPlot : public QWidget {
   QValueAxis* secondaryAxis_ = nullptr;
   QString yLabel_;
   std::vector<Series> series_;
+  void placeMarkers();
+  std::vector<std::pair<double, QGraphicsLineItem*>> markers_;
   Extent x_, y_, secondary_;
   bool logarithmic_ = false;
   bool integerX_ = false;

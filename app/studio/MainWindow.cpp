@@ -17,9 +17,12 @@
 #include <QProgressBar>
 #include <QScrollArea>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QUndoStack>
+#include <cmath>
 
 #include "CoreWorker.h"
 #include "OrphanedSession.h"
@@ -42,6 +45,11 @@
 namespace bilevel::studio {
 
 namespace {
+
+MainWindow::PromptAnswer& promptAnswer() {
+  static MainWindow::PromptAnswer answer;
+  return answer;
+}
 
 constexpr int kMaxRecentFiles = 8;
 // Slider movements closer together than this are merged into one preview solve.
@@ -86,6 +94,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plotTimer_.setInterval(1);
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
 
+  document_ = new StudioDocument(this);
   recovery_ = new RecoveryStore(RecoveryStore::defaultDirectory(), this);
   connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
     // Not a dialog: it would come back after every step. The window works on; only the
@@ -97,6 +106,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildActions();
   buildMenus();
   connectWorker();
+  connect(document_, &StudioDocument::settingsChanged, this,
+          &MainWindow::onDocumentSettingsChanged);
+  connect(document_, &StudioDocument::historyReset, this, &MainWindow::resetPlots);
+  connect(document_, &StudioDocument::snapshotAppended, this,
+          [this](const Snapshot& row) { pendingPlotPoints_.push_back(row); });
+  connect(document_, &StudioDocument::modifiedChanged, this, &QWidget::setWindowModified);
   restoreSettings();
   setAcceptDrops(true);
   setActivity(Activity::Idle);
@@ -242,12 +257,14 @@ void MainWindow::buildActions() {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open Image…"), QKeySequence::Open, this, [this] {
+    if (!maybeSave(tr("opening another image"))) return;
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open a clean image"), dialogDirectory(),
         tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp);;All files (*)"));
     if (!path.isEmpty()) openImage(path);
   });
   file->addAction(tr("Open Noisy/Clean &Pair…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+    if (!maybeSave(tr("opening other images"))) return;
     const QString filter = tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp)");
     const QString clean =
         QFileDialog::getOpenFileName(this, tr("Open the clean image"), dialogDirectory(), filter);
@@ -259,6 +276,7 @@ void MainWindow::buildMenus() {
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   file->addSeparator();
   file->addAction(tr("Open &Session…"), QKeySequence(tr("Ctrl+Alt+O")), this, [this] {
+    if (!maybeSave(tr("opening a session"))) return;
     const QString path =
         QFileDialog::getOpenFileName(this, tr("Open a session"), dialogDirectory(),
                                      tr("Studio sessions (*.json);;All files (*)"));
@@ -294,7 +312,37 @@ void MainWindow::buildMenus() {
   addExport(tr("Plots (PNG or SVG)…"), tr("PNG image (*.png);;SVG drawing (*.svg)"), {},
             &MainWindow::exportPlots);
   file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  // Ctrl+Q everywhere (some platforms bind no standard Quit key); close asks to save first.
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setObjectName(QStringLiteral("quitAction"));
+  QList<QKeySequence> quitKeys = QKeySequence::keyBindings(QKeySequence::Quit);
+  if (!quitKeys.contains(QKeySequence(tr("Ctrl+Q")))) quitKeys.prepend(QKeySequence(tr("Ctrl+Q")));
+  quit->setShortcuts(quitKeys);
+
+  // Every edit a person makes is one step of the document's undo stack; a learning run is one.
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  undoAction_ = edit->addAction(tr("&Undo"), this, &MainWindow::undo);
+  undoAction_->setObjectName(QStringLiteral("undoAction"));
+  undoAction_->setShortcuts(QKeySequence::Undo);
+  redoAction_ = edit->addAction(tr("&Redo"), this, &MainWindow::redo);
+  redoAction_->setObjectName(QStringLiteral("redoAction"));
+  QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+  if (!redoKeys.contains(QKeySequence(tr("Ctrl+Shift+Z"))))
+    redoKeys.prepend(QKeySequence(tr("Ctrl+Shift+Z")));
+  redoAction_->setShortcuts(redoKeys);
+  QUndoStack* stack = document_->undoStack();
+  auto updateUndoActions = [this, stack] {
+    const bool idle = activity_ == Activity::Idle;
+    undoAction_->setEnabled(idle && stack->canUndo());
+    redoAction_->setEnabled(idle && stack->canRedo());
+    undoAction_->setText(stack->canUndo() ? tr("&Undo %1").arg(stack->undoText()) : tr("&Undo"));
+    redoAction_->setText(stack->canRedo() ? tr("&Redo %1").arg(stack->redoText()) : tr("&Redo"));
+  };
+  connect(stack, &QUndoStack::indexChanged, this, updateUndoActions);
+  connect(stack, &QUndoStack::undoTextChanged, this, updateUndoActions);
+  connect(stack, &QUndoStack::redoTextChanged, this, updateUndoActions);
+  connect(this, &MainWindow::activityChanged, this, updateUndoActions);
+  updateUndoActions();
 
   QMenu* learnMenu = menuBar()->addMenu(tr("&Learn"));
   learnMenu->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
@@ -347,9 +395,8 @@ void MainWindow::connectWorker() {
   connect(worker_, &CoreWorker::loaded, this, &MainWindow::onLoaded);
   connect(worker_, &CoreWorker::reconfigureFailed, this,
           [this](const Configuration& effective, const QString& message) {
-            configuration_ = effective;
-            parameterPanel_->setConfiguration(configuration_.json());
-            autosave();
+            workerConfiguration_ = effective;
+            document_->correctConfiguration(effective);
             showError(tr("Invalid settings"), message);
           });
   connect(worker_, &CoreWorker::modelChanged, this,
@@ -381,7 +428,9 @@ void MainWindow::connectWorker() {
                 }
               }
               pending_.reset();
-              parameterPanel_->setConfiguration(configuration_.json());
+              // The worker kept what it had; the document was not replaced.
+              workerConfiguration_ = document_->configuration();
+              refreshPanel();
               setActivity(Activity::Idle);
             }
             showError(title, text);
@@ -417,6 +466,7 @@ void MainWindow::connectWorker() {
                                      ? tr("Diagnostics finished")
                                      : tr("Diagnostics %1").arg(reason));
             emit diagnosticsFinished(reason);
+            if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
           });
 }
 
@@ -441,6 +491,24 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (activity_ == Activity::Learning || activity_ == Activity::Diagnosing) {
+    // Quit while learning asks to stop first (issue 10 §2); the window closes once it has.
+    event->ignore();
+    const QString question = activity_ == Activity::Learning
+                                 ? tr("Learning is running. Stop it and quit?")
+                                 : tr("The diagnostics are running. Stop them and quit?");
+    if (ask(question, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
+        QMessageBox::Yes) {
+      closeAfterStop_ = true;
+      stop();
+    }
+    return;
+  }
+  closeAfterStop_ = false;
+  if (!maybeSave(tr("quitting"))) {
+    event->ignore();
+    return;
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());
@@ -477,6 +545,7 @@ void MainWindow::rebuildRecentMenu() {
     const QString path = recent[i];
     QAction* action = recentMenu_->addAction(
         QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()), this, [this, path] {
+          if (!maybeSave(tr("opening %1").arg(QFileInfo(path).fileName()))) return;
           if (isSessionFile(path)) {
             openSession(path);
           } else {
@@ -502,6 +571,7 @@ void MainWindow::showError(const QString& title, const QString& message) {
 
 void MainWindow::setActivity(Activity activity) {
   activity_ = activity;
+  emit activityChanged();
   const bool idle = activity == Activity::Idle;
   const bool ready = idle && layout_.has_value();
   learnAction_->setEnabled(ready);
@@ -522,12 +592,65 @@ void MainWindow::setActivity(Activity activity) {
 
 void MainWindow::updateTitle() {
   QString name = sessionPath_.isEmpty() ? QString() : QFileInfo(sessionPath_).fileName();
-  if (name.isEmpty() && !pair_.name.empty()) name = QString::fromStdString(pair_.name);
+  if (name.isEmpty() && !document_->pair().name.empty())
+    name = QString::fromStdString(document_->pair().name);
   if (recoveredAt_.isValid()) {
     name = tr("%1 (recovered, autosaved %2)")
                .arg(name, QLocale().toString(recoveredAt_, QLocale::ShortFormat));
   }
-  setWindowTitle(name.isEmpty() ? tr("Bilevel Studio") : tr("%1 — Bilevel Studio").arg(name));
+  // "[*]" shows the modified marker (setWindowModified) where the platform puts it.
+  setWindowTitle(name.isEmpty() ? tr("[*]Bilevel Studio") : tr("%1[*] — Bilevel Studio").arg(name));
+  setWindowModified(document_->isModified());
+}
+
+void MainWindow::setPromptAnswer(PromptAnswer answer) {
+  promptAnswer() = std::move(answer);
+}
+
+QMessageBox::StandardButton MainWindow::ask(const QString& question,
+                                            QMessageBox::StandardButtons buttons,
+                                            QMessageBox::StandardButton defaultButton) {
+  if (promptAnswer()) return promptAnswer()(question, buttons);
+  // A test that did not expect the question must not hang on a dialog nobody answers.
+  if (QStandardPaths::isTestModeEnabled())
+    return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
+  QMessageBox box(QMessageBox::Question, tr("Bilevel Studio"), question, buttons, this);
+  box.setObjectName(QStringLiteral("promptDialog"));
+  box.setDefaultButton(defaultButton);
+  return QMessageBox::StandardButton(box.exec());
+}
+
+bool MainWindow::maybeSave(const QString& before) {
+  if (!document_->isModified()) return true;
+  const QString name =
+      sessionPath_.isEmpty() ? tr("this session") : QFileInfo(sessionPath_).fileName();
+  switch (ask(tr("Save the changes to %1 before %2?").arg(name, before),
+              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save)) {
+    case QMessageBox::Save: {
+      QString path = sessionPath_;
+      if (path.isEmpty()) {
+        path = QFileDialog::getSaveFileName(this, tr("Save the session"), dialogDirectory(),
+                                            tr("Studio sessions (*.json)"));
+      }
+      return !path.isEmpty() && saveSession(path);
+    }
+    case QMessageBox::Discard:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void MainWindow::undo() {
+  if (!ensureIdle(tr("undoing"))) return;
+  document_->closeMerging();
+  document_->undoStack()->undo();
+}
+
+void MainWindow::redo() {
+  if (!ensureIdle(tr("redoing"))) return;
+  document_->closeMerging();
+  document_->undoStack()->redo();
 }
 
 bool MainWindow::ensureIdle(const QString& what) {
@@ -544,7 +667,7 @@ bool MainWindow::applyConfiguration(const Configuration& configuration) {
 
 bool MainWindow::beginLoading(PendingDocument document) {
   if (!ensureIdle(tr("opening other images"))) return false;
-  parameterPanel_->setConfiguration(document.configuration.json());
+  // The panel keeps showing the document until the images are read and the open is committed.
   const Configuration configuration = document.configuration;
   pending_ = std::move(document);
   setActivity(Activity::Loading);
@@ -556,15 +679,25 @@ bool MainWindow::loadPreset(const QString& name) {
   bool started = false;
   attempt(tr("Cannot load the preset"), [&] {
     Configuration preset = Configuration::fromPreset(name.toStdString());
-    // A preset changes the task, not the picture: keep the images a person opened.
-    if (layout_) {
-      preset.merge(
-          {{"image", configuration_.json()["image"]}, {"noisy", configuration_.json()["noisy"]}},
-          "the open images");
+    if (!layout_ || !document_->hasImages()) {
+      PendingDocument document{preset};
+      document.presetName = name;
+      started = beginLoading(std::move(document));
+      return;
     }
-    PendingDocument document{preset};
-    document.presetName = name;
-    started = beginLoading(std::move(document));
+    if (!ensureIdle(tr("changing the preset"))) return;
+    // A preset changes the task, not the picture: keep the images a person opened. It is an
+    // edit (undoable, the history stays); the panel shows it from the document.
+    const nlohmann::json& current = document_->configuration().json();
+    preset.merge({{"image", current["image"]}, {"noisy", current["noisy"]}}, "the open images");
+    StudioDocument::Settings next = document_->settings();
+    next.configuration = preset;
+    next.startParameters.resize(0);  // the preset's λ
+    next.preset = name;
+    reloadNext_ = true;
+    document_->edit(tr("preset %1").arg(name), std::move(next));
+    reloadNext_ = false;
+    started = true;
   });
   return started;
 }
@@ -576,7 +709,7 @@ bool MainWindow::openImage(const QString& path) {
 bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPath) {
   bool started = false;
   attempt(tr("Cannot open the image"), [&] {
-    Configuration next = configuration_;
+    Configuration next = document_->configuration();
     nlohmann::json images = {{"image", QFileInfo(cleanPath).absoluteFilePath().toStdString()},
                              {"noisy", nullptr}};
     if (!noisyPath.isEmpty())
@@ -590,30 +723,15 @@ bool MainWindow::openImagePair(const QString& cleanPath, const QString& noisyPat
 }
 
 void MainWindow::setPresetName(const QString& name) {
+  if (pending_) pending_->presetName = name;
+  document_->setPresetName(name);
   parameterPanel_->setPreset(name);
 }
 
 void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair& pair,
                           int pairCount) {
-  // Commit what was opened, now that its images could be read.
-  PendingDocument document = pending_ ? std::move(*pending_) : PendingDocument{configuration};
-  pending_.reset();
-  configuration_ = configuration;
-  clearHistory();
-  history_ = std::move(document.history);
-  if (!history_.empty()) plots_->setHistory(history_);
-  startParameters_ = document.parameters;
-  parameters_ = document.parameters;
-  sessionPath_ = document.sessionPath;
-  if (document.recovered) {
-    recovery_->adopt(*document.recovered);
-    recoveredAt_ = document.recovered->savedAt();
-  } else if (document.presetName || !document.recentFile.isEmpty()) {
-    recoveredAt_ = QDateTime();  // another document
-  }
-  if (document.presetName) setPresetName(*document.presetName);
-  if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
-  pair_ = pair;
+  workerConfiguration_ = configuration;
+  document_->setPair(pair);
   parameterPanel_->setIntensityRange(
       QString::fromStdString(describe(pair.clean.range, pair.clean.sourceBitDepth)));
   cleanView_->setImage(pair.clean);
@@ -630,6 +748,39 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   lambdaView_->clear();
   fitPending_ = true;
   setActivity(Activity::Idle);
+  std::shared_ptr<OrphanedSession> recovered;
+  if (pending_) {
+    // Commit what was opened, now that its images could be read: one undoable step.
+    PendingDocument document = std::move(*pending_);
+    pending_.reset();
+    StudioDocument::Content content;
+    content.settings.configuration = configuration;
+    content.settings.startParameters = document.parameters;
+    content.settings.preset = document.presetName ? *document.presetName : document_->presetName();
+    content.history = std::move(document.history);
+    if (layout_ && content.settings.startParameters.size() > 0 &&
+        content.settings.startParameters.size() != layout_->size()) {
+      showError(tr("Parameters do not fit the model"),
+                tr("The saved parameters have %1 entries but the model has %2; starting from λ.")
+                    .arg(content.settings.startParameters.size())
+                    .arg(layout_->size()));
+      content.settings.startParameters.resize(0);
+    }
+    sessionPath_ = document.sessionPath;
+    recovered = document.recovered;
+    if (recovered) {
+      recovery_->adopt(*recovered);
+      recoveredAt_ = recovered->savedAt();
+    } else if (document.presetName || !document.recentFile.isEmpty()) {
+      recoveredAt_ = QDateTime();  // another document
+    }
+    if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
+    const QString what = !document.recentFile.isEmpty()
+                             ? tr("open %1").arg(QFileInfo(document.recentFile).fileName())
+                             : tr("open %1").arg(QString::fromStdString(pair.name));
+    document_->setResult(content.settings.startParameters, 0.0);
+    document_->open(what, std::move(content), recovered != nullptr);
+  }
   const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
   statusText_->setText(
       tr("%1: %2×%3, noisy PSNR %4 dB%5")
@@ -639,14 +790,6 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
           .arg(noisyPsnr, 0, 'f', 2)
           .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
   updateTitle();
-  if (layout_ && startParameters_.size() > 0 && startParameters_.size() != layout_->size()) {
-    showError(tr("Parameters do not fit the model"),
-              tr("The saved parameters have %1 entries but the model has %2; starting from λ.")
-                  .arg(startParameters_.size())
-                  .arg(layout_->size()));
-    startParameters_.resize(0);
-    parameters_.resize(0);
-  }
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
   autosave();
   // Not a dialog: a colour file made grey, or a data range other than the type range, is worth
@@ -664,13 +807,13 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     notices << QString::fromStdString(notice);
   noticeText_->setText(notes.join(QStringLiteral(" · ")));
   noticeText_->setToolTip(notices.join(QLatin1Char('\n')));
-  if (document.recovered) {
+  if (recovered) {
     statusBar()->showMessage(
         tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
            "there.")
             .arg(QLocale().toString(recoveredAt_.date(), QLocale::LongFormat) + QLatin1Char(' ') +
                  recoveredAt_.time().toString(QStringLiteral("HH:mm:ss")))
-            .arg(history_.empty() ? 0 : history_.back().iteration),
+            .arg(history().empty() ? 0 : history().back().iteration),
         30000);
   }
   emit imagesLoaded();
@@ -678,10 +821,10 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
 }
 
 void MainWindow::requestPreview() {
-  if (activity_ != Activity::Idle || pair_.clean.size() == 0) return;
+  if (activity_ != Activity::Idle || !document_->hasImages()) return;
   const quint64 id = worker_->supersedePreviews();
-  if (startParameters_.size() > 0) {
-    queueCall(worker_, [w = worker_, theta = startParameters_, id] { w->preview(theta, id); });
+  if (const Vector& theta = document_->startParameters(); theta.size() > 0) {
+    queueCall(worker_, [w = worker_, theta, id] { w->preview(theta, id); });
   } else {
     queueCall(worker_,
               [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); });
@@ -692,35 +835,35 @@ void MainWindow::requestPreview() {
 void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, const Vector& theta,
                            int iterations, double seconds) {
   if (activity_ == Activity::Learning) return;  // a learning step has the newer picture
-  parameters_ = theta;
-  showReconstruction(reconstruction, weightMap);
+  showReconstruction(reconstruction, weightMap, theta);
   statusText_->setText(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB")
                            .arg(iterations)
                            .arg(formatSeconds(seconds))
-                           .arg(currentPsnr_, 0, 'f', 2));
+                           .arg(currentPsnr(), 0, 'f', 2));
   emit previewShown();
 }
 
-void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap) {
+void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap,
+                                    const Vector& theta) {
+  const TrainingPair& pair = document_->pair();
   reconstruction_ = reconstruction;
   // The clean image's map to raw units: the readout, the export and the differences use it.
-  reconstruction_.range = pair_.clean.range;
-  reconstruction_.sourceBitDepth = pair_.clean.sourceBitDepth;
+  reconstruction_.range = pair.clean.range;
+  reconstruction_.sourceBitDepth = pair.clean.sourceBitDepth;
   reconstructionView_->setImage(reconstruction_);
   pendingWeightMap_ = weightMap;
   derivedViewsPending_ = true;
   derivedViewsTimer_.start();
-  currentPsnr_ = psnr(reconstruction.pixels, pair_.clean.pixels);
-  if (parameters_.size() > 0) {
-    parameterPanel_->showParameters(parameters_.minCoeff(), parameters_.maxCoeff());
-  }
+  document_->setResult(theta, psnr(reconstruction.pixels, pair.clean.pixels));
+  if (theta.size() > 0) parameterPanel_->showParameters(theta.minCoeff(), theta.maxCoeff());
 }
 
 void MainWindow::flushDerivedViews() {
   if (derivedViewsPending_ && reconstruction_.size() > 0) {
     derivedViewsPending_ = false;
-    residualView_->setImage(difference(reconstruction_, pair_.clean));
-    removedView_->setImage(difference(pair_.noisy, reconstruction_));
+    const TrainingPair& pair = document_->pair();
+    residualView_->setImage(difference(reconstruction_, pair.clean));
+    removedView_->setImage(difference(pair.noisy, reconstruction_));
     if (pendingWeightMap_.size() > 0) lambdaView_->setImage(pendingWeightMap_);
     if (fitPending_) {
       fitPending_ = false;
@@ -730,42 +873,84 @@ void MainWindow::flushDerivedViews() {
   if (!pendingPlotPoints_.empty()) plotTimer_.start();
 }
 
-void MainWindow::clearHistory() {
-  history_.clear();
+void MainWindow::resetPlots() {
   pendingPlotPoints_.clear();
-  plots_->clear();
-  startParameters_.resize(0);
-  iterationOffset_ = 0;
-  elapsedOffset_ = 0.0;
+  plots_->setHistory(document_->history(), document_->segmentStarts());
+}
+
+void MainWindow::refreshPanel() {
+  parameterPanel_->setConfiguration(document_->configuration().json());
+  parameterPanel_->setPreset(document_->presetName());
+  // The slider follows the θ the next Learn starts from, when there is one.
+  if (const Vector& theta = document_->startParameters(); theta.size() > 0)
+    parameterPanel_->showParameters(theta.minCoeff(), theta.maxCoeff());
+}
+
+void MainWindow::onDocumentSettingsChanged() {
+  refreshPanel();
+  const Configuration& configuration = document_->configuration();
+  lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
+  // What the worker has to do follows from what differs from what it has: other images or
+  // noise are read again, another model, solver or method is rebuilt; λ and θ alone need
+  // neither, only a fresh learning session.
+  nlohmann::json before = workerConfiguration_ ? workerConfiguration_->json() : nlohmann::json();
+  nlohmann::json after = configuration.json();
+  const auto problem = [](nlohmann::json json) {
+    if (json.is_object()) {
+      for (const char* key : {"model", "solver", "hypergradient", "outer"})
+        json.erase(key);
+    }
+    return json;
+  };
+  const bool reload = reloadNext_ || !workerConfiguration_ || problem(before) != problem(after);
+  if (before.is_object()) before["model"].erase("lambda");
+  after["model"].erase("lambda");
+  workerConfiguration_ = configuration;
+  if (reload) {
+    setActivity(Activity::Loading);
+    queueCall(worker_, [w = worker_, configuration] { w->load(configuration); });
+  } else if (before != after) {
+    queueCall(worker_, [w = worker_, configuration] { w->reconfigure(configuration); });
+    requestPreview();
+  } else {
+    queueCall(worker_, [w = worker_] { w->discardSession(); });
+    previewTimer_.start();  // slider moves close together make one solve
+  }
+  updateTitle();
+  autosave();
 }
 
 void MainWindow::onLambdaEdited(double lambda) {
   if (activity_ != Activity::Idle) return;
-  lambdaRequest_ = lambda;
   // The shown λ is the configuration's, whether or not the slider was released: a saved session
-  // and the next Learn start from it.
+  // and the next Learn start from it. Consecutive moves are one undo step.
+  StudioDocument::Settings next = document_->settings();
   try {
-    configuration_.set("model.lambda=" + nlohmann::json(lambda).dump());
+    next.configuration.set("model.lambda=" + nlohmann::json(lambda).dump());
   } catch (const std::exception&) {
-    // The slider's range lies inside the valid one; nothing to report.
+    return;  // the slider's range lies inside the valid one; nothing to report
   }
-  if (!history_.empty() || startParameters_.size() > 0) {
-    // Setting λ by hand abandons the learned run and the paused session that belongs to it.
-    clearHistory();
-    queueCall(worker_, [w = worker_] { w->discardSession(); });
-  }
-  autosave();
-  previewTimer_.start();
+  next.startParameters.resize(0);
+  document_->edit(tr("λ = %1").arg(lambda, 0, 'g', 4), std::move(next),
+                  StudioDocument::Merge::Lambda);
 }
 
 void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
+  if (key == QLatin1String("model.lambda")) {
+    // Released or left: the drag or the typing is one edit. The spin box reports λ to its five
+    // decimals, the slider's exact value is already the document's.
+    document_->closeMerging();
+    const double current = document_->configuration().json()["model"]["lambda"].get<double>();
+    if (std::abs(value.toDouble() - current) <= 1e-5) return;
+  }
   if (activity_ != Activity::Idle) {
     // The panel is locked while the worker runs; an edit that slipped through (a spin box losing
     // focus as Learn starts) must not change the problem under the run.
-    parameterPanel_->setConfiguration(configuration_.json());
+    refreshPanel();
     return;
   }
-  Configuration next = configuration_;
+  const Configuration& current = document_->configuration();
+  Configuration next = current;
   try {
     nlohmann::json json;
     if (value.typeId() == QMetaType::QString) {
@@ -781,7 +966,7 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
     }
     const registry::ModelEntry* model =
         key == QLatin1String("model.type") ? registry::findModel(json.get<std::string>()) : nullptr;
-    const registry::SolverEntry* solver = registry::findSolver(configuration_.solverType());
+    const registry::SolverEntry* solver = registry::findSolver(current.solverType());
     if (model && solver && solver->kind != model->kind) {
       // A model of the other kind comes with the first solver of its kind (TV's primal–dual
       // solver), rather than an error that the solver does not fit.
@@ -795,37 +980,28 @@ void MainWindow::onSettingChanged(const QString& key, const QVariant& value) {
       next.set(key.toStdString() + "=" + json.dump());
     }
   } catch (const std::exception& e) {
-    parameterPanel_->setConfiguration(configuration_.json());
+    refreshPanel();
     showError(tr("Invalid setting"), QString::fromStdString(e.what()));
     return;
   }
-  if (next.json() == configuration_.json()) return;
-  if (key.startsWith(QLatin1String("noise."))) {
-    applyConfiguration(next);  // new noise: a new noisy image
-    return;
-  }
-  configuration_ = next;
-  if (key.startsWith(QLatin1String("model."))) {
-    // A different lower-level problem: the history and the learned θ no longer describe it.
-    clearHistory();
-    lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
-  }
-  queueCall(worker_, [w = worker_, c = configuration_] { w->reconfigure(c); });
-  autosave();
-  if (key.startsWith(QLatin1String("model.")) || key.startsWith(QLatin1String("solver."))) {
-    requestPreview();
-  }
+  if (next.json() == current.json()) return;
+  StudioDocument::Settings settings = document_->settings();
+  settings.configuration = next;
+  // A different lower-level problem: the learned θ no longer describes it (the history stays,
+  // and the next run begins a new segment of it).
+  if (key.startsWith(QLatin1String("model."))) settings.startParameters.resize(0);
+  const registry::Setting* setting = registry::findSetting(key.toStdString());
+  document_->edit(setting ? QString::fromStdString(setting->label) : key, std::move(settings));
 }
 
 void MainWindow::restartFromConfiguredLambda() {
   if (!ensureIdle(tr("restarting"))) return;
-  clearHistory();
-  lambdaRequest_ = configuration_.json()["model"]["lambda"].get<double>();
-  parameterPanel_->setConfiguration(configuration_.json());
-  // A fresh session: the optimiser's memory goes too, so the run repeats exactly.
-  queueCall(worker_, [w = worker_] { w->discardSession(); });
-  autosave();
-  requestPreview();
+  // Forgets the learned θ and the history, as one undoable step.
+  StudioDocument::Content content{document_->settings()};
+  content.settings.startParameters.resize(0);
+  content.settings.segmentPending = false;
+  if (document_->history().empty() && document_->startParameters().size() == 0) return;
+  document_->replace(tr("restart from λ"), std::move(content));
 }
 
 void MainWindow::learn() {
@@ -846,16 +1022,16 @@ void MainWindow::learnSteps(int steps) {
   worker_->supersedePreviews();
   worker_->armRun();
   const int batchSteps =
-      steps > 0 ? steps : configuration_.json()["outer"]["iterations"].get<int>();
-  batchStart_ = history_.empty() ? 0 : history_.back().iteration;
+      steps > 0 ? steps : configuration().json()["outer"]["iterations"].get<int>();
+  batchStart_ = history().empty() ? 0 : history().back().iteration;
+  document_->beginRun();
   setActivity(Activity::Learning);
   progress_->setRange(0, std::max(1, batchSteps));
   progress_->setValue(0);
   statusText_->setText(
-      tr("Learning with %1…").arg(QString::fromStdString(configuration_.method())));
-  queueCall(worker_, [w = worker_, steps, theta = startParameters_, lambda = lambdaRequest_] {
-    w->learn(steps, theta, lambda);
-  });
+      tr("Learning with %1…").arg(QString::fromStdString(configuration().method())));
+  queueCall(worker_, [w = worker_, steps, theta = document_->startParameters(),
+                      lambda = lambdaRequest_] { w->learn(steps, theta, lambda); });
 }
 
 void MainWindow::pause() {
@@ -874,10 +1050,25 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   worker_->snapshotTaken();
   // A run restarted after Stop or a settings change begins with an evaluation of the θ the last
   // one ended at; it continues the history rather than adding a duplicate point.
-  if (snapshot.iteration == 0 && !history_.empty()) {
-    iterationOffset_ = history_.back().iteration;
-    elapsedOffset_ = history_.back().elapsedSeconds;
-  } else {
+  const std::vector<Snapshot>& rows = history();
+  bool continues = false;
+  if (snapshot.iteration == 0 && rows.empty()) {
+    iterationOffset_ = 0;
+    elapsedOffset_ = 0.0;
+  } else if (snapshot.iteration == 0) {
+    elapsedOffset_ = rows.back().elapsedSeconds;
+    if (document_->segmentPending()) {
+      // After an edit: a new segment of the same history, numbered on from the last row and
+      // marked on the plots, instead of wiping what was learned (issue 10 §1).
+      iterationOffset_ = rows.back().iteration + 1;
+      document_->startSegment(iterationOffset_);
+      plots_->markSegment(iterationOffset_);
+    } else {
+      iterationOffset_ = rows.back().iteration;
+      continues = true;
+    }
+  }
+  if (!continues) {
     Snapshot shown = snapshot;
     shown.iteration += iterationOffset_;
     shown.elapsedSeconds += elapsedOffset_;
@@ -886,15 +1077,17 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
     // (about 1 KiB a row while the inner solves take ~100 iterations; issue 8 §3).
     shown.diagnostics.inner.trace = {};
     shown.diagnostics.residualHistory = {};
-    history_.push_back(shown);
-    pendingPlotPoints_.push_back(shown);
+    document_->appendSnapshot(shown);  // the plots take it from snapshotAppended
   }
-  parameters_ = snapshot.parameters;
-  startParameters_ = snapshot.parameters;
+  document_->setLearnedParameters(snapshot.parameters);
   autosave();  // before the display work: a step is safe as soon as it has finished
   // A step sent while the window was behind comes without its picture (CoreWorker::snapshotReady).
-  if (snapshot.reconstruction.size() > 0) showReconstruction(snapshot.reconstruction, weightMap);
-  const int iteration = history_.empty() ? 0 : history_.back().iteration;
+  if (snapshot.reconstruction.size() > 0) {
+    showReconstruction(snapshot.reconstruction, weightMap, snapshot.parameters);
+  } else {
+    document_->setResult(snapshot.parameters, snapshot.psnr);
+  }
+  const int iteration = history().empty() ? 0 : history().back().iteration;
   progress_->setValue(std::min(progress_->maximum(), iteration - batchStart_));
   figuresText_->setText(tr("iteration %1 · PSNR %2 dB · U %3 · ‖∇U‖ %4 · %5/step")
                             .arg(iteration)
@@ -915,6 +1108,9 @@ void MainWindow::onLearningStopped(const QString& reason, const QString& message
   flushDerivedViews();
   flushPlots();
   setActivity(Activity::Idle);
+  document_->endRun(
+      tr("learning (%1 steps)")
+          .arg(std::max(0, (history().empty() ? 0 : history().back().iteration) - batchStart_)));
   QString text;
   if (reason == QLatin1String("converged")) {
     text = tr("Converged");
@@ -931,6 +1127,7 @@ void MainWindow::onLearningStopped(const QString& reason, const QString& message
     text += QStringLiteral(": ") + message;
   statusText_->setText(text);
   emit learningFinished(reason);
+  if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::runDiagnostics() {
@@ -940,7 +1137,7 @@ void MainWindow::runDiagnostics() {
   setActivity(Activity::Diagnosing);
   tabs_->setCurrentWidget(diagnostics_);
   statusText_->setText(tr("Running every hypergradient method…"));
-  queueCall(worker_, [w = worker_, theta = parameters_, lambda = lambdaRequest_] {
+  queueCall(worker_, [w = worker_, theta = parameters(), lambda = lambdaRequest_] {
     w->runDiagnostics(theta, lambda);
   });
 }
@@ -961,10 +1158,11 @@ bool MainWindow::restoreRecovered(std::shared_ptr<OrphanedSession> orphan, Sessi
 }
 
 void MainWindow::autosave() {
-  if (pair_.clean.size() == 0) return;  // no document yet
+  if (!document_->hasImages()) return;  // no document yet
   // The store appends what is new (a learning step's row) or rewrites the file after an edit.
   recovery_->saveLater([this] {
-    return RecoveryStore::SessionView{configuration_, startParameters_, history_};
+    return RecoveryStore::SessionView{document_->configuration(), document_->startParameters(),
+                                      document_->history()};
   });
 }
 
@@ -986,7 +1184,7 @@ bool MainWindow::openSession(const QString& path) {
 
 void MainWindow::refuseToOverwriteInputs(const QString& output, bool includeSession) const {
   const std::filesystem::path target = toPath(output);
-  for (const auto& input : inputImagePaths(configuration_))
+  for (const auto& input : inputImagePaths(configuration()))
     refuseToOverwrite(input, target);
   if (includeSession && !sessionPath_.isEmpty()) refuseToOverwrite(toPath(sessionPath_), target);
 }
@@ -1007,7 +1205,9 @@ bool MainWindow::attempt(const QString& failureTitle, const std::function<void()
 bool MainWindow::saveSession(const QString& path) {
   return attempt(tr("Cannot save the session"), [&] {
     refuseToOverwriteInputs(path, false);
-    writeSessionFile(toPath(path), SessionRecord{configuration_, startParameters_, history_});
+    writeSessionFile(toPath(path),
+                     SessionRecord{configuration(), document_->startParameters(), history()});
+    document_->markSaved();
     sessionPath_ = path;
     recoveredAt_ = QDateTime();  // saved under a name of its own now
     addRecentFile(path);
@@ -1020,7 +1220,7 @@ bool MainWindow::exportReconstruction(const QString& path) {
   return attempt(tr("Cannot save the image"), [&] {
     if (reconstruction_.size() == 0) throw usageError("there is no reconstruction yet");
     refuseToOverwriteInputs(path, true);
-    const int depth = pair_.clean.sourceBitDepth == 16 ? 16 : 8;
+    const int depth = document_->pair().clean.sourceBitDepth == 16 ? 16 : 8;
     writeImage(reconstruction_, toPath(path), depth);
     rememberDirectory(path);
     statusText_->setText(tr("Reconstruction saved to %1").arg(path));
@@ -1029,9 +1229,9 @@ bool MainWindow::exportReconstruction(const QString& path) {
 
 bool MainWindow::exportParameters(const QString& path) {
   return attempt(tr("Cannot save the parameters"), [&] {
-    if (!layout_ || parameters_.size() != layout_->size()) throw usageError("no parameters yet");
+    if (!layout_ || parameters().size() != layout_->size()) throw usageError("no parameters yet");
     refuseToOverwriteInputs(path, true);
-    writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters_).dump(2) + "\n");
+    writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters()).dump(2) + "\n");
     rememberDirectory(path);
   });
 }
@@ -1040,7 +1240,7 @@ bool MainWindow::exportHistory(const QString& path) {
   return attempt(tr("Cannot save the history"), [&] {
     if (!layout_) throw usageError("no model yet");
     refuseToOverwriteInputs(path, true);
-    writeTextFileAtomically(toPath(path), historyCsv(*layout_, history_));
+    writeTextFileAtomically(toPath(path), historyCsv(*layout_, history()));
     rememberDirectory(path);
   });
 }
@@ -1067,6 +1267,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
   }
   if (paths.isEmpty()) return;
   event->acceptProposedAction();
+  if (!maybeSave(tr("opening what was dropped"))) return;
   if (paths.size() == 1) {
     if (isSessionFile(paths.front())) {
       openSession(paths.front());

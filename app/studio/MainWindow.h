@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QPointer>
 #include <QThread>
 #include <QTimer>
@@ -10,12 +11,12 @@
 #include <optional>
 
 #include "CoreTypes.h"
+#include "StudioDocument.h"
 
 class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
-class QMessageBox;
 class QProgressBar;
 class QTabWidget;
 
@@ -54,11 +55,24 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   Activity activity() const { return activity_; }
-  const Configuration& configuration() const { return configuration_; }
+  // What the window shows and edits (issue 10): settings, images, θ, history, result.
+  StudioDocument* document() const { return document_; }
+  const Configuration& configuration() const { return document_->configuration(); }
   // θ as learned or set (empty until the model is known).
-  const Vector& parameters() const { return parameters_; }
-  const std::vector<Snapshot>& history() const { return history_; }
-  double currentPsnr() const { return currentPsnr_; }
+  const Vector& parameters() const { return document_->parameters(); }
+  const std::vector<Snapshot>& history() const { return document_->history(); }
+  double currentPsnr() const { return document_->psnr(); }
+
+  // Answers the window's questions (save changes? stop learning?) instead of a dialog: given the
+  // question and the buttons offered, returns one of them. Without it a dialog asks, except in
+  // Qt Test's test mode (QStandardPaths::isTestModeEnabled), where the answer is Discard (or
+  // Yes) so that no test blocks on a prompt it does not expect.
+  using PromptAnswer =
+      std::function<QMessageBox::StandardButton(const QString&, QMessageBox::StandardButtons)>;
+  static void setPromptAnswer(PromptAnswer answer);
+  // Asks to save unsaved changes (Save / Discard / Cancel) before they would be lost; true when
+  // the window may go on (saved, discarded, or nothing to save).
+  bool maybeSave(const QString& before);
   // The text of the error dialog shown last (empty if none), for tests and logs.
   QString lastError() const { return lastError_; }
   // The documented exit code of that error's kind (2 settings, 3 unreadable input, 4 numerical).
@@ -114,8 +128,12 @@ class MainWindow : public QMainWindow {
   void stop();
   void runDiagnostics();
   void fitViews();
+  // Edit > Undo / Redo (when idle).
+  void undo();
+  void redo();
 
  signals:
+  void activityChanged();
   void imagesLoaded();
   void previewShown();
   void snapshotShown(int iteration);
@@ -157,6 +175,11 @@ class MainWindow : public QMainWindow {
   bool attempt(const QString& failureTitle, const std::function<void()>& action);
   bool beginLoading(PendingDocument document);
   void onLambdaEdited(double lambda);
+  // The document's settings changed (an edit, undo or redo): panel, worker, preview, autosave.
+  void onDocumentSettingsChanged();
+  void refreshPanel();
+  QMessageBox::StandardButton ask(const QString& question, QMessageBox::StandardButtons buttons,
+                                  QMessageBox::StandardButton defaultButton);
   void showError(const QString& title, const QString& message);
   void onSettingChanged(const QString& key, const QVariant& value);
   void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
@@ -165,9 +188,9 @@ class MainWindow : public QMainWindow {
   void onPreview(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
                  const bilevel::Vector& theta, int iterations, double seconds);
   void onLearningStopped(const QString& reason, const QString& message);
-  void showReconstruction(const Image& reconstruction, const Image& weightMap);
+  void showReconstruction(const Image& reconstruction, const Image& weightMap, const Vector& theta);
   void requestPreview();
-  void clearHistory();
+  void resetPlots();
   void flushPlots();
   void flushDerivedViews();
   void updateTitle();
@@ -176,19 +199,17 @@ class MainWindow : public QMainWindow {
   QString dialogDirectory() const;
   void rememberDirectory(const QString& path);
 
-  Configuration configuration_;
+  StudioDocument* document_ = nullptr;
+  // The configuration the worker was last given: an edit reloads the images, rebuilds the model
+  // or only changes θ, by what differs from it.
+  std::optional<Configuration> workerConfiguration_;
+  bool reloadNext_ = false;      // a preset: read the images again even if their settings match
+  bool closeAfterStop_ = false;  // quit asked while learning: close once the run has stopped
   std::optional<PendingDocument> pending_;
   int iterationOffset_ = 0;
   double elapsedOffset_ = 0.0;
   std::optional<ParameterLayout> layout_;
-  TrainingPair pair_;
-  Vector parameters_;
-  // θ the next Learn starts from: what the last run reached, or a reopened session's. Empty:
-  // the configuration's λ.
-  Vector startParameters_;
-  std::vector<Snapshot> history_;
   Image reconstruction_;
-  double currentPsnr_ = 0.0;
   QString sessionPath_;
   QString lastError_;
   int lastErrorCode_ = 0;  // the kind of the error about to be shown
@@ -237,6 +258,8 @@ class MainWindow : public QMainWindow {
   QAction* stepAction_ = nullptr;
   QAction* stopAction_ = nullptr;
   QAction* diagnosticsAction_ = nullptr;
+  QAction* undoAction_ = nullptr;
+  QAction* redoAction_ = nullptr;
   QList<QAction*> documentActions_;
 };
 

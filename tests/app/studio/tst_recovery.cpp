@@ -172,11 +172,12 @@ class RecoveryTest : public QObject {
                                                  QStringLiteral("fpad"));
     QCOMPARE(savedNow(window).configuration.method(), std::string("fpad"));
 
-    // λ by hand: the learned run is abandoned, and so it is in the file.
+    // λ by hand: the next run starts from it, and the history stays (issue 10 §1: a new
+    // segment, not a wiped run), in the file as in the window.
     emit window.parameterPanel()->lambdaEdited(0.2);
     saved = savedNow(window);
     QCOMPARE(saved.configuration.json()["model"]["lambda"].get<double>(), 0.2);
-    QVERIFY(saved.history.empty());
+    QCOMPARE(saved.history.size(), std::size_t(4));
     QCOMPARE(saved.parameters.size(), 0);
 
     // A preset (a new task on the same image).

@@ -1,0 +1,226 @@
+#include "StudioDocument.h"
+
+#include <QUndoCommand>
+#include <QUndoStack>
+
+namespace bilevel::studio {
+
+namespace {
+
+// Room for a long session's edits; a step holds at most its settings (or, for an open and a
+// learning run, the history it replaced or added), so this bounds the stack to a few histories.
+constexpr int kUndoLimit = 200;
+
+bool sameParameters(const Vector& a, const Vector& b) {
+  return a.size() == b.size() && (a.size() == 0 || a == b);
+}
+
+bool sameSettings(const StudioDocument::Settings& a, const StudioDocument::Settings& b) {
+  return a.configuration.json() == b.configuration.json() &&
+         sameParameters(a.startParameters, b.startParameters) &&
+         a.segmentPending == b.segmentPending && a.preset == b.preset;
+}
+
+}  // namespace
+
+// An edit of the settings: configuration, start θ, preset.
+class StudioDocument::EditCommand : public QUndoCommand {
+ public:
+  EditCommand(StudioDocument* document, const QString& text, Settings before, Settings after,
+              Merge merge)
+      : QUndoCommand(text),
+        document_(document),
+        before_(std::move(before)),
+        after_(std::move(after)),
+        merge_(merge) {}
+  int id() const override { return int(merge_); }
+  bool mergeWith(const QUndoCommand* other) override {
+    // Only while the slider is held or the spin box edited: consecutive moves are one edit.
+    if (!document_->mergeOpen_ || other->id() != id()) return false;
+    after_ = static_cast<const EditCommand*>(other)->after_;
+    return true;
+  }
+  void undo() override { document_->applySettings(before_); }
+  void redo() override { document_->applySettings(after_); }
+
+ private:
+  StudioDocument* document_;
+  Settings before_, after_;
+  Merge merge_;
+};
+
+// An open: everything replaced.
+class StudioDocument::OpenCommand : public QUndoCommand {
+ public:
+  OpenCommand(StudioDocument* document, const QString& text, Content before, Content after)
+      : QUndoCommand(text),
+        document_(document),
+        before_(std::move(before)),
+        after_(std::move(after)) {}
+  void undo() override { document_->applyContent(before_); }
+  void redo() override { document_->applyContent(after_); }
+
+ private:
+  StudioDocument* document_;
+  Content before_, after_;
+};
+
+// A learning run: the rows it added and the θ it reached. Undo cuts the rows and returns θ to
+// where the run started; redo puts them back.
+class StudioDocument::RunCommand : public QUndoCommand {
+ public:
+  RunCommand(StudioDocument* document, const QString& text, RunStart start, Vector reached,
+             std::vector<Snapshot> rows, std::vector<int> segments)
+      : QUndoCommand(text),
+        document_(document),
+        start_(std::move(start)),
+        reached_(std::move(reached)),
+        rows_(std::move(rows)),
+        segments_(std::move(segments)) {}
+  void undo() override {
+    Content& content = document_->content_;
+    content.history.resize(start_.historySize);
+    content.segmentStarts.resize(start_.segmentCount);
+    content.settings.startParameters = start_.startParameters;
+    content.settings.segmentPending = start_.segmentPending;
+    emit document_->historyReset();
+    emit document_->settingsChanged();
+  }
+  void redo() override {
+    if (first_) {  // the run has already done it
+      first_ = false;
+      return;
+    }
+    Content& content = document_->content_;
+    content.history.insert(content.history.end(), rows_.begin(), rows_.end());
+    content.segmentStarts.insert(content.segmentStarts.end(), segments_.begin(), segments_.end());
+    content.settings.startParameters = reached_;
+    content.settings.segmentPending = false;
+    emit document_->historyReset();
+    emit document_->settingsChanged();
+  }
+
+ private:
+  StudioDocument* document_;
+  RunStart start_;
+  Vector reached_;
+  std::vector<Snapshot> rows_;
+  std::vector<int> segments_;
+  bool first_ = true;
+};
+
+StudioDocument::StudioDocument(QObject* parent)
+    : QObject(parent), undoStack_(new QUndoStack(this)) {
+  undoStack_->setUndoLimit(kUndoLimit);
+  connect(undoStack_, &QUndoStack::cleanChanged, this,
+          [this](bool clean) { emit modifiedChanged(!clean); });
+}
+
+StudioDocument::~StudioDocument() = default;
+
+bool StudioDocument::isModified() const {
+  return !undoStack_->isClean();
+}
+
+void StudioDocument::markSaved() {
+  undoStack_->setClean();
+}
+
+void StudioDocument::edit(const QString& text, Settings next, Merge merge) {
+  next.segmentPending = content_.settings.segmentPending;
+  if (sameSettings(next, content_.settings)) return;
+  // An edit after learning begins a new segment at the next run (issue 10 §1: the history
+  // stays).
+  if (!content_.history.empty()) next.segmentPending = true;
+  if (merge == Merge::Never) mergeOpen_ = false;
+  undoStack_->push(new EditCommand(this, text, content_.settings, std::move(next), merge));
+  if (merge != Merge::Never) mergeOpen_ = true;
+}
+
+void StudioDocument::closeMerging() {
+  mergeOpen_ = false;
+}
+
+void StudioDocument::open(const QString& text, Content next, bool recovered) {
+  mergeOpen_ = false;
+  undoStack_->push(new OpenCommand(this, text, content_, std::move(next)));
+  // A recovered session is saved nowhere yet.
+  if (recovered) {
+    undoStack_->resetClean();
+  } else {
+    undoStack_->setClean();
+  }
+}
+
+void StudioDocument::replace(const QString& text, Content next) {
+  mergeOpen_ = false;
+  undoStack_->push(new OpenCommand(this, text, content_, std::move(next)));
+}
+
+void StudioDocument::beginRun() {
+  mergeOpen_ = false;
+  run_ = RunStart{content_.settings.startParameters, content_.settings.segmentPending,
+                  content_.history.size(), content_.segmentStarts.size()};
+}
+
+void StudioDocument::appendSnapshot(const Snapshot& row) {
+  content_.history.push_back(row);
+  emit snapshotAppended(content_.history.back());
+}
+
+void StudioDocument::startSegment(int iteration) {
+  content_.segmentStarts.push_back(iteration);
+  content_.settings.segmentPending = false;
+}
+
+void StudioDocument::setLearnedParameters(const Vector& theta) {
+  content_.settings.startParameters = theta;
+}
+
+void StudioDocument::endRun(const QString& text) {
+  if (!run_) return;
+  RunStart start = std::move(*run_);
+  run_.reset();
+  const bool learned = content_.history.size() > start.historySize ||
+                       !sameParameters(start.startParameters, content_.settings.startParameters);
+  if (!learned) return;
+  std::vector<Snapshot> rows(content_.history.begin() + std::ptrdiff_t(start.historySize),
+                             content_.history.end());
+  std::vector<int> segments(content_.segmentStarts.begin() + std::ptrdiff_t(start.segmentCount),
+                            content_.segmentStarts.end());
+  undoStack_->push(new RunCommand(this, text, std::move(start), content_.settings.startParameters,
+                                  std::move(rows), std::move(segments)));
+}
+
+void StudioDocument::setPair(const TrainingPair& pair) {
+  pair_ = pair;
+  emit pairChanged();
+}
+
+void StudioDocument::setResult(const Vector& theta, double psnr) {
+  parameters_ = theta;
+  psnr_ = psnr;
+}
+
+void StudioDocument::correctConfiguration(const Configuration& effective) {
+  content_.settings.configuration = effective;
+  emit settingsChanged();
+}
+
+void StudioDocument::dropStartParameters() {
+  content_.settings.startParameters.resize(0);
+  parameters_.resize(0);
+}
+
+void StudioDocument::applySettings(const Settings& settings) {
+  content_.settings = settings;
+  emit settingsChanged();
+}
+
+void StudioDocument::applyContent(const Content& content) {
+  content_ = content;
+  emit historyReset();
+  emit settingsChanged();
+}
+
+}  // namespace bilevel::studio
