@@ -420,6 +420,30 @@ class StudioTest : public QObject {
     QVERIFY(!window.lambdaView()->isVisibleTo(&window));
   }
 
+  // Picking tv from the model list (huber-tv, accelerated-gradient, implicit-cg before) brings a
+  // solver and a method that serve it, and back: the lists never leave an invalid combination.
+  void pickingTvBringsASolverAndMethodThatServeIt() {
+    MainWindow window;
+    window.show();
+    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:24")));
+    QCOMPARE(window.configuration().method(), std::string("implicit-cg"));
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
+                                                 QStringLiteral("tv"));
+    QVERIFY(waitFor(preview));
+    QCOMPARE(window.configuration().modelType(), std::string("tv"));
+    QCOMPARE(window.configuration().solverType(), std::string("chambolle-pock"));
+    const auto& method = registry::method(window.configuration().method());
+    QVERIFY2(registry::methodSupportsModel(method, registry::model("tv")), method.name.c_str());
+    QVERIFY(!window.parameterPanel()->entryEnabled("hypergradient.method", "implicit-cg"));
+    emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
+                                                 QStringLiteral("huber-tv"));
+    QVERIFY(waitFor(preview, 2));
+    QCOMPARE(window.configuration().solverType(), std::string("accelerated-gradient"));
+    QVERIFY(registry::methodSupportsModel(registry::method(window.configuration().method()),
+                                          registry::model("huber-tv")));
+  }
+
   // A method that cannot differentiate the solver is disabled in the list with the reason, and
   // its diagnostics row says why instead of showing numbers.
   void refusedMethodsSayWhyInTheListAndTheDiagnostics() {
