@@ -15,6 +15,9 @@ HypergradientSummary FiniteDifference::evaluate(const BilevelProblem& problem, c
   tight.tolerance = options_.finiteDifferenceTolerance;
   tight.fixedIterations = 0;
   tight.recordTrace = false;
+  // The reference starts every solve afresh: the shifted solves must not leave their duals as the
+  // caller's warm start.
+  tight.state = nullptr;
   summary.inner = problem.solver.solve(problem.model, theta, x, tight, cancel);
   summary.innerSeconds = summary.inner.seconds;
   if (!summary.inner.usable()) {

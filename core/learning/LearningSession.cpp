@@ -16,7 +16,8 @@ constexpr int kMaxStalledSteps = 3;
 }  // namespace
 
 // U(φ) = Σ_pairs ½‖x_p(θ) − clean_p‖² with θ = e^φ on positive blocks (so weights stay positive)
-// and ∇_φU = ∇_θU ⊙ ∂θ/∂φ. Keeps the accepted lower-level solutions as warm starts.
+// and ∇_φU = ∇_θU ⊙ ∂θ/∂φ. Keeps the accepted lower-level solutions and solver states (x, and
+// the dual of a primal–dual solver) as warm starts.
 class LearningSession::Objective final : public OuterObjective {
  public:
   Objective(const std::vector<TrainingPair>& pairs, const Configuration& configuration,
@@ -30,6 +31,8 @@ class LearningSession::Objective final : public OuterObjective {
       losses_.push_back(std::make_unique<SquaredError>(pair.clean.pixels));
       accepted_.push_back(pair.noisy.pixels);
       trial_.push_back(pair.noisy.pixels);
+      acceptedState_.emplace_back();
+      trialState_.emplace_back();
       // A method that cannot differentiate this solver or model is a usage error before any work.
       requireSupport(*method_, {*models_.back(), *losses_.back(), *solver_, solveOptions_});
     }
@@ -65,7 +68,12 @@ class LearningSession::Objective final : public OuterObjective {
     double value = 0.0;
     for (std::size_t i = 0; i < models_.size(); ++i) {
       trial_[i] = accepted_[i];
-      const BilevelProblem problem{*models_[i], *losses_[i], *solver_, solveOptions_};
+      // The solver's state beyond x (Chambolle–Pock's dual q) at the accepted point warm-starts
+      // the trial's solves along with x.
+      trialState_[i] = acceptedState_[i];
+      SolveOptions solve = solveOptions_;
+      solve.state = &trialState_[i];
+      const BilevelProblem problem{*models_[i], *losses_[i], *solver_, solve};
       HypergradientSummary summary =
           method_->evaluate(problem, theta, trial_[i], gradient, cancel_);
       innerIterations_ += summary.inner.iterations;
@@ -110,6 +118,7 @@ class LearningSession::Objective final : public OuterObjective {
 
   void accept() override {
     std::swap(accepted_, trial_);
+    std::swap(acceptedState_, trialState_);
     acceptedTheta_ = lastTheta_;
     acceptedGradientTheta_ = lastGradientTheta_;
     acceptedDiagnostics_ = trialDiagnostics_;
@@ -127,6 +136,7 @@ class LearningSession::Objective final : public OuterObjective {
   std::vector<std::unique_ptr<LowerLevel>> models_;
   std::vector<std::unique_ptr<SquaredError>> losses_;
   std::vector<Vector> accepted_, trial_;
+  std::vector<SolverState> acceptedState_, trialState_;
   Vector lastTheta_, lastGradientTheta_, acceptedTheta_, acceptedGradientTheta_;
   HypergradientSummary trialDiagnostics_, acceptedDiagnostics_;
   int innerIterations_ = 0;

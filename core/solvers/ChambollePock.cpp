@@ -489,18 +489,43 @@ SolveSummary ChambollePock::solveState(const PrimalDualModel& model, const Vecto
   return summary;
 }
 
+namespace {
+// The start (x, x̄ = x, q) of a solve through the InnerSolver interface: q from the caller's
+// SolverState when it has the model's size (projected on the constraint set of the current θ,
+// prox_{σF*}, so that the gap of the start is that of a feasible dual), q = 0 otherwise.
+PrimalDualState startState(const PrimalDualModel& model, const Vector& theta, const Vector& x,
+                           const SolveOptions& options) {
+  PrimalDualState state;
+  if (x.size() == 0) return state;
+  state.x = x;
+  state.xBar = x;
+  const SolverState* warm = options.fixedIterations == 0 ? options.state : nullptr;
+  if (warm && warm->dual.size() == model.dualSize() && warm->dual.allFinite()) {
+    state.q.resize(model.dualSize());
+    model.conjugateProx(1.0, theta, warm->dual, state.q);
+  } else {
+    state.q = Vector::Zero(model.dualSize());
+  }
+  return state;
+}
+
+// Keeps the final dual for the next solve's warm start (SolveOptions::state).
+void keepDual(const PrimalDualState& state, const SolveSummary& summary,
+              const SolveOptions& options) {
+  if (options.state && options.fixedIterations == 0 && summary.usable()) {
+    options.state->dual = state.q;
+  }
+}
+}  // namespace
+
 SolveSummary ChambollePock::solve(const LowerLevel& lowerLevel, const Vector& theta, Vector& x,
                                   const SolveOptions& options,
                                   const CancellationFlag* cancel) const {
   const PrimalDualModel& model = requirePrimalDual(*this, lowerLevel);
-  PrimalDualState state;
-  if (x.size() > 0) {
-    state.x = x;
-    state.xBar = x;
-    state.q = Vector::Zero(model.dualSize());
-  }
+  PrimalDualState state = startState(model, theta, x, options);
   SolveSummary summary = solveState(model, theta, state, options, cancel);
   x = state.x;
+  keepDual(state, summary, options);
   return summary;
 }
 
@@ -519,14 +544,10 @@ SolveSummary ChambollePock::solveToFixedPoint(const LowerLevel& lowerLevel, cons
     throw usageError("chambolle-pock's fixed point is a state of its own iteration map, not of " +
                      map.name());
   }
-  PrimalDualState state;
-  if (x.size() > 0) {
-    state.x = x;
-    state.xBar = x;
-    state.q = Vector::Zero(model.dualSize());
-  }
+  PrimalDualState state = startState(model, theta, x, options);
   SolveSummary summary = solveState(model, theta, state, options, cancel);
   x = state.x;
+  keepDual(state, summary, options);
   if (summary.usable()) primalDual->fixedPoint(state.x, state.q, z);
   return summary;
 }

@@ -7,6 +7,7 @@
 #include "common/Cancellation.h"
 #include "common/Vector.h"
 #include "models/Model.h"
+#include "solvers/SolverState.h"
 
 namespace bilevel {
 
@@ -36,6 +37,12 @@ struct SolveOptions {
   int lbfgsMemory = 10;
   // Record the relative gradient norm of every iteration in SolveSummary::trace. Default true.
   bool recordTrace = true;
+  // The solver state beyond x to warm-start from and to leave the final state in (SolverState.h),
+  // or null. A primal–dual solver starts from its dual when it has the model's size (projected on
+  // the constraint of the current θ) and stores its final dual there after a usable solve. Not
+  // read or written with fixedIterations > 0 (the map `unrolled` and `forward` differentiate
+  // starts from q = 0); the smooth solvers ignore it. Not owned. Default null.
+  SolverState* state = nullptr;
 
   // Returns false and a sentence naming the option when a setting is out of range.
   bool isValid(std::string* error) const;

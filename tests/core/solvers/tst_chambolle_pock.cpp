@@ -1,5 +1,6 @@
 #include <QtTest>
 
+#include <cmath>
 #include <random>
 
 #include "../TestProblems.h"
@@ -229,6 +230,46 @@ class TestChambollePock : public QObject {
     const int warmIterations = ChambollePock().solve(model, nearby, state, options).iterations;
     qInfo("cold %d, warm %d iterations", coldIterations, warmIterations);
     QVERIFY(warmIterations < coldIterations);
+  }
+
+  // Through the InnerSolver interface the dual travels in SolveOptions::state (SolverState): a
+  // solve leaves q* there, the next one for a nearby θ starts from it (projected on the new balls)
+  // and needs fewer iterations than from x alone with q = 0, to the same solution; a fixed
+  // iteration count neither reads nor writes it.
+  void solverStateCarriesTheDualBetweenSolves() {
+    const auto pair = test::benchmarkPair(48);
+    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const ChambollePock solver;
+    SolverState state;
+    SolveOptions options;
+    options.tolerance = 1e-9;
+    options.state = &state;
+    Vector x = pair.noisy.pixels;
+    QVERIFY(solver.solve(model, model.defaultParameters(), x, options).usable());
+    QCOMPARE(state.dual.size(), model.dualSize());
+    // A smaller λ: the old q* lies outside the new balls and must be projected.
+    const Vector nearby = Vector::Constant(1, 0.079);
+    Vector fromX = x, fromState = x;
+    SolveOptions xOnly = options;
+    xOnly.state = nullptr;
+    const SolveSummary withoutDual = solver.solve(model, nearby, fromX, xOnly);
+    const Vector kept = state.dual;
+    const SolveSummary withDual = solver.solve(model, nearby, fromState, options);
+    qInfo("warm start from x alone: %d iterations, with the dual: %d", withoutDual.iterations,
+          withDual.iterations);
+    QVERIFY(withoutDual.termination == Termination::Converged);
+    QVERIFY(withDual.termination == Termination::Converged);
+    QVERIFY(withDual.iterations < withoutDual.iterations / 2);
+    // Both within the accuracy the gap certifies: ½‖x − x*‖² ≤ gap ≤ 1e-9·P(x).
+    QVERIFY((fromX - fromState).norm() <= 2.0 * std::sqrt(2e-9 * withDual.energy));
+    QVERIFY(state.dual != kept);
+    // A fixed iteration count is the map unrolled differentiates from q = 0: the state is left.
+    const Vector before = state.dual;
+    SolveOptions fixed = options;
+    fixed.fixedIterations = 5;
+    Vector y = pair.noisy.pixels;
+    solver.solve(model, nearby, y, fixed);
+    QCOMPARE(state.dual, before);
   }
 
   void fixedIterationsRunExactlyThatMany() {
