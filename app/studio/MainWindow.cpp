@@ -8,7 +8,6 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
@@ -25,6 +24,7 @@
 #include <cmath>
 
 #include "CoreWorker.h"
+#include "ImageGrid.h"
 #include "OrphanedSession.h"
 #include "QueuedCall.h"
 #include "RecoveryStore.h"
@@ -87,9 +87,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // A snapshot's display work comes in three event-loop turns (the reconstruction, then the views
   // derived from it, then the charts), each about a third of the whole, so that the window
   // answers input between them: the longest stall while learning is what this bounds.
-  derivedViewsTimer_.setSingleShot(true);
-  derivedViewsTimer_.setInterval(1);
-  connect(&derivedViewsTimer_, &QTimer::timeout, this, &MainWindow::flushDerivedViews);
   plotTimer_.setSingleShot(true);
   plotTimer_.setInterval(1);
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
@@ -127,39 +124,11 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildViews() {
-  auto* central = new QWidget;
-  auto* grid = new QGridLayout(central);
-  grid->setContentsMargins(2, 2, 2, 2);
-  grid->setSpacing(2);
-  cleanView_ = new widgets::ImageView(tr("Clean"));
-  noisyView_ = new widgets::ImageView(tr("Noisy"));
-  reconstructionView_ = new widgets::ImageView(tr("Reconstruction x*"));
-  residualView_ = new widgets::ImageView(tr("Error x* − clean"));
-  removedView_ = new widgets::ImageView(tr("Removed noise"));
-  lambdaView_ = new widgets::ImageView(tr("λ map"));
-  // Working intensities 0 and 1 are the ends of the clean image's data range (IntensityRange):
-  // the default window shows that range, which Reset returns to.
-  for (auto* view : {cleanView_, noisyView_, reconstructionView_})
-    view->setDefaultRange(0.0, 1.0);
-  residualView_->setColormap(widgets::Colormap::Diverging);
-  removedView_->setColormap(widgets::Colormap::Diverging);
-  lambdaView_->setColormap(widgets::Colormap::Viridis);
-  // Two columns fill the central area with square images: the reconstruction beside its error,
-  // the noise it removed beside the weight map that decided how much.
-  grid->addWidget(cleanView_, 0, 0);
-  grid->addWidget(noisyView_, 0, 1);
-  grid->addWidget(reconstructionView_, 1, 0);
-  grid->addWidget(residualView_, 1, 1);
-  grid->addWidget(removedView_, 2, 0);
-  grid->addWidget(lambdaView_, 2, 1);
-  link_ = new widgets::ImageViewLink(this);
-  // The three pictures of the same intensities share window/level; the differences keep their
-  // symmetric range and the λ map its own.
-  for (auto* view : {cleanView_, noisyView_, reconstructionView_})
-    link_->add(view, widgets::ImageViewLink::DisplayRange::Shared);
-  for (auto* view : {residualView_, removedView_, lambdaView_})
-    link_->add(view);
-  setCentralWidget(central);
+  images_ = new ImageGrid;
+  connect(images_, &ImageGrid::derivedViewsShown, this, [this] {
+    if (!pendingPlotPoints_.empty()) plotTimer_.start();
+  });
+  setCentralWidget(images_);
 
   parameterPanel_ = new widgets::ParameterPanel;
   auto* scroll = new QScrollArea;
@@ -198,7 +167,7 @@ void MainWindow::buildViews() {
   statusBar()->addPermanentWidget(pixelText_);
   statusBar()->addPermanentWidget(progress_);
 
-  connect(link_, &widgets::ImageViewLink::pixelHovered, this,
+  connect(images_->link(), &widgets::ImageViewLink::pixelHovered, this,
           [this](int row, int col, double, const QString& title, const QString& readout) {
             if (row < 0) {
               pixelText_->clear();
@@ -403,7 +372,8 @@ void MainWindow::connectWorker() {
           [this](const ParameterLayout& layout) { layout_ = layout; });
   // The λ-map view shows when the model says it has one (LowerLevel::views), for whatever model.
   connect(worker_, &CoreWorker::viewsChanged, this, [this](const QStringList& kinds) {
-    lambdaView_->setVisible(kinds.contains(QString::fromStdString(toString(ViewKind::WeightMap))));
+    images_->setWeightMapVisible(
+        kinds.contains(QString::fromStdString(toString(ViewKind::WeightMap))));
   });
   connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
   connect(worker_, &CoreWorker::snapshotReady, this, &MainWindow::onSnapshot);
@@ -734,19 +704,7 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   document_->setPair(pair);
   parameterPanel_->setIntensityRange(
       QString::fromStdString(describe(pair.clean.range, pair.clean.sourceBitDepth)));
-  cleanView_->setImage(pair.clean);
-  noisyView_->setImage(pair.noisy);
-  reconstructionView_->setImage(pair.noisy);
-  // No reconstruction until the first preview of these images: one of the previous images (a
-  // preview shown while these were read) is neither exported nor compared with the new clean
-  // image by the deferred error views, which would read past the end of a smaller one.
-  reconstruction_ = Image();
-  pendingWeightMap_ = Image();
-  derivedViewsPending_ = false;
-  residualView_->clear();
-  removedView_->clear();
-  lambdaView_->clear();
-  fitPending_ = true;
+  images_->setPair(pair);
   setActivity(Activity::Idle);
   std::shared_ptr<OrphanedSession> recovered;
   if (pending_) {
@@ -845,32 +803,9 @@ void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, 
 
 void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap,
                                     const Vector& theta) {
-  const TrainingPair& pair = document_->pair();
-  reconstruction_ = reconstruction;
-  // The clean image's map to raw units: the readout, the export and the differences use it.
-  reconstruction_.range = pair.clean.range;
-  reconstruction_.sourceBitDepth = pair.clean.sourceBitDepth;
-  reconstructionView_->setImage(reconstruction_);
-  pendingWeightMap_ = weightMap;
-  derivedViewsPending_ = true;
-  derivedViewsTimer_.start();
-  document_->setResult(theta, psnr(reconstruction.pixels, pair.clean.pixels));
+  images_->showReconstruction(reconstruction, weightMap);
+  document_->setResult(theta, psnr(reconstruction.pixels, document_->pair().clean.pixels));
   if (theta.size() > 0) parameterPanel_->showParameters(theta.minCoeff(), theta.maxCoeff());
-}
-
-void MainWindow::flushDerivedViews() {
-  if (derivedViewsPending_ && reconstruction_.size() > 0) {
-    derivedViewsPending_ = false;
-    const TrainingPair& pair = document_->pair();
-    residualView_->setImage(difference(reconstruction_, pair.clean));
-    removedView_->setImage(difference(pair.noisy, reconstruction_));
-    if (pendingWeightMap_.size() > 0) lambdaView_->setImage(pendingWeightMap_);
-    if (fitPending_) {
-      fitPending_ = false;
-      fitViews();
-    }
-  }
-  if (!pendingPlotPoints_.empty()) plotTimer_.start();
 }
 
 void MainWindow::resetPlots() {
@@ -1119,7 +1054,7 @@ void MainWindow::flushPlots() {
 }
 
 void MainWindow::onLearningStopped(const QString& reason, const QString& message) {
-  flushDerivedViews();
+  images_->flush();
   flushPlots();
   setActivity(Activity::Idle);
   document_->endRun(
@@ -1156,9 +1091,21 @@ void MainWindow::runDiagnostics() {
   });
 }
 
+widgets::ImageView* MainWindow::reconstructionView() const {
+  return images_->reconstructionView();
+}
+widgets::ImageView* MainWindow::cleanView() const {
+  return images_->clean();
+}
+widgets::ImageView* MainWindow::noisyView() const {
+  return images_->noisy();
+}
+widgets::ImageView* MainWindow::lambdaView() const {
+  return images_->lambda();
+}
+
 void MainWindow::fitViews() {
-  // The views are linked, so fitting one fits them all.
-  if (cleanView_->hasImage()) cleanView_->fitToWindow();
+  images_->fit();
 }
 
 bool MainWindow::restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session) {
@@ -1232,10 +1179,10 @@ bool MainWindow::saveSession(const QString& path) {
 
 bool MainWindow::exportReconstruction(const QString& path) {
   return attempt(tr("Cannot save the image"), [&] {
-    if (reconstruction_.size() == 0) throw usageError("there is no reconstruction yet");
+    if (images_->reconstruction().size() == 0) throw usageError("there is no reconstruction yet");
     refuseToOverwriteInputs(path, true);
     const int depth = document_->pair().clean.sourceBitDepth == 16 ? 16 : 8;
-    writeImage(reconstruction_, toPath(path), depth);
+    writeImage(images_->reconstruction(), toPath(path), depth);
     rememberDirectory(path);
     statusText_->setText(tr("Reconstruction saved to %1").arg(path));
   });

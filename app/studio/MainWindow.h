@@ -35,6 +35,7 @@ struct SessionRecord;
 namespace bilevel::studio {
 
 class CoreWorker;
+class ImageGrid;
 class OrphanedSession;
 class RecoveryStore;
 
@@ -81,11 +82,11 @@ class MainWindow : public QMainWindow {
   widgets::LearningPlots* plots() const { return plots_; }
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
-  widgets::ImageView* reconstructionView() const { return reconstructionView_; }
-  widgets::ImageView* cleanView() const { return cleanView_; }
-  widgets::ImageView* noisyView() const { return noisyView_; }
+  widgets::ImageView* reconstructionView() const;
+  widgets::ImageView* cleanView() const;
+  widgets::ImageView* noisyView() const;
   // Shown when the model has a weight map among its views (LowerLevel::views).
-  widgets::ImageView* lambdaView() const { return lambdaView_; }
+  widgets::ImageView* lambdaView() const;
   QTabWidget* analysisTabs() const { return tabs_; }
   // This window's autosave (issue 8 §4): written after every learning step and every edit,
   // removed when the window closes normally.
@@ -192,7 +193,6 @@ class MainWindow : public QMainWindow {
   void requestPreview();
   void resetPlots();
   void flushPlots();
-  void flushDerivedViews();
   void updateTitle();
   // Queues the session as it stands now for the recovery file (once there is a document).
   void autosave();
@@ -209,13 +209,11 @@ class MainWindow : public QMainWindow {
   int iterationOffset_ = 0;
   double elapsedOffset_ = 0.0;
   std::optional<ParameterLayout> layout_;
-  Image reconstruction_;
   QString sessionPath_;
   QString lastError_;
   int lastErrorCode_ = 0;  // the kind of the error about to be shown
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;
-  bool fitPending_ = false;
   int batchStart_ = 0;  // the iteration the current Learn/Step started from
   double lambdaRequest_ = 0.0;
 
@@ -225,19 +223,10 @@ class MainWindow : public QMainWindow {
   QDateTime recoveredAt_;
   QTimer previewTimer_;
   // Display work deferred to later event-loop turns (see the constructor).
-  QTimer derivedViewsTimer_;
-  bool derivedViewsPending_ = false;
-  Image pendingWeightMap_;
   QTimer plotTimer_;
   std::vector<Snapshot> pendingPlotPoints_;
 
-  widgets::ImageView* cleanView_ = nullptr;
-  widgets::ImageView* noisyView_ = nullptr;
-  widgets::ImageView* reconstructionView_ = nullptr;
-  widgets::ImageView* residualView_ = nullptr;
-  widgets::ImageView* removedView_ = nullptr;
-  widgets::ImageView* lambdaView_ = nullptr;
-  widgets::ImageViewLink* link_ = nullptr;
+  ImageGrid* images_ = nullptr;
   widgets::ParameterPanel* parameterPanel_ = nullptr;
   widgets::LearningPlots* plots_ = nullptr;
   widgets::DiagnosticsPanel* diagnostics_ = nullptr;
