@@ -24,6 +24,7 @@
 #include <cmath>
 
 #include "CoreWorker.h"
+#include "FileActions.h"
 #include "ImageGrid.h"
 #include "OrphanedSession.h"
 #include "QueuedCall.h"
@@ -51,7 +52,6 @@ MainWindow::PromptAnswer& promptAnswer() {
   return answer;
 }
 
-constexpr int kMaxRecentFiles = 8;
 // Slider movements closer together than this are merged into one preview solve.
 constexpr int kPreviewDebounceMs = 30;
 
@@ -62,11 +62,6 @@ std::filesystem::path toPath(const QString& path) {
 QString formatSeconds(double seconds) {
   return seconds < 1.0 ? QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'f', 0)
                        : QStringLiteral("%1 s").arg(seconds, 0, 'f', 2);
-}
-
-bool isSessionFile(const QString& path) {
-  return path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) ||
-         path.endsWith(QLatin1String(".bilevel"), Qt::CaseInsensitive);
 }
 
 }  // namespace
@@ -92,6 +87,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
 
   document_ = new StudioDocument(this);
+  files_ = new FileActions(this);
   recovery_ = new RecoveryStore(RecoveryStore::defaultDirectory(), this);
   connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
     // Not a dialog: it would come back after every step. The window works on; only the
@@ -224,69 +220,7 @@ void MainWindow::buildActions() {
 }
 
 void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open Image…"), QKeySequence::Open, this, [this] {
-    if (!maybeSave(tr("opening another image"))) return;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open a clean image"), dialogDirectory(),
-        tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp);;All files (*)"));
-    if (!path.isEmpty()) openImage(path);
-  });
-  file->addAction(tr("Open Noisy/Clean &Pair…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
-    if (!maybeSave(tr("opening other images"))) return;
-    const QString filter = tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp)");
-    const QString clean =
-        QFileDialog::getOpenFileName(this, tr("Open the clean image"), dialogDirectory(), filter);
-    if (clean.isEmpty()) return;
-    const QString noisy = QFileDialog::getOpenFileName(this, tr("Open the noisy image"),
-                                                       QFileInfo(clean).absolutePath(), filter);
-    if (!noisy.isEmpty()) openImagePair(clean, noisy);
-  });
-  recentMenu_ = file->addMenu(tr("Open &Recent"));
-  file->addSeparator();
-  file->addAction(tr("Open &Session…"), QKeySequence(tr("Ctrl+Alt+O")), this, [this] {
-    if (!maybeSave(tr("opening a session"))) return;
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open a session"), dialogDirectory(),
-                                     tr("Studio sessions (*.json);;All files (*)"));
-    if (!path.isEmpty()) openSession(path);
-  });
-  auto saveAs = [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save the session"), dialogDirectory(), tr("Studio sessions (*.json)"));
-    if (!path.isEmpty()) saveSession(path);
-  };
-  file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this, saveAs] {
-    if (sessionPath_.isEmpty()) {
-      saveAs();
-    } else {
-      saveSession(sessionPath_);
-    }
-  });
-  file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, saveAs);
-  QMenu* exportMenu = file->addMenu(tr("&Export"));
-  auto addExport = [this, exportMenu](const QString& label, const QString& filter,
-                                      const QKeySequence& key,
-                                      bool (MainWindow::*exporter)(const QString&)) {
-    QAction* action = exportMenu->addAction(label, key, this, [this, label, filter, exporter] {
-      const QString path = QFileDialog::getSaveFileName(this, label, dialogDirectory(), filter);
-      if (!path.isEmpty()) (this->*exporter)(path);
-    });
-    documentActions_.append(action);
-  };
-  addExport(tr("Reconstruction Image…"), tr("PNG images (*.png)"), QKeySequence(tr("Ctrl+E")),
-            &MainWindow::exportReconstruction);
-  addExport(tr("Parameters (JSON)…"), tr("JSON (*.json)"), {}, &MainWindow::exportParameters);
-  addExport(tr("History (CSV)…"), tr("CSV (*.csv)"), {}, &MainWindow::exportHistory);
-  addExport(tr("Plots (PNG or SVG)…"), tr("PNG image (*.png);;SVG drawing (*.svg)"), {},
-            &MainWindow::exportPlots);
-  file->addSeparator();
-  // Ctrl+Q everywhere (some platforms bind no standard Quit key); close asks to save first.
-  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-  quit->setObjectName(QStringLiteral("quitAction"));
-  QList<QKeySequence> quitKeys = QKeySequence::keyBindings(QKeySequence::Quit);
-  if (!quitKeys.contains(QKeySequence(tr("Ctrl+Q")))) quitKeys.prepend(QKeySequence(tr("Ctrl+Q")));
-  quit->setShortcuts(quitKeys);
+  files_->populate(menuBar()->addMenu(tr("&File")));
 
   // Every edit a person makes is one step of the document's undo stack; a learning run is one.
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
@@ -321,7 +255,7 @@ void MainWindow::buildMenus() {
   restart->setToolTip(
       tr("Forget the learned parameters and the history; the next Learn repeats "
          "the run from the configured λ"));
-  documentActions_.append(restart);
+  files_->addDocumentAction(restart);
   learnMenu->addSeparator();
   learnMenu->addAction(diagnosticsAction_);
 
@@ -446,7 +380,7 @@ void MainWindow::restoreSettings() {
     resize(1440, 900);
   }
   layoutRestored_ = restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-  rebuildRecentMenu();
+  files_->rebuildRecentMenu();
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
@@ -487,46 +421,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   event->accept();
 }
 
-QString MainWindow::dialogDirectory() const {
-  return QSettings().value(QStringLiteral("files/lastDirectory")).toString();
-}
-
-void MainWindow::rememberDirectory(const QString& path) {
-  QSettings().setValue(QStringLiteral("files/lastDirectory"), QFileInfo(path).absolutePath());
-}
-
-void MainWindow::addRecentFile(const QString& path) {
-  QSettings settings;
-  QStringList recent = settings.value(QStringLiteral("files/recent")).toStringList();
-  const QString absolute = QFileInfo(path).absoluteFilePath();
-  recent.removeAll(absolute);
-  recent.prepend(absolute);
-  while (recent.size() > kMaxRecentFiles)
-    recent.removeLast();
-  settings.setValue(QStringLiteral("files/recent"), recent);
-  rememberDirectory(absolute);
-  rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu() {
-  recentMenu_->clear();
-  const QStringList recent = QSettings().value(QStringLiteral("files/recent")).toStringList();
-  for (int i = 0; i < recent.size(); ++i) {
-    const QString path = recent[i];
-    QAction* action = recentMenu_->addAction(
-        QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()), this, [this, path] {
-          if (!maybeSave(tr("opening %1").arg(QFileInfo(path).fileName()))) return;
-          if (isSessionFile(path)) {
-            openSession(path);
-          } else {
-            openImage(path);
-          }
-        });
-    action->setToolTip(path);
-  }
-  recentMenu_->setEnabled(!recent.isEmpty());
-}
-
 void MainWindow::showError(const QString& title, const QString& message) {
   lastError_ = message;
   lastErrorExitCode_ = lastErrorCode_ != 0 ? lastErrorCode_ : int(ErrorKind::Usage);
@@ -549,7 +443,7 @@ void MainWindow::setActivity(Activity activity) {
   diagnosticsAction_->setEnabled(ready);
   pauseAction_->setEnabled(activity == Activity::Learning);
   stopAction_->setEnabled(activity == Activity::Learning || activity == Activity::Diagnosing);
-  for (QAction* action : documentActions_)
+  for (QAction* action : files_->documentActions())
     action->setEnabled(layout_.has_value());
   parameterPanel_->setLearningActive(!idle);
   diagnostics_->setRunning(activity == Activity::Diagnosing);
@@ -599,7 +493,7 @@ bool MainWindow::maybeSave(const QString& before) {
     case QMessageBox::Save: {
       QString path = sessionPath_;
       if (path.isEmpty()) {
-        path = QFileDialog::getSaveFileName(this, tr("Save the session"), dialogDirectory(),
+        path = QFileDialog::getSaveFileName(this, tr("Save the session"), files_->dialogDirectory(),
                                             tr("Studio sessions (*.json)"));
       }
       return !path.isEmpty() && saveSession(path);
@@ -732,7 +626,7 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     } else if (document.presetName || !document.recentFile.isEmpty()) {
       recoveredAt_ = QDateTime();  // another document
     }
-    if (!document.recentFile.isEmpty()) addRecentFile(document.recentFile);
+    if (!document.recentFile.isEmpty()) files_->addRecentFile(document.recentFile);
     const QString what = !document.recentFile.isEmpty()
                              ? tr("open %1").arg(QFileInfo(document.recentFile).fileName())
                              : tr("open %1").arg(QString::fromStdString(pair.name));
@@ -1171,7 +1065,7 @@ bool MainWindow::saveSession(const QString& path) {
     document_->markSaved();
     sessionPath_ = path;
     recoveredAt_ = QDateTime();  // saved under a name of its own now
-    addRecentFile(path);
+    files_->addRecentFile(path);
     updateTitle();
     statusText_->setText(tr("Session saved to %1").arg(path));
   });
@@ -1183,7 +1077,7 @@ bool MainWindow::exportReconstruction(const QString& path) {
     refuseToOverwriteInputs(path, true);
     const int depth = document_->pair().clean.sourceBitDepth == 16 ? 16 : 8;
     writeImage(images_->reconstruction(), toPath(path), depth);
-    rememberDirectory(path);
+    files_->rememberDirectory(path);
     statusText_->setText(tr("Reconstruction saved to %1").arg(path));
   });
 }
@@ -1193,7 +1087,7 @@ bool MainWindow::exportParameters(const QString& path) {
     if (!layout_ || parameters().size() != layout_->size()) throw usageError("no parameters yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters()).dump(2) + "\n");
-    rememberDirectory(path);
+    files_->rememberDirectory(path);
   });
 }
 
@@ -1202,7 +1096,7 @@ bool MainWindow::exportHistory(const QString& path) {
     if (!layout_) throw usageError("no model yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), historyCsv(*layout_, history()));
-    rememberDirectory(path);
+    files_->rememberDirectory(path);
   });
 }
 
@@ -1228,20 +1122,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
   }
   if (paths.isEmpty()) return;
   event->acceptProposedAction();
-  if (!maybeSave(tr("opening what was dropped"))) return;
-  if (paths.size() == 1) {
-    if (isSessionFile(paths.front())) {
-      openSession(paths.front());
-    } else {
-      openImage(paths.front());
-    }
-    return;
-  }
-  // Two images: the one named "noisy" is the noisy one, otherwise the first is clean.
-  QString clean = paths[0], noisy = paths[1];
-  if (QFileInfo(clean).fileName().contains(QLatin1String("noisy"), Qt::CaseInsensitive))
-    std::swap(clean, noisy);
-  openImagePair(clean, noisy);
+  files_->openDropped(paths);
 }
 
 }  // namespace bilevel::studio

@@ -35,6 +35,7 @@ struct SessionRecord;
 namespace bilevel::studio {
 
 class CoreWorker;
+class FileActions;
 class ImageGrid;
 class OrphanedSession;
 class RecoveryStore;
@@ -74,6 +75,8 @@ class MainWindow : public QMainWindow {
   // Asks to save unsaved changes (Save / Discard / Cancel) before they would be lost; true when
   // the window may go on (saved, discarded, or nothing to save).
   bool maybeSave(const QString& before);
+  // The session file the document was opened from or saved to ("" for none).
+  QString sessionPath() const { return sessionPath_; }
   // The text of the error dialog shown last (empty if none), for tests and logs.
   QString lastError() const { return lastError_; }
   // The documented exit code of that error's kind (2 settings, 3 unreadable input, 4 numerical).
@@ -166,8 +169,6 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void connectWorker();
   void restoreSettings();
-  void addRecentFile(const QString& path);
-  void rebuildRecentMenu();
   void setActivity(Activity activity);
   // True when idle; otherwise says in the status bar that `what` has to wait.
   bool ensureIdle(const QString& what);
@@ -196,10 +197,9 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   // Queues the session as it stands now for the recovery file (once there is a document).
   void autosave();
-  QString dialogDirectory() const;
-  void rememberDirectory(const QString& path);
 
   StudioDocument* document_ = nullptr;
+  FileActions* files_ = nullptr;
   // The configuration the worker was last given: an edit reloads the images, rebuilds the model
   // or only changes θ, by what differs from it.
   std::optional<Configuration> workerConfiguration_;
@@ -241,7 +241,6 @@ class MainWindow : public QMainWindow {
   QLabel* figuresText_ = nullptr;
   QLabel* noticeText_ = nullptr;  // how the open images were read (colour, data range)
   QProgressBar* progress_ = nullptr;
-  QMenu* recentMenu_ = nullptr;
   QAction* learnAction_ = nullptr;
   QAction* pauseAction_ = nullptr;
   QAction* stepAction_ = nullptr;
@@ -249,7 +248,6 @@ class MainWindow : public QMainWindow {
   QAction* diagnosticsAction_ = nullptr;
   QAction* undoAction_ = nullptr;
   QAction* redoAction_ = nullptr;
-  QList<QAction*> documentActions_;
 };
 
 }  // namespace bilevel::studio
