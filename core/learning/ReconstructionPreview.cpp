@@ -14,6 +14,7 @@ ReconstructionPreview::ReconstructionPreview(const TrainingPair& pair,
   // A preview shows the converged reconstruction even when the run unrolls a fixed K.
   options_.fixedIterations = 0;
   options_.recordTrace = false;
+  options_.state = &state_;
   work_ = pair.noisy.pixels;
 }
 

@@ -17,6 +17,9 @@ class ReconstructionPreview {
  public:
   ReconstructionPreview(const TrainingPair& pair, const Configuration& configuration);
   ~ReconstructionPreview();
+  // Not copyable: the solve options point at this object's solver state.
+  ReconstructionPreview(const ReconstructionPreview&) = delete;
+  ReconstructionPreview& operator=(const ReconstructionPreview&) = delete;
 
   // Solves for θ from the last solution (or the noisy image the first time). On cancellation or
   // divergence the previous solution is kept and the summary says so.
@@ -31,6 +34,9 @@ class ReconstructionPreview {
   std::unique_ptr<LowerLevel> model_;
   std::unique_ptr<InnerSolver> solver_;
   SolveOptions options_;
+  // The solver's state beyond x at the last solution (Chambolle–Pock's dual), warm-starting the
+  // next solve with x (options_.state points here).
+  SolverState state_;
   Vector work_, theta_;
   Image reconstruction_;
 };
