@@ -26,6 +26,7 @@
 #include "CoreWorker.h"
 #include "FileActions.h"
 #include "ImageGrid.h"
+#include "LearningController.h"
 #include "OrphanedSession.h"
 #include "QueuedCall.h"
 #include "RecoveryStore.h"
@@ -69,12 +70,11 @@ QString formatSeconds(double seconds) {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   registerCoreMetaTypes();
   setObjectName(QStringLiteral("BilevelStudioMainWindow"));
-  worker_ = new CoreWorker;
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  thread_.setObjectName(QStringLiteral("core worker"));
-  thread_.start();
-  queueCall(worker_, [w = worker_] { w->yieldToInterface(); });
+  document_ = new StudioDocument(this);
+  learning_ = new LearningController(document_, this);
+  worker_ = learning_->worker();
+  connect(learning_, &LearningController::segmentStarted, this,
+          [this](int iteration) { plots_->markSegment(iteration); });
 
   previewTimer_.setSingleShot(true);
   previewTimer_.setInterval(kPreviewDebounceMs);
@@ -86,7 +86,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plotTimer_.setInterval(1);
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
 
-  document_ = new StudioDocument(this);
   files_ = new FileActions(this);
   recovery_ = new RecoveryStore(RecoveryStore::defaultDirectory(), this);
   connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
@@ -112,9 +111,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
-  worker_->requestStop();
-  thread_.quit();
-  thread_.wait();
+  delete learning_;  // stops the worker and waits for its thread
   // Any ending that runs this is a normal one; a crash or kill -9 leaves the recovery file.
   recovery_->discard();
 }
@@ -669,6 +666,7 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
         30000);
   }
   emit imagesLoaded();
+  previewTimer_.stop();  // the open's own settings change: this one preview serves it
   requestPreview();
 }
 
@@ -862,67 +860,28 @@ void MainWindow::learnSteps(int steps) {
     focus->clearFocus();
   if (activity_ != Activity::Idle) return;
   previewTimer_.stop();
-  worker_->supersedePreviews();
-  worker_->armRun();
-  const int batchSteps =
-      steps > 0 ? steps : configuration().json()["outer"]["iterations"].get<int>();
-  batchStart_ = history().empty() ? 0 : history().back().iteration;
-  document_->beginRun();
+  const int batchSteps = learning_->learn(steps, lambdaRequest_);
   setActivity(Activity::Learning);
   progress_->setRange(0, std::max(1, batchSteps));
   progress_->setValue(0);
   statusText_->setText(
       tr("Learning with %1…").arg(QString::fromStdString(configuration().method())));
-  queueCall(worker_, [w = worker_, steps, theta = document_->startParameters(),
-                      lambda = lambdaRequest_] { w->learn(steps, theta, lambda); });
 }
 
 void MainWindow::pause() {
   if (activity_ != Activity::Learning) return;
-  worker_->requestPause();
+  learning_->pause();
   statusText_->setText(tr("Pausing after this step…"));
 }
 
 void MainWindow::stop() {
   if (activity_ != Activity::Learning && activity_ != Activity::Diagnosing) return;
-  worker_->requestStop();
+  learning_->stop();
   statusText_->setText(tr("Stopping…"));
 }
 
 void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
-  worker_->snapshotTaken();
-  // A run restarted after Stop or a settings change begins with an evaluation of the θ the last
-  // one ended at; it continues the history rather than adding a duplicate point.
-  const std::vector<Snapshot>& rows = history();
-  bool continues = false;
-  if (snapshot.iteration == 0 && rows.empty()) {
-    iterationOffset_ = 0;
-    elapsedOffset_ = 0.0;
-  } else if (snapshot.iteration == 0) {
-    elapsedOffset_ = rows.back().elapsedSeconds;
-    if (document_->segmentPending()) {
-      // After an edit: a new segment of the same history, numbered on from the last row and
-      // marked on the plots, instead of wiping what was learned (issue 10 §1).
-      iterationOffset_ = rows.back().iteration + 1;
-      document_->startSegment(iterationOffset_);
-      plots_->markSegment(iterationOffset_);
-    } else {
-      iterationOffset_ = rows.back().iteration;
-      continues = true;
-    }
-  }
-  if (!continues) {
-    Snapshot shown = snapshot;
-    shown.iteration += iterationOffset_;
-    shown.elapsedSeconds += elapsedOffset_;
-    shown.reconstruction = Image();
-    // Assigned, not cleared: clear() keeps the buffers, which every history row then held
-    // (about 1 KiB a row while the inner solves take ~100 iterations; issue 8 §3).
-    shown.diagnostics.inner.trace = {};
-    shown.diagnostics.residualHistory = {};
-    document_->appendSnapshot(shown);  // the plots take it from snapshotAppended
-  }
-  document_->setLearnedParameters(snapshot.parameters);
+  const int iteration = learning_->record(snapshot);  // the plots take it from the document
   autosave();  // before the display work: a step is safe as soon as it has finished
   // A step sent while the window was behind comes without its picture (CoreWorker::snapshotReady).
   if (snapshot.reconstruction.size() > 0) {
@@ -930,8 +889,7 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   } else {
     document_->setResult(snapshot.parameters, snapshot.psnr);
   }
-  const int iteration = history().empty() ? 0 : history().back().iteration;
-  progress_->setValue(std::min(progress_->maximum(), iteration - batchStart_));
+  progress_->setValue(std::min(progress_->maximum(), iteration - learning_->batchStart()));
   figuresText_->setText(tr("iteration %1 · PSNR %2 dB · U %3 · ‖∇U‖ %4 · %5/step")
                             .arg(iteration)
                             .arg(snapshot.psnr, 0, 'f', 2)
@@ -951,9 +909,7 @@ void MainWindow::onLearningStopped(const QString& reason, const QString& message
   images_->flush();
   flushPlots();
   setActivity(Activity::Idle);
-  document_->endRun(
-      tr("learning (%1 steps)")
-          .arg(std::max(0, (history().empty() ? 0 : history().back().iteration) - batchStart_)));
+  learning_->finish();
   QString text;
   if (reason == QLatin1String("converged")) {
     text = tr("Converged");

@@ -35,6 +35,7 @@ struct SessionRecord;
 namespace bilevel::studio {
 
 class CoreWorker;
+class LearningController;
 class FileActions;
 class ImageGrid;
 class OrphanedSession;
@@ -206,19 +207,16 @@ class MainWindow : public QMainWindow {
   bool reloadNext_ = false;      // a preset: read the images again even if their settings match
   bool closeAfterStop_ = false;  // quit asked while learning: close once the run has stopped
   std::optional<PendingDocument> pending_;
-  int iterationOffset_ = 0;
-  double elapsedOffset_ = 0.0;
   std::optional<ParameterLayout> layout_;
   QString sessionPath_;
   QString lastError_;
   int lastErrorCode_ = 0;  // the kind of the error about to be shown
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;
-  int batchStart_ = 0;  // the iteration the current Learn/Step started from
   double lambdaRequest_ = 0.0;
 
-  QThread thread_;
-  CoreWorker* worker_ = nullptr;
+  LearningController* learning_ = nullptr;
+  CoreWorker* worker_ = nullptr;  // learning_'s
   RecoveryStore* recovery_ = nullptr;
   QDateTime recoveredAt_;
   QTimer previewTimer_;

@@ -38,6 +38,7 @@ class StudioDocument::EditCommand : public QUndoCommand {
     // Only while the slider is held or the spin box edited: consecutive moves are one edit.
     if (!document_->mergeOpen_ || other->id() != id()) return false;
     after_ = static_cast<const EditCommand*>(other)->after_;
+    setText(other->text());  // "λ = " the value the drag ended at
     return true;
   }
   void undo() override { document_->applySettings(before_); }
