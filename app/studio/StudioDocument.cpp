@@ -2,6 +2,9 @@
 
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <QVariant>
+
+#include "registry/Registry.h"
 
 namespace bilevel::studio {
 
@@ -136,6 +139,60 @@ void StudioDocument::edit(const QString& text, Settings next, Merge merge) {
   if (merge == Merge::Never) mergeOpen_ = false;
   undoStack_->push(new EditCommand(this, text, content_.settings, std::move(next), merge));
   if (merge != Merge::Never) mergeOpen_ = true;
+}
+
+void StudioDocument::editSetting(const QString& key, const QVariant& value) {
+  const Configuration& current = configuration();
+  Configuration next = current;
+  nlohmann::json json;
+  if (value.typeId() == QMetaType::QString) {
+    json = value.toString().toStdString();
+  } else if (value.typeId() == QMetaType::QVariantList) {
+    json = nlohmann::json::array();
+    for (const QVariant& v : value.toList())
+      json.push_back(v.toInt());
+  } else if (value.typeId() == QMetaType::Int) {
+    json = value.toInt();
+  } else {
+    json = value.toDouble();
+  }
+  const registry::ModelEntry* model =
+      key == QLatin1String("model.type") ? registry::findModel(json.get<std::string>()) : nullptr;
+  const registry::SolverEntry* solver = registry::findSolver(current.solverType());
+  if (model && solver && solver->kind != model->kind) {
+    // A model of the other kind comes with the first solver of its kind (TV's primal–dual
+    // solver) and, when the method cannot differentiate that kind (implicit-cg for TV,
+    // implicit-manifold for a smooth model), the first method that can and serves that solver,
+    // rather than an error that they do not fit. The panel shows what was picked.
+    for (const auto& fitting : registry::solvers()) {
+      if (fitting.kind != model->kind) continue;
+      nlohmann::json change = {{"model", {{"type", model->name}}},
+                               {"solver", {{"type", fitting.name}}}};
+      const registry::MethodEntry& method = registry::method(current.method());
+      if (!registry::methodSupportsModel(method, *model) ||
+          !registry::methodSupportsSolver(method, fitting)) {
+        for (const auto& candidate : registry::methods()) {
+          if (registry::methodSupportsModel(candidate, *model) &&
+              registry::methodSupportsSolver(candidate, fitting)) {
+            change["hypergradient"] = {{"method", candidate.name}};
+            break;
+          }
+        }
+      }
+      next.merge(change, "the model list");
+      break;
+    }
+  } else {
+    next.set(key.toStdString() + "=" + json.dump());
+  }
+  if (next.json() == current.json()) return;
+  Settings settings = content_.settings;
+  settings.configuration = std::move(next);
+  // A different lower-level problem: the learned θ no longer describes it (the history stays,
+  // and the next run begins a new segment of it).
+  if (key.startsWith(QLatin1String("model."))) settings.startParameters.resize(0);
+  const registry::Setting* setting = registry::findSetting(key.toStdString());
+  edit(setting ? QString::fromStdString(setting->label) : key, std::move(settings));
 }
 
 void StudioDocument::closeMerging() {

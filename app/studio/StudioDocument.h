@@ -8,6 +8,7 @@
 #include "CoreTypes.h"
 
 class QUndoStack;
+class QVariant;
 
 namespace bilevel::studio {
 
@@ -65,6 +66,11 @@ class StudioDocument : public QObject {
   // edit merges with the λ edit before it until closeMerging() (slider released, spin box left).
   void edit(const QString& text, Settings next, Merge merge = Merge::Never);
   void closeMerging();
+  // A panel edit as a dotted configuration key and its value ("solver.type", "model.grid"):
+  // validated (throws naming the key), one undo step. A model of the other kind brings a solver
+  // and, where needed, a method of that kind; a model edit drops θ (the next run starts a new
+  // segment from λ).
+  void editSetting(const QString& key, const QVariant& value);
   // An open (images, session): one undoable step that replaces everything, after which the
   // document counts as unmodified (modified when it is a recovered autosave).
   void open(const QString& text, Content next, bool recovered = false);
