@@ -25,6 +25,7 @@
 
 #include "CoreWorker.h"
 #include "FileActions.h"
+#include "HelpMenu.h"
 #include "ImageGrid.h"
 #include "LearningController.h"
 #include "OrphanedSession.h"
@@ -266,29 +267,7 @@ void MainWindow::buildMenus() {
   for (QDockWidget* dock : findChildren<QDockWidget*>())
     view->addAction(dock->toggleViewAction());
 
-  QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
-    QMessageBox::information(
-        this, tr("Keyboard shortcuts"),
-        tr("<table>"
-           "<tr><td>F5 / Ctrl+L</td><td>Learn</td></tr><tr><td>F6</td><td>Pause</td></tr>"
-           "<tr><td>F10</td><td>One outer step</td></tr><tr><td>Esc</td><td>Stop</td></tr>"
-           "<tr><td>F7</td><td>Jacobian diagnostics</td></tr>"
-           "<tr><td>Ctrl+O</td><td>Open image</td></tr><tr><td>Ctrl+S</td><td>Save "
-           "session</td></tr>"
-           "<tr><td>Ctrl+E</td><td>Export reconstruction</td></tr>"
-           "<tr><td>Ctrl+0</td><td>Fit images</td></tr>"
-           "<tr><td>Wheel / drag / double-click</td><td>Zoom / pan / fit (all views)</td></tr>"
-           "<tr><td>Right drag</td><td>Window (left–right) and level (up–down) of the clean, "
-           "noisy and reconstruction views; right click for Auto and Reset</td></tr>"
-           "</table>"));
-  });
-  help->addAction(tr("&About Bilevel Studio"), this, [this] {
-    QMessageBox::about(this, tr("About Bilevel Studio"),
-                       tr("<b>Bilevel Studio</b><p>Learns the parameters of image models by "
-                          "bilevel optimisation, live: the reconstruction, the losses and the "
-                          "hypergradients as they are computed.</p>"));
-  });
+  addHelpMenu(menuBar(), this);
 }
 
 void MainWindow::connectWorker() {
