@@ -15,9 +15,11 @@
 #include <QtTest>
 
 #include "app/studio/MainWindow.h"
+#include "app/studio/RecoveryStore.h"
 #include "app/studio/StudioDocument.h"
 #include "image/BenchmarkImage.h"
 #include "image/ImageIO.h"
+#include "learning/SessionFile.h"
 #include "widgets/LearningPlots.h"
 #include "widgets/ParameterPanel.h"
 #include "widgets/SeriesPlot.h"
@@ -154,6 +156,11 @@ class DocumentTest : public QObject {
     QCOMPARE(window.plots()->pointCount(), int(rows));
     QCOMPARE(window.plots()->segmentCount(), 0);
     QCOMPARE(window.document()->startParameters().size(), 0);  // the nudged λ
+    // The recovery file follows: the run's rows are gone from it too.
+    window.recovery()->flush();
+    const SessionRecord saved = readSessionFile(window.recovery()->path().toStdString());
+    QCOMPARE(saved.history.size(), rows);
+    QCOMPARE(saved.parameters.size(), 0);
   }
 
   // Finding 2: Ctrl+Q with unsaved changes asks; Cancel keeps the window, Save writes the
