@@ -120,7 +120,13 @@ StudioDocument::StudioDocument(QObject* parent)
           [this](bool clean) { emit modifiedChanged(!clean); });
 }
 
-StudioDocument::~StudioDocument() = default;
+StudioDocument::~StudioDocument() {
+  // ~QObject deletes the undo stack after this object's connections are gone, but the stack's
+  // clear() still emits indexChanged/cleanChanged to receivers elsewhere, e.g. the window's undo
+  // actions while the window itself is being destroyed (UBSan: a call into a MainWindow that is
+  // already only a QWidget). Nobody is told about a stack that is going away.
+  undoStack_->disconnect();
+}
 
 bool StudioDocument::isModified() const {
   return !undoStack_->isClean();
