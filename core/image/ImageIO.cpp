@@ -242,8 +242,11 @@ Image decodeImage(std::span<const unsigned char> bytes, const std::string& sourc
   image.pixels.resize(static_cast<Eigen::Index>(image.rows) * image.cols);
   for (int r = 0; r < image.rows; ++r) {
     const double* row = asDouble.ptr<double>(r);
-    std::copy(row, row + image.cols,
-              image.pixels.data() + static_cast<Eigen::Index>(r) * image.cols);
+    // v·scale − low·scale is only 0 up to rounding at v = low (fuzz_image_file found −1e-17):
+    // every raw value lies in the range, so the working one is clamped to [0, 1] exactly.
+    std::transform(row, row + image.cols,
+                   image.pixels.data() + static_cast<Eigen::Index>(r) * image.cols,
+                   [](double v) { return std::clamp(v, 0.0, 1.0); });
   }
   return image;
 }
