@@ -9,16 +9,28 @@
 
 namespace bilevel {
 
-SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const Vector& theta,
-                                const Vector& solution, Vector direction, double cgTolerance,
-                                int cgMaxIterations, const CancellationFlag* cancel) {
+namespace {
+
+// What the maps of both kinds begin with: the argument checks, the unit direction v and the first
+// poll of the cancellation flag.
+SensitivityMaps startMaps(const LowerLevel& model, const Vector& theta, const Vector& solution,
+                          Vector direction, double cgTolerance, int cgMaxIterations,
+                          const CancellationFlag* cancel) {
   checkDiagnosticArguments(model, theta, solution, cgTolerance, cgMaxIterations);
   SensitivityMaps maps;
   maps.direction = diagnosticDirection(model, std::move(direction));
-  if (isCancelled(cancel)) {
-    maps.cancelled = true;
-    return maps;
-  }
+  maps.cancelled = isCancelled(cancel);
+  return maps;
+}
+
+}  // namespace
+
+SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const Vector& theta,
+                                const Vector& solution, Vector direction, double cgTolerance,
+                                int cgMaxIterations, const CancellationFlag* cancel) {
+  SensitivityMaps maps =
+      startMaps(model, theta, solution, std::move(direction), cgTolerance, cgMaxIterations, cancel);
+  if (maps.cancelled) return maps;
   const ConjugateGradientOptions cgOptions{.tolerance = cgTolerance,
                                            .maxIterations = cgMaxIterations};
   const auto finish = [&](const ConjugateGradientSummary& cg, const char* what) {
@@ -67,13 +79,9 @@ SensitivityMaps sensitivityMaps(const LowerLevel& model, const UpperLoss& loss, 
     throw usageError("the sensitivity maps of " + model.name() +
                      " have no implicit system here: it is neither smooth nor TV");
   }
-  checkDiagnosticArguments(model, theta, solution, cgTolerance, cgMaxIterations);
-  SensitivityMaps maps;
-  maps.direction = diagnosticDirection(model, std::move(direction));
-  if (isCancelled(cancel)) {
-    maps.cancelled = true;
-    return maps;
-  }
+  SensitivityMaps maps =
+      startMaps(model, theta, solution, std::move(direction), cgTolerance, cgMaxIterations, cancel);
+  if (maps.cancelled) return maps;
   const IdentifiedManifold manifold(*tv, theta, solution);
   const ConjugateGradientOptions cgOptions{.tolerance = cgTolerance,
                                            .maxIterations = cgMaxIterations};
