@@ -9,14 +9,47 @@ namespace bilevel {
 // Raising and clearing are sequentially consistent, so that a reset in one thread and a cancel in
 // another are ordered with the other sequentially consistent operations around them (the studio
 // clears a preview's flag, then checks that no newer request has raised it meanwhile).
+//
+// The loops that poll the flag also report their progress to it (reportProgress): the flag is the
+// one object every loop of a run already receives, and progress and stopping are one mechanism
+// (Ceres' IterationCallback). A user interface reads progress() from its own thread while a long
+// solve runs, instead of waiting for the step's snapshot.
 class CancellationFlag {
  public:
+  // What the innermost running loop reported last.
+  struct Progress {
+    // A string literal naming the loop ("inner solve", "adjoint CG"), null before any report.
+    const char* loop = nullptr;
+    int iteration = 0;       // iterations made by that loop so far
+    double measure = 0.0;    // what its stopping test compares with the tolerance
+    double tolerance = 0.0;  // the loop stops when measure ≤ tolerance
+  };
+
   void cancel() { cancelled_.store(true, std::memory_order_seq_cst); }
   void reset() { cancelled_.store(false, std::memory_order_seq_cst); }
   bool isCancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
+  // Called by a loop once per iteration (relaxed stores: a few nanoseconds). Const because loops
+  // hold the flag as const (they may poll it, never raise it); the progress is a sink beside it.
+  void reportProgress(const char* loop, int iteration, double measure, double tolerance) const {
+    loop_.store(loop, std::memory_order_relaxed);
+    iteration_.store(iteration, std::memory_order_relaxed);
+    measure_.store(measure, std::memory_order_relaxed);
+    tolerance_.store(tolerance, std::memory_order_relaxed);
+  }
+  // Any thread. The fields are read one by one, so near a change of loop they may mix two
+  // reports; a display refreshed a few times a second does not mind.
+  Progress progress() const {
+    return {loop_.load(std::memory_order_relaxed), iteration_.load(std::memory_order_relaxed),
+            measure_.load(std::memory_order_relaxed), tolerance_.load(std::memory_order_relaxed)};
+  }
+
  private:
   std::atomic<bool> cancelled_{false};
+  mutable std::atomic<const char*> loop_{nullptr};
+  mutable std::atomic<int> iteration_{0};
+  mutable std::atomic<double> measure_{0.0};
+  mutable std::atomic<double> tolerance_{0.0};
 };
 
 // What the observer of an iterative run answers after each iteration (Ceres' IterationCallback):
@@ -54,6 +87,10 @@ class RunControl : public CancellationFlag {
 // Loops accept a nullable pointer so that callers without a Stop button pass nothing.
 inline bool isCancelled(const CancellationFlag* flag) {
   return flag && flag->isCancelled();
+}
+inline void reportProgress(const CancellationFlag* flag, const char* loop, int iteration,
+                           double measure, double tolerance) {
+  if (flag) flag->reportProgress(loop, iteration, measure, tolerance);
 }
 
 }  // namespace bilevel

@@ -68,6 +68,8 @@ SolveSummary AcceleratedGradient::solve(const Model& model, const Vector& theta,
     }
     const double norm = std::sqrt(squaredNorm);
     if (options.recordTrace) summary.trace.push_back(norm / summary.referenceGradientNorm);
+    reportProgress(cancel, "inner solve", k + 1, norm / summary.referenceGradientNorm,
+                   options.tolerance);
     if (!std::isfinite(norm) || norm > 1e12 * summary.referenceGradientNorm) {
       summary.termination = Termination::Diverged;
       summary.message = "the gradient norm became " + std::to_string(norm);

@@ -413,6 +413,8 @@ PrimalDualSummary ChambollePock::solve(const PrimalDualModel& model, const Vecto
     // gapInterval − 1 iterations later (the last iteration is always evaluated).
     if (!evaluate) continue;
     record(terms);
+    reportProgress(cancel, "inner solve", summary.iterations, summary.relativeGap,
+                   options.tolerance);
     if (!std::isfinite(terms.gap) || !std::isfinite(terms.energy)) {
       summary.termination = Termination::Diverged;
       summary.message = "the primal–dual gap became " + std::to_string(terms.gap) +

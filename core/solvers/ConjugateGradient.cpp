@@ -48,6 +48,8 @@ ConjugateGradientSummary conjugateGradient(const LinearOperator& apply, const Ve
     rr = rrNew;
     ++summary.iterations;
     summary.residualHistory.push_back(std::sqrt(rr) / bNorm);
+    reportProgress(cancel, "adjoint CG", summary.iterations, std::sqrt(rr) / bNorm,
+                   options.tolerance);
   }
   if (summary.termination == Termination::IterationLimit && std::sqrt(rr) <= threshold) {
     summary.termination = Termination::Converged;

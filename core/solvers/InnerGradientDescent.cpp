@@ -28,6 +28,8 @@ SolveSummary InnerGradientDescent::solve(const Model& model, const Vector& theta
     }
     if (!run.advance(k, z)) break;
     ++summary.iterations;
+    reportProgress(cancel, "inner solve", summary.iterations, summary.relativeGradientNorm,
+                   options.tolerance);
   }
   map.primal(z, x);
   if (summary.termination == Termination::Converged) {

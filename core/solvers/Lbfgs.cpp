@@ -49,6 +49,8 @@ SolveSummary Lbfgs::solve(const Model& model, const Vector& theta, Vector& x,
   summary.termination = Termination::IterationLimit;
   for (int k = 0;; ++k) {
     if (options.recordTrace) summary.trace.push_back(norm / summary.referenceGradientNorm);
+    reportProgress(cancel, "inner solve", k, norm / summary.referenceGradientNorm,
+                   options.tolerance);
     if (!std::isfinite(norm) || !std::isfinite(energy)) {
       summary.termination = Termination::Diverged;
       summary.message = "the energy or gradient became NaN or infinite";

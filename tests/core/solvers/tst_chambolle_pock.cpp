@@ -317,6 +317,23 @@ class TestChambollePock : public QObject {
     QCOMPARE(state.sigma, 1.0 / (options.initialPrimalStep * 8.0));
   }
 
+  // The relative gap of the last evaluation is what a user interface sees while the solve runs.
+  void reportsTheGapAsProgress() {
+    const auto pair = test::benchmarkPair(32);
+    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    CancellationFlag flag;
+    PrimalDualState state;
+    PrimalDualOptions options;
+    options.tolerance = 1e-6;
+    const PrimalDualSummary summary =
+        ChambollePock().solve(model, model.defaultParameters(), state, options, &flag);
+    QVERIFY(summary.termination == Termination::Converged);
+    QCOMPARE(QString::fromLatin1(flag.progress().loop), QStringLiteral("inner solve"));
+    QCOMPARE(flag.progress().iteration, summary.iterations);
+    QCOMPARE(flag.progress().measure, summary.relativeGap);
+    QCOMPARE(flag.progress().tolerance, 1e-6);
+  }
+
   void cancellationStopsTheSolve() {
     const auto pair = test::benchmarkPair(32);
     const TotalVariation model(pair.noisy, tvOptions(0.08));

@@ -87,6 +87,52 @@ class TestSolvers : public QObject {
     QCOMPARE(x, pair.noisy.pixels);
   }
 
+  // A long solve tells a user interface how far it is (CancellationFlag::progress): the last
+  // report is the solve's own last iteration and stopping measure, with the tolerance it meets.
+  void solversReportTheirProgressToTheFlag_data() {
+    QTest::addColumn<QString>("solver");
+    QTest::newRow("accelerated-gradient") << "accelerated-gradient";
+    QTest::newRow("lbfgs") << "lbfgs";
+  }
+  void solversReportTheirProgressToTheFlag() {
+    QFETCH(QString, solver);
+    const auto pair = test::benchmarkPair(32);
+    const HuberTV model(pair.noisy, test::huberOptions(false));
+    AcceleratedGradient agd;
+    Lbfgs lbfgs;
+    const InnerSolver& s = solver == "lbfgs" ? static_cast<const InnerSolver&>(lbfgs) : agd;
+    CancellationFlag flag;
+    QVERIFY(flag.progress().loop == nullptr);
+    SolveOptions options;
+    options.tolerance = 1e-9;
+    Vector x = pair.noisy.pixels;
+    const SolveSummary summary = s.solve(model, model.defaultParameters(), x, options, &flag);
+    QVERIFY(summary.termination == Termination::Converged);
+    QVERIFY(summary.iterations > 5);
+    const CancellationFlag::Progress progress = flag.progress();
+    QCOMPARE(QString::fromLatin1(progress.loop), QStringLiteral("inner solve"));
+    // AGD converges at its extrapolated point y, one gradient past its last counted step.
+    QVERIFY(progress.iteration == summary.iterations ||
+            progress.iteration == summary.iterations + 1);
+    QCOMPARE(progress.measure, summary.relativeGradientNorm);
+    QCOMPARE(progress.tolerance, 1e-9);
+    QVERIFY(progress.measure <= progress.tolerance);
+  }
+
+  void conjugateGradientReportsItsResidual() {
+    Eigen::MatrixXd m = Eigen::MatrixXd::Random(30, 30);
+    const Eigen::MatrixXd a = m.transpose() * m + Eigen::MatrixXd::Identity(30, 30);
+    const Vector b = test::randomVector(30, 3);
+    Vector x = Vector::Zero(30);
+    CancellationFlag flag;
+    const auto summary = conjugateGradient([&](const Vector& v, Vector& out) { out = a * v; }, b, x,
+                                           {.tolerance = 1e-10, .maxIterations = 200}, &flag);
+    QCOMPARE(QString::fromLatin1(flag.progress().loop), QStringLiteral("adjoint CG"));
+    QCOMPARE(flag.progress().iteration, summary.iterations);
+    QCOMPARE(flag.progress().measure, summary.relativeResidual);
+    QCOMPARE(flag.progress().tolerance, 1e-10);
+  }
+
   void nanDataIsReportedAsDivergence() {
     auto pair = test::benchmarkPair(16);
     pair.noisy.pixels[5] = std::numeric_limits<double>::quiet_NaN();
