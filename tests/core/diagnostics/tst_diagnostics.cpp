@@ -390,6 +390,43 @@ class TestDiagnostics : public QObject {
     }
     QCOMPARE(report.rows.back().method, std::string("finite-difference"));
     QCOMPARE(report.rows.back().relativeError, 0.0);
+    // The reference's error estimate (the spread of steps h and 2h) is at most about the
+    // reference's distance to the closed form's scale, and every row carries it.
+    QVERIFY(report.referenceError > 0.0);
+    QVERIFY(report.referenceError <= 1e-6 * std::abs(exact));
+    for (const MethodAgreementRow& row : report.rows)
+      if (row.refusal.empty()) QCOMPARE(row.referenceError, report.referenceError);
+  }
+
+  // At a stationary point of U (issue 10 §6) ∇U is as small as the reference's own error: the
+  // relative error of an exact method is then of order one, but its absolute error stays within
+  // the reference's estimated error, which is what the studio judges by there.
+  void atAStationaryPointExactMethodsAgreeWithinTheReferenceError() {
+    const Problem problem = makeProblem("quadratic");
+    const auto& model = static_cast<const Quadratic&>(*problem.model);
+    const SquaredError loss(problem.pair.clean.pixels);
+    // λ* by bisection on the closed-form hypergradient (U is convex along λ here).
+    double low = 1e-3, high = 10.0;
+    QVERIFY(model.closedFormHypergradient(low, loss.clean()) < 0.0);
+    QVERIFY(model.closedFormHypergradient(high, loss.clean()) > 0.0);
+    for (int i = 0; i < 200; ++i) {
+      const double mid = std::sqrt(low * high);
+      (model.closedFormHypergradient(mid, loss.clean()) < 0.0 ? low : high) = mid;
+    }
+    AcceleratedGradient solver;
+    const BilevelProblem bilevel{model, loss, solver, test::tightSolve()};
+    const MethodAgreementReport report = compareHypergradientMethods(
+        bilevel, Vector::Constant(1, low), model.initialPoint(), test::tightHypergradient(),
+        {"implicit-cg", "finite-difference"});
+    const double referenceNorm = report.reference.norm();
+    QVERIFY2(
+        referenceNorm <= 10.0 * report.referenceError,
+        qPrintable(QString("‖g_FD‖ %1, error %2").arg(referenceNorm).arg(report.referenceError)));
+    const MethodAgreementRow& exact = report.rows.front();
+    QVERIFY2(exact.absoluteError <= 3.0 * report.referenceError,
+             qPrintable(QString("absolute error %1, reference error %2")
+                            .arg(exact.absoluteError)
+                            .arg(report.referenceError)));
   }
 
   void methodSubsetKeepsItsOrder() {
