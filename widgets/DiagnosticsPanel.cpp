@@ -1,5 +1,6 @@
 #include "widgets/DiagnosticsPanel.h"
 
+#include <QGraphicsOpacityEffect>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -33,6 +34,14 @@ enum Column {
 // Agreement thresholds for the colour of the relative-error cell: what the tests demand of exact
 // methods, and what a usable approximation reaches.
 constexpr double kExact = 1e-5, kUsable = 1e-2;
+// No method can be judged closer to the truth than the reference's own error (the spread of
+// finite differences at h and 2h): within this many times it a method agrees, within the second
+// it is usable. ‖∇U_FD‖ below kNoiseLevel times that error is a stationary point, where relative
+// error and cosine compare noise and the absolute error is the verdict.
+constexpr double kWithinReference = 3.0, kUsableReference = 30.0, kNoiseLevel = 10.0;
+
+const QColor kAgrees(60, 150, 80), kUsableColour(200, 150, 40), kDisagrees(200, 70, 60),
+    kMeaningless(130, 130, 130);
 
 QString scientific(double value) {
   return std::isfinite(value) ? QString::number(value, 'e', 2) : QStringLiteral("—");
@@ -70,10 +79,17 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
       tr("Computes the hypergradient at the current parameters with every method and "
          "compares each with central finite differences (F7)."));
   status_ = new QLabel(tr("Compare every hypergradient method at the current parameters."));
+  status_->setObjectName(QStringLiteral("diagnosticsStatus"));
   status_->setWordWrap(true);
   header->addWidget(run_);
   header->addWidget(status_, 1);
   layout->addLayout(header);
+  staleLabel_ = new QLabel;
+  staleLabel_->setObjectName(QStringLiteral("diagnosticsStaleLabel"));
+  staleLabel_->setStyleSheet(QStringLiteral("color: #e0b050; font-weight: bold"));
+  staleLabel_->setWordWrap(true);
+  staleLabel_->hide();
+  layout->addWidget(staleLabel_);
 
   table_ = new QTableWidget(0, kColumns);
   table_->setHorizontalHeaderLabels({tr("Method"), tr("‖∇U‖"), tr("rel. error"), tr("abs. error"),
@@ -176,6 +192,7 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   vertical->setStretchFactor(2, 3);
   vertical->setStretchFactor(3, 3);
   layout->addWidget(vertical, 1);
+  results_ = vertical;
 
   connect(run_, &QPushButton::clicked, this, &DiagnosticsPanel::runRequested);
 }
@@ -198,6 +215,10 @@ QString DiagnosticsPanel::derivativeSequenceNote() const {
 }
 
 void DiagnosticsPanel::begin(int methodCount) {
+  setStale(false);
+  verdicts_.clear();
+  referenceError_ = 0.0;
+  atNoiseLevel_ = false;
   expectedRows_ = methodCount;
   table_->setRowCount(0);
   table_->clearSpans();
@@ -233,27 +254,58 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
     name->setForeground(QColor(120, 120, 120));
     table_->setSpan(r, kMethod, 1, kColumns);
     table_->resizeRowToContents(r);  // the sentence may wrap to a second line
+    verdicts_.push_back(QColor());
     ++refusedRows_;
     status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
     return;
   }
   const bool usable = row.summary.usable();
+  const bool reference = row.method == "finite-difference";
   table_->setItem(r, kNorm, cell(scientific(row.hypergradientNorm), description));
-  auto* error =
-      cell(row.method == "finite-difference" ? tr("reference") : scientific(row.relativeError),
-           description);
-  if (row.method != "finite-difference") {
-    const QColor colour = !usable || !(row.relativeError < kUsable) ? QColor(200, 70, 60)
-                          : row.relativeError < kExact              ? QColor(60, 150, 80)
-                                                                    : QColor(200, 150, 40);
-    error->setForeground(colour);
+  auto* error = cell(reference ? tr("reference") : scientific(row.relativeError), description);
+  auto* absolute = cell(reference ? QStringLiteral("—") : scientific(row.absoluteError),
+                        reference ? tr("The reference's own error, from finite differences at "
+                                       "steps h and 2h: ≈ %1")
+                                        .arg(scientific(row.referenceError))
+                                  : description);
+  auto* cosine = cell(QString::number(row.cosine, 'f', 6), description);
+  // ‖g_ref‖ from this row's two errors (relative = absolute / ‖g_ref‖).
+  if (row.relativeError > 0.0 && std::isfinite(row.relativeError))
+    referenceNorm_ = row.absoluteError / row.relativeError;
+  if (reference) referenceNorm_ = row.hypergradientNorm;
+  if (std::isfinite(row.referenceError) && row.referenceError > 0.0) {
+    referenceError_ = row.referenceError;
+    atNoiseLevel_ = referenceNorm_ <= kNoiseLevel * referenceError_;
   }
+  QColor verdict;
+  if (!reference) {
+    // One rule for every θ: agreement to kExact relative, or to the reference's own error when
+    // that is larger (near a stationary point, where ‖g_ref‖ is as small as its error).
+    const double scale = referenceNorm_;  // 0 when unknown: only an exact match agrees
+    const double agrees = std::max(kExact * scale, kWithinReference * referenceError_);
+    const double close = std::max(kUsable * scale, kUsableReference * referenceError_);
+    verdict = !usable || !(row.absoluteError <= close) ? kDisagrees
+              : row.absoluteError <= agrees            ? kAgrees
+                                                       : kUsableColour;
+    if (atNoiseLevel_) {
+      // The relative error and cosine compare noise here: greyed, the absolute error judged.
+      absolute->setForeground(verdict);
+      const QString why =
+          tr("‖∇U_FD‖ is at the finite-difference reference's own error (≈ %1): relative error "
+             "and cosine compare noise at a stationary point; judge by the absolute error.")
+              .arg(scientific(referenceError_));
+      for (QTableWidgetItem* item : {error, cosine}) {
+        item->setForeground(kMeaningless);
+        item->setToolTip(why);
+      }
+    } else {
+      error->setForeground(verdict);
+    }
+  }
+  verdicts_.push_back(verdict);
   table_->setItem(r, kError, error);
-  table_->setItem(
-      r, kAbsoluteError,
-      cell(row.method == "finite-difference" ? QStringLiteral("—") : scientific(row.absoluteError),
-           description));
-  table_->setItem(r, kCosine, cell(QString::number(row.cosine, 'f', 6), description));
+  table_->setItem(r, kAbsoluteError, absolute);
+  table_->setItem(r, kCosine, cosine);
   table_->setItem(r, kIterations, cell(QString::number(row.summary.iterations), description));
   table_->setItem(r, kResidual, cell(scientific(row.summary.residual), description));
   table_->setItem(r, kTime, cell(duration(row.seconds), description));
@@ -269,7 +321,35 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
     residualPlot_->setPoints(series, indexed(row.summary.residualHistory));
   }
   status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
-  if (row.method == "finite-difference") referenceNorm_ = row.hypergradientNorm;
+}
+
+QColor DiagnosticsPanel::verdictColour(int row) const {
+  return row >= 0 && row < int(verdicts_.size()) ? verdicts_[row] : QColor();
+}
+
+QString DiagnosticsPanel::statusText() const {
+  return status_->text();
+}
+
+QString DiagnosticsPanel::staleText() const {
+  return stale_ ? staleLabel_->text() : QString();
+}
+
+void DiagnosticsPanel::setStale(bool stale, const QString& why) {
+  stale_ = stale;
+  staleLabel_->setText(stale ? tr("stale: %1").arg(why) : QString());
+  staleLabel_->setToolTip(
+      stale ? tr("These results were computed for other settings or parameters; Run diagnostics "
+                 "computes them for the current ones.")
+            : QString());
+  staleLabel_->setVisible(stale);
+  if (stale) {
+    auto* effect = new QGraphicsOpacityEffect(results_);
+    effect->setOpacity(0.4);
+    results_->setGraphicsEffect(effect);  // takes ownership, deletes a previous one
+  } else {
+    results_->setGraphicsEffect(nullptr);
+  }
 }
 
 void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence) {
@@ -371,12 +451,20 @@ void DiagnosticsPanel::setSupportIdentification(const SupportIdentification& sup
 
 void DiagnosticsPanel::finish(const QString& reason, const QString& message) {
   if (reason == QLatin1String("done")) {
-    status_->setText(tr("All %1 methods compared with finite differences (‖∇U_FD‖ = %2).")
-                         .arg(table_->rowCount())
-                         .arg(referenceNorm_, 0, 'g', 3) +
-                     (refusedRows_ > 0 ? tr(" %n refused this solver or model; their rows say why.",
-                                            "", refusedRows_)
-                                       : QString()));
+    QString text = tr("All %1 methods compared with finite differences (‖∇U_FD‖ = %2, its own "
+                      "error ≈ %3).")
+                       .arg(table_->rowCount())
+                       .arg(referenceNorm_, 0, 'g', 3)
+                       .arg(referenceError_, 0, 'g', 2);
+    if (atNoiseLevel_) {
+      text +=
+          tr(" ‖∇U‖ is at the reference's noise level: θ is at a stationary point, where "
+             "relative error and cosine compare noise (greyed); methods are judged by "
+             "absolute error.");
+    }
+    if (refusedRows_ > 0)
+      text += tr(" %n refused this solver or model; their rows say why.", "", refusedRows_);
+    status_->setText(text);
   } else if (reason == QLatin1String("cancelled")) {
     status_->setText(tr("Stopped after %1 methods.").arg(table_->rowCount()));
   } else {

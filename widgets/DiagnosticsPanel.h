@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QColor>
 #include <QWidget>
+#include <vector>
 
 #include "diagnostics/DerivativeSequence.h"
 #include "diagnostics/MethodAgreement.h"
@@ -42,6 +44,19 @@ class DiagnosticsPanel : public QWidget {
   // reason: "done", "cancelled" or "failed".
   void finish(const QString& reason, const QString& message);
   void setRunning(bool running);
+  // The results were computed for another configuration or θ than the current one (`why`, e.g.
+  // "configuration changed"): greyed, with a "stale: why" label, until the next run (or until
+  // the configuration is back to theirs: stale = false).
+  void setStale(bool stale, const QString& why = {});
+  bool isStale() const { return stale_; }
+  QString staleText() const;
+  // Whether ‖∇U_FD‖ is at the reference's own error (a stationary point), so that methods are
+  // judged by absolute error; what the status line says about it.
+  bool judgedByAbsoluteError() const { return atNoiseLevel_; }
+  QString statusText() const;
+  // The colour a row's verdict cell was given (for tests): green agrees, amber usable, red not;
+  // invalid for the reference and refused rows.
+  QColor verdictColour(int row) const;
 
   int rowCount() const;
   // For tests: the text of a cell (row, column in display order) and its column span.
@@ -74,9 +89,15 @@ class DiagnosticsPanel : public QWidget {
   ImageView* sensitivityView_;
   ImageView* adjointView_;
   QLabel* sequenceNote_;
+  QLabel* staleLabel_;
+  QWidget* results_;
   int expectedRows_ = 0;
   int refusedRows_ = 0;
   double referenceNorm_ = 0.0;
+  double referenceError_ = 0.0;
+  bool atNoiseLevel_ = false;
+  bool stale_ = false;
+  std::vector<QColor> verdicts_;
 };
 
 }  // namespace bilevel::widgets

@@ -47,6 +47,61 @@ class DiagnosticsPanelTest : public QObject {
     QCOMPARE(panel.cellColumnSpan(0, 0), 1);
   }
 
+  // Issue 10 §6: at a converged λ ‖∇U‖ ≈ 1e-6 is the finite-difference reference's own error, so
+  // an exact method shows relative error ≈ 1.8 and cosine −1. The panel says so and judges by the
+  // absolute error against the reference's error: the exact method agrees, a poor one still does
+  // not. Away from the optimum the verdicts are the relative ones of before.
+  void atTheReferencesNoiseLevelMethodsAreJudgedByAbsoluteError() {
+    const auto makeRow = [](const char* method, double norm, double absolute, double reference,
+                            double error) {
+      MethodAgreementRow row;
+      row.method = method;
+      row.description = method;
+      row.hypergradientNorm = norm;
+      row.absoluteError = absolute;
+      row.relativeError = absolute / reference;
+      row.cosine = absolute > reference ? -1.0 : 1.0;
+      row.referenceError = error;
+      row.summary.termination = Termination::Converged;
+      return row;
+    };
+    DiagnosticsPanel panel;
+    panel.begin(3);
+    const double reference = 1.0e-6, error = 1.5e-6;
+    panel.addAgreementRow(makeRow("implicit-cg", 0.8e-6, 1.81e-6, reference, error));
+    panel.addAgreementRow(makeRow("shine", 4e-4, 4e-4, reference, error));
+    panel.addAgreementRow(makeRow("finite-difference", reference, 0.0, reference, error));
+    panel.finish(QStringLiteral("done"), {});
+    QVERIFY(panel.judgedByAbsoluteError());
+    QVERIFY2(panel.statusText().contains(QStringLiteral("noise level")),
+             qPrintable(panel.statusText()));
+    QCOMPARE(panel.verdictColour(0), QColor(60, 150, 80));  // agrees: no red for an exact method
+    QCOMPARE(panel.verdictColour(1), QColor(200, 70, 60));  // 270× the reference's error
+    QVERIFY(!panel.verdictColour(2).isValid());             // the reference itself
+
+    // Far from the optimum the relative error decides, as before.
+    panel.begin(2);
+    panel.addAgreementRow(makeRow("implicit-cg", 0.5, 5e-10, 0.5, 1e-8));
+    panel.addAgreementRow(makeRow("jacobian-free", 0.3, 0.25, 0.5, 1e-8));
+    QVERIFY(!panel.judgedByAbsoluteError());
+    QCOMPARE(panel.verdictColour(0), QColor(60, 150, 80));
+    QCOMPARE(panel.verdictColour(1), QColor(200, 70, 60));
+  }
+
+  void staleResultsAreMarkedUntilTheNextRun() {
+    DiagnosticsPanel panel;
+    panel.begin(1);
+    QVERIFY(!panel.isStale());
+    panel.setStale(true, QStringLiteral("configuration changed"));
+    QVERIFY(panel.isStale());
+    QCOMPARE(panel.staleText(), QStringLiteral("stale: configuration changed"));
+    panel.setStale(false);
+    QVERIFY(panel.staleText().isEmpty());
+    panel.setStale(true, QStringLiteral("θ changed"));
+    panel.begin(1);  // a new run
+    QVERIFY(!panel.isStale());
+  }
+
   void aMissingDerivativeSequenceSaysWhy() {
     DiagnosticsPanel panel;
     DerivativeSequence missing;
