@@ -280,6 +280,11 @@ void ImageView::fitToWindow() {
   emit viewChanged(zoom_, centre_);
 }
 
+void ImageView::followFit() {
+  applyFit();
+  update();
+}
+
 void ImageView::resetZoom() {
   fitted_ = false;
   setViewInternal(1.0, centre_);

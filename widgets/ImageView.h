@@ -74,6 +74,8 @@ class ImageView : public QWidget {
 
   double zoom() const { return zoom_; }
   QPointF centre() const { return centre_; }
+  // Whether the view follows the window size (fitted, and not zoomed or panned since).
+  bool isFitted() const { return fitted_; }
   QString title() const { return title_; }
   void setTitle(const QString& title);
 
@@ -96,6 +98,9 @@ class ImageView : public QWidget {
   void setView(double zoom, QPointF centre);
   // Fits the whole image into the image area; emits viewChanged.
   void fitToWindow();
+  // Fits without emitting (a linked view was fitted): like it, this view then follows its own
+  // size until the user zooms or pans, so every view re-fits after a resize.
+  void followFit();
   // One screen pixel per image pixel, about the current centre; emits viewChanged.
   void resetZoom();
 

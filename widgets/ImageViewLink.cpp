@@ -46,7 +46,14 @@ QList<ImageView*> ImageViewLink::views() const {
 
 void ImageViewLink::follow(ImageView* source, double zoom, QPointF centre) {
   for (const QPointer<ImageView>& view : views_) {
-    if (view && view != source) view->setView(zoom, centre);
+    if (!view || view == source) continue;
+    // A fit is handed on as a fit, not as the source's zoom: each view then keeps re-fitting to
+    // its own size after a resize (before, only the view that was fitted did).
+    if (source->isFitted()) {
+      view->followFit();
+    } else {
+      view->setView(zoom, centre);
+    }
   }
 }
 

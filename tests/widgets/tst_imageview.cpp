@@ -316,6 +316,34 @@ class TestImageView : public QObject {
     sendWheel(&a, QPointF(80, 90), 120);
   }
 
+  // Issue 10 §7: after a fit, every linked view follows its own size, not only the one fitted.
+  void everyLinkedViewReFitsAfterAResize() {
+    ImageView a("A"), b("B");
+    for (ImageView* v : {&a, &b}) {
+      v->resize(300, 260);
+      v->setImage(indexImage(64, 64));
+      v->show();
+    }
+    ImageViewLink link;
+    link.add(&a);
+    link.add(&b);
+    sendWheel(&a, QPointF(80, 90), 120);  // zoomed: nothing follows the size
+    QVERIFY(!a.isFitted() && !b.isFitted());
+    a.fitToWindow();
+    QVERIFY(a.isFitted());
+    QVERIFY(b.isFitted());
+    for (ImageView* v : {&a, &b}) {
+      v->resize(500, 420);
+      QCoreApplication::processEvents();
+    }
+    const double fitted = std::min(a.imageArea().width(), a.imageArea().height()) / 64.0;
+    QCOMPARE(a.zoom(), fitted);
+    QCOMPARE(b.zoom(), fitted);
+    // A zoom in one view again ends the fit in both.
+    sendWheel(&b, QPointF(80, 90), 120);
+    QVERIFY(!a.isFitted() && !b.isFitted());
+  }
+
   void linkedViewsShareTheHoveredPixel() {
     ImageView a("A"), b("B");
     for (ImageView* v : {&a, &b}) {
