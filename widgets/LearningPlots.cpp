@@ -86,13 +86,10 @@ LearningPlots::LearningPlots(QWidget* parent) : QWidget(parent) {
   innerSeries_ = inner_->addSeries(tr("inner iterations"), kInnerColour);
   inner_->setPointsVisible(innerSeries_, true);
 
-  auto* grid = new QGridLayout(this);
-  grid->setContentsMargins(0, 0, 0, 0);
-  grid->setSpacing(kGap);
-  grid->addWidget(loss_, 0, 0);
-  grid->addWidget(hypergradient_, 0, 1);
-  grid->addWidget(parameters_, 1, 0);
-  grid->addWidget(inner_, 1, 1);
+  grid_ = new QGridLayout(this);
+  grid_->setContentsMargins(0, 0, 0, 0);
+  grid_->setSpacing(kGap);
+  arrange(2);
 
   QPalette palette = this->palette();
   palette.setColor(QPalette::Window, kFigureBackground);
@@ -101,6 +98,34 @@ LearningPlots::LearningPlots(QWidget* parent) : QWidget(parent) {
 }
 
 LearningPlots::~LearningPlots() = default;
+
+void LearningPlots::arrange(int columns) {
+  columns_ = columns;
+  const std::array<SeriesPlot*, 4> plots = {loss_, hypergradient_, parameters_, inner_};
+  for (SeriesPlot* plot : plots)
+    grid_->removeWidget(plot);
+  for (int i = 0; i < 4; ++i)
+    grid_->addWidget(plots[i], i / columns, i % columns);
+  for (int c = 0; c < 2; ++c)
+    grid_->setColumnStretch(c, c < columns ? 1 : 0);
+  for (int r = 0; r < 4; ++r)
+    grid_->setRowStretch(r, r < 4 / columns ? 1 : 0);
+  updateGeometry();
+}
+
+QSize LearningPlots::minimumSizeHint() const {
+  // One chart's minimum across, and as many rows as the arrangement has: narrower than two
+  // charts the grid wraps instead of forcing its container wider.
+  const QSize chart = loss_->minimumSizeHint();
+  const int rows = 4 / columns_;
+  return {chart.width(), rows * chart.height() + (rows - 1) * kGap};
+}
+
+void LearningPlots::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  const int columns = width() >= 2 * loss_->minimumSizeHint().width() + kGap ? 2 : 1;
+  if (columns != columns_) arrange(columns);
+}
 
 void LearningPlots::clear() {
   loss_->clear();

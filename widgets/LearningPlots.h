@@ -8,6 +8,7 @@
 #include "learning/LearningSession.h"
 
 QT_BEGIN_NAMESPACE
+class QGridLayout;
 class QPainter;
 QT_END_NAMESPACE
 
@@ -16,7 +17,8 @@ namespace bilevel::widgets {
 class SeriesPlot;
 
 // The live plots of a learning run, one point per outer step, in a 2×2 grid: outer loss with PSNR,
-// hypergradient norm, parameter trajectories and lower-level iterations.
+// hypergradient norm, parameter trajectories and lower-level iterations. Narrower than two charts
+// side by side, the grid wraps to one column (and its minimum height grows, for a scroll area).
 class LearningPlots : public QWidget {
   Q_OBJECT
 
@@ -53,6 +55,13 @@ class LearningPlots : public QWidget {
   SeriesPlot* hypergradientPlot() const { return hypergradient_; }
   SeriesPlot* parameterPlot() const { return parameters_; }
   SeriesPlot* innerIterationPlot() const { return inner_; }
+  // 2, or 1 when the widget is narrower than two charts.
+  int columnCount() const { return columns_; }
+
+  QSize minimumSizeHint() const override;
+
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   // What the parameter chart shows, fixed by the length of θ in the first snapshot.
@@ -64,11 +73,14 @@ class LearningPlots : public QWidget {
   // One value per parameter series, in series order; empty when θ does not match the mode.
   std::vector<double> parameterValues(const bilevel::Snapshot& snapshot) const;
   void render(QPainter& painter, const QSize& size) const;
+  void arrange(int columns);
 
   SeriesPlot* loss_ = nullptr;
   SeriesPlot* hypergradient_ = nullptr;
   SeriesPlot* parameters_ = nullptr;
   SeriesPlot* inner_ = nullptr;
+  QGridLayout* grid_ = nullptr;
+  int columns_ = 2;
   int lossSeries_ = -1, psnrSeries_ = -1, normSeries_ = -1, innerSeries_ = -1;
   QStringList parameterNames_;
   ParameterMode mode_ = ParameterMode::None;

@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsLineItem>
 #include <QLegend>
@@ -204,6 +205,7 @@ int SeriesPlot::addSeries(const QString& name, QColor colour, bool dashed) {
 void SeriesPlot::setSeriesName(int series, const QString& name) {
   if (series < 0 || series >= seriesCount()) return;
   series_[series].line->setName(name);
+  updateLegend();
 }
 
 void SeriesPlot::setPointsVisible(int series, bool visible) {
@@ -230,7 +232,26 @@ void SeriesPlot::removeAllSeries() {
 
 void SeriesPlot::updateLegend() {
   // With one series the title already says what the curve is.
-  chart_->legend()->setVisible(series_.size() > 1);
+  QLegend* legend = chart_->legend();
+  legend->setVisible(series_.size() > 1);
+  if (series_.size() <= 1) return;
+  // QLegend elides labels that do not fit in its row; one row needs the marker, the spacing and
+  // the full text of every entry.
+  const QFontMetrics metrics(legend->font());
+  int needed = 0;
+  for (const Series& s : series_)
+    needed += metrics.horizontalAdvance(s.line->name()) + 2 * metrics.height() + 8;
+  const Qt::Alignment alignment = needed <= width() ? Qt::AlignBottom : Qt::AlignRight;
+  if (legend->alignment() != alignment) legend->setAlignment(alignment);
+}
+
+Qt::Alignment SeriesPlot::legendAlignment() const {
+  return chart_->legend()->alignment();
+}
+
+void SeriesPlot::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  updateLegend();
 }
 
 bool SeriesPlot::plottable(const Series& series, const QPointF& p) const {

@@ -94,6 +94,13 @@ class SeriesPlot : public QWidget {
   QChart* chart() const;
   QChartView* chartView() const { return view_; }
 
+  // Where the legend is: below the plot when its entries fit in one row at full length,
+  // otherwise on the right, one entry per line, so that no name is cut to "θ…".
+  Qt::Alignment legendAlignment() const;
+
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
+
  private:
   // An axis' data extent and the range last given to it, so appends rescale only when a point
   // leaves the range.

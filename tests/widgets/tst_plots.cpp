@@ -176,6 +176,26 @@ class TestPlots : public QObject {
     QCOMPARE(lambda->at(5), QPointF(5, 0.15));
   }
 
+  // Issue 10 §7: a narrow chart lists its legend on the right instead of cutting names to "θ…";
+  // a wide one keeps it below.
+  void aLegendThatDoesNotFitInARowMovesToTheRight() {
+    SeriesPlot plot(QStringLiteral("θ"), QStringLiteral("outer iteration"), QStringLiteral("θ"));
+    for (const char* name : {"min", "median", "max", "θ[0]", "θ[32]", "θ[63]"})
+      plot.addSeries(QString::fromUtf8(name));
+    plot.resize(270, 200);
+    plot.show();
+    QCoreApplication::processEvents();
+    QCOMPARE(plot.legendAlignment(), Qt::Alignment(Qt::AlignRight));
+    plot.resize(900, 300);
+    QCoreApplication::processEvents();
+    QCOMPARE(plot.legendAlignment(), Qt::Alignment(Qt::AlignBottom));
+    // A longer name set later is measured too.
+    for (int j = 0; j < 3; ++j)
+      plot.setSeriesName(j,
+                         QStringLiteral("statistic %1 over all 64 parameters of the map").arg(j));
+    QCOMPARE(plot.legendAlignment(), Qt::Alignment(Qt::AlignRight));
+  }
+
   void psnrUsesTheRightHandAxis() {
     LearningPlots plots;
     for (int i = 0; i < 3; ++i)
