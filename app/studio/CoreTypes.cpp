@@ -2,6 +2,40 @@
 
 namespace bilevel::studio {
 
+RunEnd runEnd(LearnTermination termination, bool pauseRequested) {
+  switch (termination) {
+    case LearnTermination::Converged:
+      return RunEnd::Converged;
+    case LearnTermination::IterationLimit:
+      return RunEnd::IterationLimit;
+    case LearnTermination::Cancelled:
+      return RunEnd::Cancelled;
+    case LearnTermination::Stopped:
+      return pauseRequested ? RunEnd::Paused : RunEnd::Steps;
+    case LearnTermination::Running:
+      break;
+  }
+  return RunEnd::Failed;  // a run that returned without an ending
+}
+
+QString toString(RunEnd end) {
+  switch (end) {
+    case RunEnd::Steps:
+      return QStringLiteral("steps");
+    case RunEnd::Paused:
+      return QStringLiteral("paused");
+    case RunEnd::Converged:
+      return QStringLiteral("converged");
+    case RunEnd::IterationLimit:
+      return QStringLiteral("iteration-limit");
+    case RunEnd::Cancelled:
+      return QStringLiteral("cancelled");
+    case RunEnd::Failed:
+      return QStringLiteral("failed");
+  }
+  return {};
+}
+
 void registerCoreMetaTypes() {
   qRegisterMetaType<bilevel::Image>();
   qRegisterMetaType<bilevel::Vector>();
@@ -14,6 +48,7 @@ void registerCoreMetaTypes() {
   qRegisterMetaType<bilevel::SensitivityMaps>();
   qRegisterMetaType<bilevel::SupportIdentification>();
   qRegisterMetaType<bilevel::ParameterLayout>();
+  qRegisterMetaType<bilevel::studio::RunEnd>();
 }
 
 }  // namespace bilevel::studio

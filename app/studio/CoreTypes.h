@@ -28,6 +28,18 @@ Q_DECLARE_METATYPE(bilevel::SupportIdentification)
 Q_DECLARE_METATYPE(bilevel::ParameterLayout)
 
 namespace bilevel::studio {
+
+// How a learning run in the studio ended: the core's LearnTermination, with Stopped told apart by
+// who asked (Pause, or the end of the batch of steps the window asked for), and Failed for a run
+// an error ended (the error dialog says which).
+enum class RunEnd { Steps, Paused, Converged, IterationLimit, Cancelled, Failed };
+RunEnd runEnd(LearnTermination termination, bool pauseRequested);
+// "steps", "paused", "converged", "iteration-limit", "cancelled", "failed": the reason
+// MainWindow::learningFinished carries (scripts and tests compare it).
+QString toString(RunEnd end);
+
 // Registers the types above for queued connections; call once before connecting across threads.
 void registerCoreMetaTypes();
 }  // namespace bilevel::studio
+
+Q_DECLARE_METATYPE(bilevel::studio::RunEnd)

@@ -161,9 +161,7 @@ void CoreWorker::previewLambda(double lambda, quint64 requestId) {
 
 void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
   if (!configuration_ || pairs_.empty()) {
-    handOver([&] {
-      emit learningStopped(QStringLiteral("failed"), QStringLiteral("no images are open"));
-    });
+    handOver([&] { emit learningStopped(RunEnd::Failed, QStringLiteral("no images are open")); });
     return;
   }
   try {
@@ -174,7 +172,7 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
     handOver([&] { emit learningStarted(); });
     // A Pause pressed between queueing this call and its start.
     if (control_.stopRequested()) {
-      handOver([&] { emit learningStopped(QStringLiteral("paused"), {}); });
+      handOver([&] { emit learningStopped(RunEnd::Paused, {}); });
       return;
     }
     const int batch =
@@ -212,30 +210,16 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
     });
     const LearnSummary summary = session_->run(std::numeric_limits<int>::max(), &control_);
     session_->setObserver({});  // it refers to this call's locals
-    switch (summary.termination) {
-      case LearnTermination::Cancelled:
-        session_.reset();
-        handOver([&] {
-          emit learningStopped(QStringLiteral("cancelled"), QStringLiteral("stopped by the user"));
-        });
-        return;
-      case LearnTermination::Stopped:
-        handOver([&] {
-          emit learningStopped(
-              control_.stopRequested() ? QStringLiteral("paused") : QStringLiteral("steps"), {});
-        });
-        return;
-      default:
-        handOver([&] {
-          emit learningStopped(QString::fromStdString(toString(summary.termination)),
-                               QString::fromStdString(summary.message));
-        });
-        return;
-    }
+    const RunEnd end = runEnd(summary.termination, control_.stopRequested());
+    if (end == RunEnd::Cancelled) session_.reset();
+    const QString message = end == RunEnd::Steps || end == RunEnd::Paused
+                                ? QString()
+                                : QString::fromStdString(summary.message);
+    handOver([&] { emit learningStopped(end, message); });
   } catch (const std::exception& e) {
     session_.reset();
     handOver([&] { emit failed(QStringLiteral("Learning stopped"), describe(e), exitCodeOf(e)); });
-    handOver([&] { emit learningStopped(QStringLiteral("failed"), describe(e)); });
+    handOver([&] { emit learningStopped(RunEnd::Failed, describe(e)); });
   }
 }
 

@@ -49,6 +49,9 @@ class CoreWorker : public QObject {
   // GUI thread: supersede every older preview request and interrupt a preview solve in progress.
   // Returns the id to pass to preview().
   quint64 supersedePreviews();
+  // Any thread: what the innermost loop of the running step or diagnostic reported last (the
+  // inner solve's or the adjoint CG's iteration and residual against its tolerance).
+  CancellationFlag::Progress progress() const { return control_.progress(); }
 
  public slots:
   // Lowers the calling thread's scheduling weight (Linux nice +10), so that when the solve and its
@@ -91,8 +94,8 @@ class CoreWorker : public QObject {
   // up: a step sent while kMaxPicturesInFlight earlier ones wait for the window comes without
   // them (empty images, no traces). The last step of a run always has them.
   void snapshotReady(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
-  // reason: "paused", "steps", "converged", "iteration-limit", "cancelled", "failed".
-  void learningStopped(const QString& reason, const QString& message);
+  // How the run ended; message: the core's detail (why it converged, the error), may be empty.
+  void learningStopped(bilevel::studio::RunEnd end, const QString& message);
   void diagnosticsStarted(int methodCount);
   void agreementRowReady(const bilevel::MethodAgreementRow& row);
   void derivativeSequenceReady(const bilevel::DerivativeSequence& sequence);

@@ -1,13 +1,20 @@
 #include "FileActions.h"
 
 #include <QAction>
+#include <QCoreApplication>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QKeySequence>
 #include <QMenu>
+#include <QRegularExpression>
 #include <QSettings>
+#include <QStandardPaths>
+#include <algorithm>
 
 #include "MainWindow.h"
+#include "StudioDocument.h"
+#include "config/Configuration.h"
 
 namespace bilevel::studio {
 
@@ -20,11 +27,30 @@ bool isSessionFile(const QString& path) {
          path.endsWith(QLatin1String(".bilevel"), Qt::CaseInsensitive);
 }
 
+FileActions::SaveDialog& saveDialog() {
+  static FileActions::SaveDialog dialog;
+  return dialog;
+}
+
+// Whether `folder` is `root` or inside it (both canonical when they exist).
+bool isInside(const QString& folder, const QString& root) {
+  if (root.isEmpty()) return false;
+  const QString a = QFileInfo(folder).canonicalFilePath(), b = QFileInfo(root).canonicalFilePath();
+  if (a.isEmpty() || b.isEmpty()) return false;
+  return a == b || a.startsWith(b + QLatin1Char('/'));
+}
+
 }  // namespace
 
 FileActions::FileActions(MainWindow* window) : QObject(window), window_(window) {}
 
 void FileActions::populate(QMenu* file) {
+  QAction* fresh = file->addAction(tr("&New Session"), QKeySequence::New, window_,
+                                   [this] { window_->newDocument(); });
+  fresh->setObjectName(QStringLiteral("newAction"));
+  fresh->setToolTip(
+      tr("Start again from the default preset and its sample image (Ctrl+N); asks "
+         "to save unsaved changes first"));
   file->addAction(tr("&Open Image…"), QKeySequence::Open, window_, [this] {
     if (!window_->maybeSave(tr("opening another image"))) return;
     const QString path = QFileDialog::getOpenFileName(
@@ -52,8 +78,8 @@ void FileActions::populate(QMenu* file) {
     if (!path.isEmpty()) window_->openSession(path);
   });
   auto saveAs = [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        window_, tr("Save the session"), dialogDirectory(), tr("Studio sessions (*.json)"));
+    const QString path =
+        askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));
     if (!path.isEmpty()) window_->saveSession(path);
   };
   file->addAction(tr("&Save Session"), QKeySequence::Save, window_, [this, saveAs] {
@@ -65,21 +91,27 @@ void FileActions::populate(QMenu* file) {
   });
   file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, window_, saveAs);
   QMenu* exportMenu = file->addMenu(tr("&Export"));
-  auto addExport = [this, exportMenu](const QString& label, const QString& filter,
-                                      const QKeySequence& key,
-                                      bool (MainWindow::*exporter)(const QString&)) {
-    QAction* action = exportMenu->addAction(label, key, window_, [this, label, filter, exporter] {
-      const QString path = QFileDialog::getSaveFileName(window_, label, dialogDirectory(), filter);
-      if (!path.isEmpty()) (window_->*exporter)(path);
-    });
+  auto addExport = [this, exportMenu](const QString& label, const QString& what,
+                                      const QString& filter, const QKeySequence& key,
+                                      bool (MainWindow::*exporter)(const QString&),
+                                      const char* name) {
+    QAction* action =
+        exportMenu->addAction(label, key, window_, [this, label, what, filter, exporter] {
+          const QString path = askSavePath(label, what, filter);
+          if (!path.isEmpty()) (window_->*exporter)(path);
+        });
+    action->setObjectName(QString::fromLatin1(name));
     documentActions_.append(action);
   };
-  addExport(tr("Reconstruction Image…"), tr("PNG images (*.png)"), QKeySequence(tr("Ctrl+E")),
-            &MainWindow::exportReconstruction);
-  addExport(tr("Parameters (JSON)…"), tr("JSON (*.json)"), {}, &MainWindow::exportParameters);
-  addExport(tr("History (CSV)…"), tr("CSV (*.csv)"), {}, &MainWindow::exportHistory);
-  addExport(tr("Plots (PNG or SVG)…"), tr("PNG image (*.png);;SVG drawing (*.svg)"), {},
-            &MainWindow::exportPlots);
+  addExport(tr("Reconstruction Image…"), tr("reconstruction"),
+            tr("PNG image (*.png);;TIFF image (*.tif)"), QKeySequence(tr("Ctrl+E")),
+            &MainWindow::exportReconstruction, "exportReconstructionAction");
+  addExport(tr("Parameters (JSON)…"), tr("parameters"), tr("JSON (*.json)"), {},
+            &MainWindow::exportParameters, "exportParametersAction");
+  addExport(tr("History (CSV)…"), tr("history"), tr("CSV (*.csv)"), {}, &MainWindow::exportHistory,
+            "exportHistoryAction");
+  addExport(tr("Plots (PNG or SVG)…"), tr("plots"), tr("PNG image (*.png);;SVG drawing (*.svg)"),
+            {}, &MainWindow::exportPlots, "exportPlotsAction");
   file->addSeparator();
   // Ctrl+Q everywhere (some platforms bind no standard Quit key); close asks to save first.
   QAction* quit = file->addAction(tr("&Quit"), window_, [this] { window_->close(); });
@@ -116,6 +148,59 @@ QString FileActions::dialogDirectory() const {
 
 void FileActions::rememberDirectory(const QString& path) {
   QSettings().setValue(QStringLiteral("files/lastDirectory"), QFileInfo(path).absolutePath());
+}
+
+QString FileActions::saveDirectory() const {
+  const QString last = QSettings().value(QStringLiteral("files/saveDirectory")).toString();
+  // What a person must not write into (or cannot): the program's own folders and the bundled
+  // samples, which an open may well have started from.
+  const QString program = QCoreApplication::applicationDirPath();
+  const QStringList forbidden = {
+      program, QDir(program).absoluteFilePath(QStringLiteral("../share/bilevel-studio")),
+      QString::fromStdString(sampleImageDirectory().string())};
+  const auto acceptable = [&](const QString& folder) {
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) return false;
+    return std::none_of(forbidden.begin(), forbidden.end(),
+                        [&](const QString& root) { return isInside(folder, root); });
+  };
+  if (acceptable(last)) return last;
+  const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+  return acceptable(documents) ? documents : QDir::homePath();
+}
+
+void FileActions::rememberSaveDirectory(const QString& path) {
+  QSettings().setValue(QStringLiteral("files/saveDirectory"), QFileInfo(path).absolutePath());
+}
+
+QString FileActions::suggestedName(const QString& what, const QString& extension) const {
+  const std::string& image = window_->document()->pair().name;
+  const QString stem =
+      image.empty() ? what : QStringLiteral("%1-%2").arg(QString::fromStdString(image), what);
+  return stem + QLatin1Char('.') + extension;
+}
+
+QString FileActions::withExtension(const QString& path, const QString& filter) {
+  if (path.isEmpty() || !QFileInfo(path).suffix().isEmpty()) return path;
+  static const QRegularExpression pattern(QStringLiteral("\\*\\.([A-Za-z0-9]+)"));
+  const QRegularExpressionMatch match = pattern.match(filter);
+  return match.hasMatch() ? path + QLatin1Char('.') + match.captured(1) : path;
+}
+
+void FileActions::setSaveDialog(SaveDialog dialog) {
+  saveDialog() = std::move(dialog);
+}
+
+QString FileActions::askSavePath(const QString& title, const QString& what,
+                                 const QString& filters) {
+  const QString first = filters.section(QStringLiteral(";;"), 0, 0);
+  const QString extension = withExtension(QStringLiteral("x"), first).section(QLatin1Char('.'), 1);
+  const QString suggested = QDir(saveDirectory()).absoluteFilePath(suggestedName(what, extension));
+  QString selected = first;
+  const QString path =
+      saveDialog() ? saveDialog()(title, suggested, filters, &selected)
+                   : QFileDialog::getSaveFileName(window_, title, suggested, filters, &selected);
+  if (path.isEmpty()) return {};
+  return withExtension(path, selected.isEmpty() ? first : selected);
 }
 
 void FileActions::addRecentFile(const QString& path) {

@@ -25,6 +25,7 @@ void addHelpMenu(QMenuBar* menuBar, QWidget* parent) {
            "<tr><td>F10</td><td>One outer step</td></tr><tr><td>Esc</td><td>Stop</td></tr>"
            "<tr><td>F7</td><td>Jacobian diagnostics</td></tr>"
            "<tr><td>Ctrl+Z / Ctrl+Shift+Z</td><td>Undo / redo an edit or a learning run</td></tr>"
+           "<tr><td>Ctrl+N</td><td>New session (the default preset)</td></tr>"
            "<tr><td>Ctrl+O</td><td>Open image</td></tr><tr><td>Ctrl+S</td><td>Save "
            "session</td></tr>"
            "<tr><td>Ctrl+E</td><td>Export reconstruction</td></tr>"

@@ -29,6 +29,7 @@ int LearningController::learn(int steps, double lambda) {
       steps > 0 ? steps : document_->configuration().json()["outer"]["iterations"].get<int>();
   const std::vector<Snapshot>& rows = document_->history();
   batchStart_ = rows.empty() ? 0 : rows.back().iteration;
+  runFirstRow_ = rows.size();
   document_->beginRun();
   queueCall(worker_, [w = worker_, steps, theta = document_->startParameters(), lambda] {
     w->learn(steps, theta, lambda);
@@ -64,6 +65,7 @@ int LearningController::record(const Snapshot& snapshot) {
     } else {
       iterationOffset_ = rows.back().iteration;
       continues = true;
+      runFirstRow_ = rows.size() - 1;
     }
   }
   if (!continues) {
@@ -79,6 +81,12 @@ int LearningController::record(const Snapshot& snapshot) {
   }
   document_->setLearnedParameters(snapshot.parameters);
   return rows.empty() ? 0 : rows.back().iteration;
+}
+
+std::optional<Snapshot> LearningController::runStartRow() const {
+  const std::vector<Snapshot>& rows = document_->history();
+  if (runFirstRow_ >= rows.size()) return std::nullopt;
+  return rows[runFirstRow_];
 }
 
 void LearningController::finish() {

@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QThread>
+#include <optional>
 
 #include "CoreTypes.h"
 
@@ -34,6 +35,9 @@ class LearningController : public QObject {
   int record(const Snapshot& snapshot);
   // The run has stopped: one undo step of the document (when it learned anything).
   void finish();
+  // The row the current (or last) run started from: the row it continued, or its first row;
+  // nullopt before it recorded any.
+  std::optional<Snapshot> runStartRow() const;
 
  signals:
   // A new segment of the history begins at `iteration` (an edit was made since the last run).
@@ -46,6 +50,7 @@ class LearningController : public QObject {
   int iterationOffset_ = 0;
   double elapsedOffset_ = 0.0;
   int batchStart_ = 0;
+  std::size_t runFirstRow_ = 0;  // index in the document's history
 };
 
 }  // namespace bilevel::studio

@@ -13,7 +13,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QProgressBar>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStandardPaths>
@@ -24,6 +23,7 @@
 #include <cmath>
 
 #include "CoreWorker.h"
+#include "DiagnosticsController.h"
 #include "FileActions.h"
 #include "HelpMenu.h"
 #include "ImageGrid.h"
@@ -31,6 +31,7 @@
 #include "OrphanedSession.h"
 #include "QueuedCall.h"
 #include "RecoveryStore.h"
+#include "StatusReport.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
 #include "image/Quality.h"
@@ -53,6 +54,9 @@ MainWindow::PromptAnswer& promptAnswer() {
   static MainWindow::PromptAnswer answer;
   return answer;
 }
+
+// What File > New starts from (the preset bilevel-studio opens without --preset).
+constexpr const char* kDefaultPreset = "tv-denoise";
 
 // Slider movements closer together than this are merged into one preview solve.
 constexpr int kPreviewDebounceMs = 30;
@@ -92,7 +96,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
     // Not a dialog: it would come back after every step. The window works on; only the
     // protection against a crash is missing, and the status bar says so.
-    statusBar()->showMessage(tr("Autosave failed: %1").arg(message), 15000);
+    status_->flash(tr("Autosave failed: %1").arg(message), 15000);
   });
 
   buildViews();
@@ -138,37 +142,34 @@ void MainWindow::buildViews() {
   plots_ = new widgets::LearningPlots;
   diagnostics_ = new widgets::DiagnosticsPanel;
   tabs_ = new QTabWidget;
-  tabs_->addTab(plots_, tr("Learning"));
-  tabs_->addTab(diagnostics_, tr("Jacobian diagnostics"));
+  // In scroll areas: on a small screen the charts wrap to one column and scroll rather than
+  // forcing the window wider or taller than the screen (issue 10 §7).
+  const auto scrolled = [](QWidget* content) {
+    auto* area = new QScrollArea;
+    area->setWidget(content);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+  };
+  tabs_->addTab(scrolled(plots_), tr("Learning"));
+  tabs_->addTab(scrolled(diagnostics_), tr("Jacobian diagnostics"));
   analysisDock_ = new QDockWidget(tr("Analysis"), this);
   analysisDock_->setObjectName(QStringLiteral("AnalysisDock"));
   analysisDock_->setWidget(tabs_);
   addDockWidget(Qt::RightDockWidgetArea, analysisDock_);
 
-  statusText_ = new QLabel;
-  figuresText_ = new QLabel;
-  pixelText_ = new QLabel;
-  pixelText_->setMinimumWidth(260);
-  progress_ = new QProgressBar;
-  progress_->setMaximumWidth(200);
-  progress_->setTextVisible(true);
-  statusBar()->addWidget(statusText_, 1);
-  noticeText_ = new QLabel;
-  noticeText_->setObjectName(QStringLiteral("inputNoticeLabel"));
-  noticeText_->setStyleSheet(QStringLiteral("color: #e0b050"));
-  statusBar()->addPermanentWidget(noticeText_);
-  statusBar()->addPermanentWidget(figuresText_);
-  statusBar()->addPermanentWidget(pixelText_);
-  statusBar()->addPermanentWidget(progress_);
-
+  status_ = new StatusReport(
+      statusBar(), [w = worker_] { return w->progress(); }, this);
+  // The figures on the right belong to the last learning step: stale after any edit, undo or
+  // open, gone with other images.
+  connect(document_, &StudioDocument::settingsChanged, status_, &StatusReport::markFiguresStale);
+  connect(document_, &StudioDocument::historyReset, status_, &StatusReport::markFiguresStale);
+  connect(document_, &StudioDocument::pairChanged, status_, &StatusReport::clearFigures);
   connect(images_->link(), &widgets::ImageViewLink::pixelHovered, this,
           [this](int row, int col, double, const QString& title, const QString& readout) {
-            if (row < 0) {
-              pixelText_->clear();
-              return;
-            }
             // In the data's units with the working intensity, e.g. "Clean: 2034 (0.5170)".
-            pixelText_->setText(tr("(%1, %2)  %3: %4").arg(row).arg(col).arg(title, readout));
+            status_->showPixel(
+                row < 0 ? QString() : tr("(%1, %2)  %3: %4").arg(row).arg(col).arg(title, readout));
           });
   connect(parameterPanel_, &widgets::ParameterPanel::presetChosen, this,
           [this](const QString& name) { loadPreset(name); });
@@ -260,9 +261,9 @@ void MainWindow::buildMenus() {
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Fit Images"), QKeySequence(tr("Ctrl+0")), this, &MainWindow::fitViews);
   view->addAction(tr("&Learning Plots"), QKeySequence(tr("Ctrl+1")), this,
-                  [this] { tabs_->setCurrentWidget(plots_); });
+                  [this] { showAnalysisPage(plots_); });
   view->addAction(tr("Jacobian &Diagnostics"), QKeySequence(tr("Ctrl+2")), this,
-                  [this] { tabs_->setCurrentWidget(diagnostics_); });
+                  [this] { showAnalysisPage(diagnostics_); });
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>())
     view->addAction(dock->toggleViewAction());
@@ -315,39 +316,12 @@ void MainWindow::connectWorker() {
             }
             showError(title, text);
           });
-  connect(worker_, &CoreWorker::diagnosticsStarted, this, [this](int methods) {
-    diagnostics_->begin(methods);
-    progress_->setRange(0, methods + 2);
-    progress_->setValue(0);
+  diagnosticsRun_ = new DiagnosticsController(document_, worker_, diagnostics_, status_, this);
+  connect(diagnosticsRun_, &DiagnosticsController::finished, this, [this](const QString& reason) {
+    setActivity(Activity::Idle);
+    emit diagnosticsFinished(reason);
+    if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
   });
-  connect(worker_, &CoreWorker::agreementRowReady, this, [this](const MethodAgreementRow& row) {
-    diagnostics_->addAgreementRow(row);
-    progress_->setValue(progress_->value() + 1);
-    statusText_->setText(tr("Diagnostics: %1 done").arg(QString::fromStdString(row.method)));
-  });
-  connect(worker_, &CoreWorker::derivativeSequenceReady, this,
-          [this](const DerivativeSequence& sequence) {
-            diagnostics_->setDerivativeSequence(sequence);
-            progress_->setValue(progress_->value() + 1);
-          });
-  connect(worker_, &CoreWorker::supportIdentificationReady, this,
-          [this](const SupportIdentification& support) {
-            diagnostics_->setSupportIdentification(support);
-          });
-  connect(worker_, &CoreWorker::sensitivityMapsReady, this, [this](const SensitivityMaps& maps) {
-    diagnostics_->setSensitivityMaps(maps);
-    progress_->setValue(progress_->maximum());
-  });
-  connect(worker_, &CoreWorker::diagnosticsFinished, this,
-          [this](const QString& reason, const QString& message) {
-            diagnostics_->finish(reason, message);
-            setActivity(Activity::Idle);
-            statusText_->setText(reason == QLatin1String("done")
-                                     ? tr("Diagnostics finished")
-                                     : tr("Diagnostics %1").arg(reason));
-            emit diagnosticsFinished(reason);
-            if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
-          });
 }
 
 void MainWindow::restoreSettings() {
@@ -401,7 +375,7 @@ void MainWindow::showError(const QString& title, const QString& message) {
   lastError_ = message;
   lastErrorExitCode_ = lastErrorCode_ != 0 ? lastErrorCode_ : int(ErrorKind::Usage);
   lastErrorCode_ = 0;
-  statusText_->setText(title);
+  status_->say(title);
   auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
   box->setObjectName(QStringLiteral("errorDialog"));
   box->setAttribute(Qt::WA_DeleteOnClose);
@@ -423,11 +397,8 @@ void MainWindow::setActivity(Activity activity) {
     action->setEnabled(layout_.has_value());
   parameterPanel_->setLearningActive(!idle);
   diagnostics_->setRunning(activity == Activity::Diagnosing);
-  progress_->setVisible(!idle);
-  if (activity == Activity::Loading) {
-    progress_->setRange(0, 0);
-    statusText_->setText(tr("Reading images…"));
-  }
+  if (activity == Activity::Loading) status_->beginLoading();
+  if (idle) status_->idle();
 }
 
 void MainWindow::updateTitle() {
@@ -469,8 +440,8 @@ bool MainWindow::maybeSave(const QString& before) {
     case QMessageBox::Save: {
       QString path = sessionPath_;
       if (path.isEmpty()) {
-        path = QFileDialog::getSaveFileName(this, tr("Save the session"), files_->dialogDirectory(),
-                                            tr("Studio sessions (*.json)"));
+        path = files_->askSavePath(tr("Save the session"), tr("session"),
+                                   tr("Studio sessions (*.json)"));
       }
       return !path.isEmpty() && saveSession(path);
     }
@@ -495,7 +466,7 @@ void MainWindow::redo() {
 
 bool MainWindow::ensureIdle(const QString& what) {
   if (activity_ == Activity::Idle) return true;
-  statusText_->setText(tr("Stop learning or the diagnostics before %1.").arg(what));
+  status_->say(tr("Stop learning or the diagnostics before %1.").arg(what));
   return false;
 }
 
@@ -538,6 +509,18 @@ bool MainWindow::loadPreset(const QString& name) {
     document_->edit(tr("preset %1").arg(name), std::move(next));
     reloadNext_ = false;
     started = true;
+  });
+  return started;
+}
+
+bool MainWindow::newDocument() {
+  if (!ensureIdle(tr("starting a new session")) || !maybeSave(tr("starting a new session")))
+    return false;
+  bool started = false;
+  attempt(tr("Cannot start a new session"), [&] {
+    PendingDocument document{Configuration::fromPreset(kDefaultPreset)};
+    document.presetName = QString::fromLatin1(kDefaultPreset);
+    started = beginLoading(std::move(document));
   });
   return started;
 }
@@ -610,13 +593,12 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     document_->open(what, std::move(content), recovered != nullptr);
   }
   const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
-  statusText_->setText(
-      tr("%1: %2×%3, noisy PSNR %4 dB%5")
-          .arg(QString::fromStdString(pair.name))
-          .arg(pair.clean.cols)
-          .arg(pair.clean.rows)
-          .arg(noisyPsnr, 0, 'f', 2)
-          .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
+  status_->say(tr("%1: %2×%3, noisy PSNR %4 dB%5")
+                   .arg(QString::fromStdString(pair.name))
+                   .arg(pair.clean.cols)
+                   .arg(pair.clean.rows)
+                   .arg(noisyPsnr, 0, 'f', 2)
+                   .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
   updateTitle();
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
   autosave();
@@ -633,10 +615,9 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
   }
   for (const std::string& notice : inputNotices(pair))
     notices << QString::fromStdString(notice);
-  noticeText_->setText(notes.join(QStringLiteral(" · ")));
-  noticeText_->setToolTip(notices.join(QLatin1Char('\n')));
+  status_->setNotices(notes, notices);
   if (recovered) {
-    statusBar()->showMessage(
+    status_->flash(
         tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
            "there.")
             .arg(QLocale().toString(recoveredAt_.date(), QLocale::LongFormat) + QLatin1Char(' ') +
@@ -658,17 +639,17 @@ void MainWindow::requestPreview() {
     queueCall(worker_,
               [w = worker_, lambda = lambdaRequest_, id] { w->previewLambda(lambda, id); });
   }
-  statusText_->setText(tr("Solving…"));
+  status_->say(tr("Solving…"));
 }
 
 void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, const Vector& theta,
                            int iterations, double seconds) {
   if (activity_ == Activity::Learning) return;  // a learning step has the newer picture
   showReconstruction(reconstruction, weightMap, theta);
-  statusText_->setText(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB")
-                           .arg(iterations)
-                           .arg(formatSeconds(seconds))
-                           .arg(currentPsnr(), 0, 'f', 2));
+  status_->say(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB")
+                   .arg(iterations)
+                   .arg(formatSeconds(seconds))
+                   .arg(currentPsnr(), 0, 'f', 2));
   emit previewShown();
 }
 
@@ -676,6 +657,7 @@ void MainWindow::showReconstruction(const Image& reconstruction, const Image& we
                                     const Vector& theta) {
   images_->showReconstruction(reconstruction, weightMap);
   document_->setResult(theta, psnr(reconstruction.pixels, document_->pair().clean.pixels));
+  diagnosticsRun_->refreshStale();
   if (theta.size() > 0) parameterPanel_->showParameters(theta.minCoeff(), theta.maxCoeff());
 }
 
@@ -790,22 +772,19 @@ void MainWindow::learnSteps(int steps) {
   previewTimer_.stop();
   const int batchSteps = learning_->learn(steps, lambdaRequest_);
   setActivity(Activity::Learning);
-  progress_->setRange(0, std::max(1, batchSteps));
-  progress_->setValue(0);
-  statusText_->setText(
-      tr("Learning with %1…").arg(QString::fromStdString(configuration().method())));
+  status_->beginRun(batchSteps, QString::fromStdString(configuration().method()));
 }
 
 void MainWindow::pause() {
   if (activity_ != Activity::Learning) return;
   learning_->pause();
-  statusText_->setText(tr("Pausing after this step…"));
+  status_->say(tr("Pausing after this step…"));
 }
 
 void MainWindow::stop() {
   if (activity_ != Activity::Learning && activity_ != Activity::Diagnosing) return;
   learning_->stop();
-  statusText_->setText(tr("Stopping…"));
+  status_->say(tr("Stopping…"));
 }
 
 void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
@@ -817,13 +796,8 @@ void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
   } else {
     document_->setResult(snapshot.parameters, snapshot.psnr);
   }
-  progress_->setValue(std::min(progress_->maximum(), iteration - learning_->batchStart()));
-  figuresText_->setText(tr("iteration %1 · PSNR %2 dB · U %3 · ‖∇U‖ %4 · %5/step")
-                            .arg(iteration)
-                            .arg(snapshot.psnr, 0, 'f', 2)
-                            .arg(snapshot.outerLoss, 0, 'g', 5)
-                            .arg(snapshot.hypergradientNorm, 0, 'g', 3)
-                            .arg(formatSeconds(snapshot.stepSeconds)));
+  status_->stepShown(history().back(), iteration - learning_->batchStart());
+  diagnosticsRun_->refreshStale(&snapshot.parameters);
   emit snapshotShown(iteration);
 }
 
@@ -833,40 +807,24 @@ void MainWindow::flushPlots() {
   pendingPlotPoints_.clear();
 }
 
-void MainWindow::onLearningStopped(const QString& reason, const QString& message) {
+void MainWindow::onLearningStopped(RunEnd end, const QString& message) {
   images_->flush();
   flushPlots();
   setActivity(Activity::Idle);
   learning_->finish();
-  QString text;
-  if (reason == QLatin1String("converged")) {
-    text = tr("Converged");
-  } else if (reason == QLatin1String("paused")) {
-    text = tr("Paused; Learn continues");
-  } else if (reason == QLatin1String("cancelled")) {
-    text = tr("Stopped");
-  } else if (reason == QLatin1String("steps")) {
-    text = tr("Done");
-  } else {
-    text = tr("Learning failed");
-  }
-  if (!message.isEmpty() && reason != QLatin1String("failed"))
-    text += QStringLiteral(": ") + message;
-  statusText_->setText(text);
-  emit learningFinished(reason);
+  StatusReport::RunOutcome outcome{end, message};
+  outcome.first = learning_->runStartRow();
+  if (outcome.first && !history().empty()) outcome.last = history().back();
+  status_->endRun(outcome);
+  emit learningFinished(toString(end));
   if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
 }
 
 void MainWindow::runDiagnostics() {
   if (!ensureIdle(tr("running the diagnostics")) || !layout_) return;
-  worker_->supersedePreviews();
-  worker_->armRun();
   setActivity(Activity::Diagnosing);
-  tabs_->setCurrentWidget(diagnostics_);
-  statusText_->setText(tr("Running every hypergradient method…"));
-  queueCall(worker_, [w = worker_, theta = parameters(), lambda = lambdaRequest_] {
-    w->runDiagnostics(theta, lambda);
-  });
+  showAnalysisPage(diagnostics_);
+  diagnosticsRun_->run(parameters(), lambdaRequest_);
 }
 
 widgets::ImageView* MainWindow::reconstructionView() const {
@@ -880,6 +838,12 @@ widgets::ImageView* MainWindow::noisyView() const {
 }
 widgets::ImageView* MainWindow::lambdaView() const {
   return images_->lambda();
+}
+
+void MainWindow::showAnalysisPage(QWidget* page) {
+  for (int i = 0; i < tabs_->count(); ++i) {
+    if (tabs_->widget(i) == page || tabs_->widget(i)->isAncestorOf(page)) tabs_->setCurrentIndex(i);
+  }
 }
 
 void MainWindow::fitViews() {
@@ -950,19 +914,22 @@ bool MainWindow::saveSession(const QString& path) {
     sessionPath_ = path;
     recoveredAt_ = QDateTime();  // saved under a name of its own now
     files_->addRecentFile(path);
+    files_->rememberSaveDirectory(path);
     updateTitle();
-    statusText_->setText(tr("Session saved to %1").arg(path));
+    status_->say(tr("Session saved to %1").arg(path));
   });
 }
 
-bool MainWindow::exportReconstruction(const QString& path) {
+bool MainWindow::exportReconstruction(const QString& name) {
+  // A name without an extension is a PNG (OpenCV would refuse it with its internal message).
+  const QString path = FileActions::withExtension(name, QStringLiteral("(*.png)"));
   return attempt(tr("Cannot save the image"), [&] {
     if (images_->reconstruction().size() == 0) throw usageError("there is no reconstruction yet");
     refuseToOverwriteInputs(path, true);
     const int depth = document_->pair().clean.sourceBitDepth == 16 ? 16 : 8;
     writeImage(images_->reconstruction(), toPath(path), depth);
-    files_->rememberDirectory(path);
-    statusText_->setText(tr("Reconstruction saved to %1").arg(path));
+    files_->rememberSaveDirectory(path);
+    status_->say(tr("Reconstruction saved to %1").arg(path));
   });
 }
 
@@ -971,7 +938,7 @@ bool MainWindow::exportParameters(const QString& path) {
     if (!layout_ || parameters().size() != layout_->size()) throw usageError("no parameters yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters()).dump(2) + "\n");
-    files_->rememberDirectory(path);
+    files_->rememberSaveDirectory(path);
   });
 }
 
@@ -980,11 +947,12 @@ bool MainWindow::exportHistory(const QString& path) {
     if (!layout_) throw usageError("no model yet");
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), historyCsv(*layout_, history()));
-    files_->rememberDirectory(path);
+    files_->rememberSaveDirectory(path);
   });
 }
 
-bool MainWindow::exportPlots(const QString& path) {
+bool MainWindow::exportPlots(const QString& name) {
+  const QString path = FileActions::withExtension(name, QStringLiteral("(*.png)"));
   return attempt(tr("Cannot save the plots"), [&] {
     refuseToOverwriteInputs(path, true);
     QString error;

@@ -35,7 +35,9 @@ struct SessionRecord;
 namespace bilevel::studio {
 
 class CoreWorker;
+class DiagnosticsController;
 class LearningController;
+class StatusReport;
 class FileActions;
 class ImageGrid;
 class OrphanedSession;
@@ -92,6 +94,10 @@ class MainWindow : public QMainWindow {
   // Shown when the model has a weight map among its views (LowerLevel::views).
   widgets::ImageView* lambdaView() const;
   QTabWidget* analysisTabs() const { return tabs_; }
+  // Brings the tab holding `page` (plotsWidget, diagnosticsPanel) to the front.
+  void showAnalysisPage(QWidget* page);
+  // The status bar: progress, the last run's summary, the figures of the last step.
+  StatusReport* statusReport() const { return status_; }
   // This window's autosave (issue 8 §4): written after every learning step and every edit,
   // removed when the window closes normally.
   RecoveryStore* recovery() const { return recovery_; }
@@ -109,6 +115,9 @@ class MainWindow : public QMainWindow {
   // Replaces the configuration (validated) and reads its images; false with a dialog on error.
   bool applyConfiguration(const bilevel::Configuration& configuration);
   bool loadPreset(const QString& name);
+  // File > New (Ctrl+N): after the save prompt, a fresh document: the default preset with its
+  // sample image, no history, no session file. One undoable step, like any open.
+  bool newDocument();
   // Shows which preset the settings came from ("" for a file or a session).
   void setPresetName(const QString& name);
   // File > Open Image: the clean image; noise is added with the current σ.
@@ -190,7 +199,7 @@ class MainWindow : public QMainWindow {
   void onSnapshot(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
   void onPreview(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
                  const bilevel::Vector& theta, int iterations, double seconds);
-  void onLearningStopped(const QString& reason, const QString& message);
+  void onLearningStopped(RunEnd end, const QString& message);
   void showReconstruction(const Image& reconstruction, const Image& weightMap, const Vector& theta);
   void requestPreview();
   void resetPlots();
@@ -234,11 +243,8 @@ class MainWindow : public QMainWindow {
   bool layoutRestored_ = false;
   bool docksSized_ = false;
 
-  QLabel* statusText_ = nullptr;
-  QLabel* pixelText_ = nullptr;
-  QLabel* figuresText_ = nullptr;
-  QLabel* noticeText_ = nullptr;  // how the open images were read (colour, data range)
-  QProgressBar* progress_ = nullptr;
+  StatusReport* status_ = nullptr;
+  DiagnosticsController* diagnosticsRun_ = nullptr;
   QAction* learnAction_ = nullptr;
   QAction* pauseAction_ = nullptr;
   QAction* stepAction_ = nullptr;

@@ -76,7 +76,7 @@ void ScriptedRun::onDiagnosticsFinished(const QString& reason) {
     fail(QStringLiteral("diagnostics %1").arg(reason), 4);
     return;
   }
-  window_.analysisTabs()->setCurrentWidget(window_.diagnosticsPanel());
+  window_.showAnalysisPage(window_.diagnosticsPanel());
   QTimer::singleShot(kSettleMs, this, [this] {
     if (capture(options_.diagnosticsScreenshot)) finish();
   });

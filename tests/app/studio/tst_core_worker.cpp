@@ -58,7 +58,7 @@ class CoreWorkerTest : public QObject {
       received.emplace_back(snapshot.iteration, snapshot.reconstruction.size() > 0);
     });
     connect(worker, &CoreWorker::learningStopped, this,
-            [&](const QString& reason) { stopped = reason; });
+            [&](studio::RunEnd end) { stopped = studio::toString(end); });
     studio::queueCall(worker, [&] { worker->load(configuration); });
     QTRY_VERIFY_WITH_TIMEOUT(loaded, 30000);
 
@@ -137,7 +137,7 @@ class CoreWorkerTest : public QObject {
       if (snapshot.iteration == 2) worker->requestPause();
     });
     connect(worker, &CoreWorker::learningStopped, this,
-            [&](const QString& reason) { stopped = reason; });
+            [&](studio::RunEnd end) { stopped = studio::toString(end); });
     studio::queueCall(worker, [&] { worker->load(configuration); });
     QTRY_VERIFY_WITH_TIMEOUT(loaded, 30000);
     QCOMPARE(views, (QStringList{"reconstruction", "weight-map"}));

@@ -1,0 +1,174 @@
+// Issue 10 §5, honest progress: while a step runs the status bar shows the inner solve's iterations
+// and residual against its tolerance and an estimate of the time left; a run ends with one plain
+// summary line and its reason in words; the figures on the right do not outlive the settings,
+// images or θ they were computed for. Before StatusReport the bar counted outer iterations only,
+// said "Converged: no further decrease along the hypergradient", and kept the last run's PSNR
+// after a slider move or another image.
+
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "app/studio/MainWindow.h"
+#include "app/studio/StatusReport.h"
+#include "image/BenchmarkImage.h"
+#include "image/ImageIO.h"
+#include "widgets/ParameterPanel.h"
+
+using namespace bilevel;
+using studio::MainWindow;
+using studio::RunEnd;
+using studio::StatusReport;
+
+namespace {
+
+constexpr int kTimeoutMs = 120000;
+
+bool waitFor(QSignalSpy& spy, int count = 1) {
+  while (spy.count() < count) {
+    if (!spy.wait(kTimeoutMs)) return false;
+  }
+  return true;
+}
+
+Snapshot row(int iteration, double lambda, double psnr, double stepSeconds) {
+  Snapshot s;
+  s.iteration = iteration;
+  s.parameters = Vector::Constant(1, lambda);
+  s.psnr = psnr;
+  s.stepSeconds = stepSeconds;
+  return s;
+}
+
+}  // namespace
+
+class TestStatusReport : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioStatusTest"));
+    QVERIFY(dir_.isValid());
+    image_ = dir_.filePath(QStringLiteral("status.png"));
+    writeImage(benchmarkImage(40), image_.toStdString(), 8);
+    other_ = dir_.filePath(QStringLiteral("other.png"));
+    writeImage(benchmarkImage(32), other_.toStdString(), 8);
+  }
+
+  // During a step: the running loop's iteration, residual and tolerance, and the time left from
+  // the run's step times; inside a long solve, from how fast its residual falls.
+  void progressShowsTheInnerSolveAndTheTimeLeft() {
+    QStatusBar bar;
+    CancellationFlag::Progress progress{"inner solve", 800, 3.2e-7, 1e-8};
+    StatusReport report(&bar, [&] { return progress; });
+    report.beginRun(10, QStringLiteral("implicit-cg"));
+    report.stepShown(row(0, 0.02, 23.2, 0.5), 0);  // the start's evaluation: not a step
+    report.stepShown(row(1, 0.03, 25.0, 2.0), 1);
+    report.stepShown(row(2, 0.04, 26.0, 2.0), 2);
+    report.poll();
+    const QString text = report.progressText();
+    QVERIFY2(text.contains(QStringLiteral("step 3 of 10")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("inner solve 800 iterations")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("residual 3.2e-07 (tolerance 1e-08)")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("left")), qPrintable(text));
+    QCOMPARE(report.text(), text);
+    // Seven steps after this one at the mean of 2 s, plus what is left of this one's 2 s.
+    QVERIFY(report.secondsLeft());
+    QVERIFY2(*report.secondsLeft() > 14.0 && *report.secondsLeft() <= 16.0,
+             qPrintable(QString::number(*report.secondsLeft())));
+
+    // A long solve: its residual fell two decades in ~0.3 s and has two to go, so this step has
+    // ~0.3 s left, not the 1.7 s the mean step time would leave.
+    progress = {"inner solve", 100, 1e-4, 1e-8};
+    report.poll();
+    QTest::qWait(300);
+    progress = {"inner solve", 400, 1e-6, 1e-8};
+    report.poll();
+    QVERIFY(report.secondsLeft());
+    QVERIFY2(*report.secondsLeft() > 14.1 && *report.secondsLeft() < 15.0,
+             qPrintable(QString::number(*report.secondsLeft())));
+  }
+
+  // The end: "λ a → b, PSNR c → d dB in n steps, t", then why it ended, decided by the enum.
+  void summaryLineAndReasonInWords() {
+    QStatusBar bar;
+    StatusReport report(&bar, {});
+    report.beginRun(30, QStringLiteral("implicit-cg"));
+    StatusReport::RunOutcome outcome{RunEnd::Converged,
+                                     QStringLiteral("no further decrease along the hypergradient")};
+    outcome.first = row(0, 0.02, 23.2, 0.1);
+    outcome.last = row(8, 0.1216, 35.2, 0.3);
+    report.endRun(outcome);
+    QVERIFY2(report.summary().startsWith(
+                 QStringLiteral("λ 0.0200 → 0.1216, PSNR 23.2 → 35.2 dB in 8 steps, ")),
+             qPrintable(report.summary()));
+    QVERIFY2(report.text().startsWith(report.summary() + QStringLiteral(". Converged: ")),
+             qPrintable(report.text()));
+    QVERIFY(report.progressText().isEmpty());
+    // Each ending has its own words.
+    QSet<QString> words;
+    for (RunEnd end : {RunEnd::Steps, RunEnd::Paused, RunEnd::Converged, RunEnd::IterationLimit,
+                       RunEnd::Cancelled, RunEnd::Failed})
+      words.insert(StatusReport::describe(end, {}));
+    QCOMPARE(words.size(), 6);
+  }
+
+  // Through the window: the summary after Learn, the progress during it, stale figures after a
+  // slider move, none after another image.
+  void theWindowReportsARunAndForgetsItsFiguresWhenTheyNoLongerApply() {
+    MainWindow window;
+    window.resize(1024, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    window.openImage(image_);
+    QVERIFY(waitFor(preview));
+
+    QString during;
+    connect(&window, &MainWindow::snapshotShown, this, [&](int iteration) {
+      // The worker's flag keeps the last solve's report: from the first step on there is one.
+      if (iteration < 1 || !during.isEmpty()) return;
+      window.statusReport()->poll();
+      during = window.statusReport()->progressText();
+    });
+    QSignalSpy finished(&window, &MainWindow::learningFinished);
+    window.learnSteps(3);
+    QVERIFY(waitFor(finished));
+    QVERIFY2(during.contains(QRegularExpression(
+                 QStringLiteral("step \\d of 3 · (inner solve|adjoint CG) \\d+ iterations, "
+                                "residual [-+.e0-9]+ \\(tolerance [-+.e0-9]+\\)"))),
+             qPrintable(during));
+    const QString text = window.statusReport()->text();
+    QVERIFY2(text.contains(QRegularExpression(QStringLiteral(
+                 "^λ \\d\\.\\d{4} → \\d\\.\\d{4}, PSNR \\d+\\.\\d → \\d+\\.\\d dB in 3 steps, "))),
+             qPrintable(text));
+    QVERIFY(!window.statusReport()->figuresStale());
+    QVERIFY(window.statusReport()->figures().contains(QStringLiteral(" dB")));
+
+    // A slider move: the figures are the old θ's.
+    auto* slider = window.parameterPanel()->findChild<QSlider*>();
+    QVERIFY(slider);
+    slider->setValue(slider->value() + 10);
+    emit slider->sliderReleased();
+    QVERIFY(window.statusReport()->figuresStale());
+    QVERIFY(window.statusReport()->figures().startsWith(QStringLiteral("stale: ")));
+
+    // Another image: no figures at all.
+    preview.clear();
+    window.openImage(other_);
+    QVERIFY(waitFor(preview));
+    QVERIFY(window.statusReport()->figures().isEmpty());
+  }
+
+ private:
+  QTemporaryDir dir_;
+  QString image_, other_;
+};
+
+QTEST_MAIN(TestStatusReport)
+#include "tst_status_report.moc"
