@@ -52,7 +52,7 @@ json snapshotJson(const Snapshot& s) {
           {"evaluations", s.evaluations},
           {"parameter_min", s.parameters.size() ? s.parameters.minCoeff() : 0.0},
           {"parameter_max", s.parameters.size() ? s.parameters.maxCoeff() : 0.0},
-          {"status", s.status}};
+          {"status", toString(s.status)}};
 }
 
 std::string historyCsv(const ParameterLayout& layout, const std::vector<Snapshot>& history) {

@@ -183,7 +183,7 @@ const Vector& LearningSession::reconstruction(std::size_t pair) const {
 }
 
 Snapshot LearningSession::makeSnapshot(double stepSeconds, int innerIterations, int evaluations,
-                                       const std::string& status) const {
+                                       LearnTermination status) const {
   Snapshot s;
   s.iteration = iteration_;
   s.outerLoss = current_.value;
@@ -222,6 +222,27 @@ std::string toString(LearnTermination termination) {
   return "running";
 }
 
+namespace {
+constexpr LearnTermination kLearnTerminations[] = {
+    LearnTermination::Running, LearnTermination::Converged, LearnTermination::IterationLimit,
+    LearnTermination::Cancelled, LearnTermination::Stopped};
+}  // namespace
+
+std::optional<LearnTermination> parseLearnTermination(std::string_view text) {
+  for (const LearnTermination t : kLearnTerminations) {
+    if (toString(t) == text) return t;
+  }
+  return std::nullopt;
+}
+
+std::string learnTerminationNames() {
+  std::string names;
+  for (const LearnTermination t : kLearnTerminations) {
+    names += (names.empty() ? "\"" : ", \"") + toString(t) + "\"";
+  }
+  return names;
+}
+
 Snapshot LearningSession::step(const CancellationFlag* cancel) {
   Stopwatch clock;
   cancel_ = cancel;
@@ -230,14 +251,14 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
     if (!objective_->evaluate(phi_, current_)) {
       finished_ = true;
       summary_.termination = LearnTermination::Cancelled;
-      snapshot.status = toString(LearnTermination::Cancelled);
+      snapshot.status = LearnTermination::Cancelled;
       return snapshot;
     }
     objective_->accept();
     started_ = true;
     elapsed_ += clock.seconds();
     snapshot = makeSnapshot(clock.seconds(), objective_->takeInnerIterations(), 1,
-                            toString(LearnTermination::Running));
+                            LearnTermination::Running);
     summary_.initialOuterLoss = snapshot.outerLoss;
     summary_.initialPsnr = snapshot.psnr;
   } else if (finished_) {
@@ -251,7 +272,7 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
       summary_.termination = LearnTermination::Cancelled;
       summary_.message = "cancelled during iteration " + std::to_string(iteration_ + 1);
       Snapshot last = history_.back();
-      last.status = toString(LearnTermination::Cancelled);
+      last.status = LearnTermination::Cancelled;
       return last;
     }
     if (report.moved) {
@@ -259,18 +280,18 @@ Snapshot LearningSession::step(const CancellationFlag* cancel) {
       stalledSteps_ = 0;
       theta_ = objective_->toTheta(phi_);
     }
-    std::string status = toString(LearnTermination::Running);
+    LearnTermination status = LearnTermination::Running;
     if (report.converged) {
       finished_ = true;
       summary_.termination = LearnTermination::Converged;
-      status = toString(summary_.termination);
+      status = summary_.termination;
       summary_.message = report.message;
     } else if (!report.moved && ++stalledSteps_ >= kMaxStalledSteps) {
       // Each failed step has already reset the optimiser's memory and retried along −∇U; when
       // that keeps failing, no decrease is left at this accuracy of the hypergradient.
       finished_ = true;
       summary_.termination = LearnTermination::Converged;
-      status = toString(summary_.termination);
+      status = summary_.termination;
       summary_.message = "no decrease after " + std::to_string(stalledSteps_) + " attempts (" +
                          report.message + ")";
     }

@@ -2,7 +2,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/Cancellation.h"
@@ -14,6 +16,23 @@
 #include "outer/OuterOptimizer.h"
 
 namespace bilevel {
+
+// How a learning run ended (LearningSession::run; summary.json's "termination"), and the state of
+// the run at one snapshot (Snapshot::status).
+enum class LearnTermination {
+  Running,         // not ended yet
+  Converged,       // the optimiser's test held, or no decrease is left
+  IterationLimit,  // the requested outer iterations were made
+  Cancelled,       // the cancellation flag was raised, or the observer answered Abort
+  Stopped,         // the observer answered StopSuccessfully: the session can be continued
+};
+// "running", "converged", "iteration-limit", "cancelled", "stopped": the text of summary.json, the
+// --json lines and session files.
+std::string toString(LearnTermination termination);
+// The inverse of toString; nullopt for any other text (the caller names the file and key).
+std::optional<LearnTermination> parseLearnTermination(std::string_view text);
+// The accepted texts, for error messages: "running", "converged", ... quoted and comma separated.
+std::string learnTerminationNames();
 
 // What an observer (the window's plots, the CLI's --json lines) receives after every outer step.
 struct Snapshot {
@@ -29,19 +48,8 @@ struct Snapshot {
   Vector hypergradient;              // ∇_θU
   Image reconstruction;              // x(θ) of the first pair
   HypergradientSummary diagnostics;  // of the first pair at the accepted point
-  std::string status;                // "running", "converged", "iteration-limit", "cancelled"
+  LearnTermination status = LearnTermination::Running;
 };
-
-// How a learning run ended (LearningSession::run; summary.json's "termination").
-enum class LearnTermination {
-  Running,         // not ended yet
-  Converged,       // the optimiser's test held, or no decrease is left
-  IterationLimit,  // the requested outer iterations were made
-  Cancelled,       // the cancellation flag was raised, or the observer answered Abort
-  Stopped,         // the observer answered StopSuccessfully: the session can be continued
-};
-// "running", "converged", "iteration-limit", "cancelled", "stopped".
-std::string toString(LearnTermination termination);
 
 struct LearnSummary {
   LearnTermination termination = LearnTermination::Running;
@@ -103,7 +111,7 @@ class LearningSession {
  private:
   class Objective;
   Snapshot makeSnapshot(double stepSeconds, int innerIterations, int evaluations,
-                        const std::string& status) const;
+                        LearnTermination status) const;
 
   std::vector<TrainingPair> pairs_;
   // The flag of the step in progress; the objective polls it inside every solve.

@@ -132,7 +132,12 @@ class SessionReader {
     s.evaluations = whole("evaluations");
     const json& status = field(value, "status", where);
     if (!status.is_string()) fail(where + ".status", "must be a string");
-    s.status = status.get<std::string>();
+    const std::optional<LearnTermination> parsed = parseLearnTermination(status.get<std::string>());
+    if (!parsed) {
+      fail(where + ".status",
+           "is \"" + status.get<std::string>() + "\", not one of " + learnTerminationNames());
+    }
+    s.status = *parsed;
     s.parameters = finiteVector(field(value, "parameters", where), where + ".parameters");
     return s;
   }

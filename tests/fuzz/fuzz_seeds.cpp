@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     s.innerIterations = 100;
     s.evaluations = 1;
     s.parameters = bilevel::Vector::Constant(64, 0.05 + 0.01 * i);
-    s.status = i == 2 ? "converged" : "running";
+    s.status = i == 2 ? bilevel::LearnTermination::Converged : bilevel::LearnTermination::Running;
     session.history.push_back(s);
   }
   bilevel::writeSessionFile(sessions / "weightmap.json", session);

@@ -401,7 +401,7 @@ class RecoveryTest : public QObject {
         history[i].psnr = 30.0 + 1e-3 * i;
         history[i].parameters = Vector::Constant(64, 0.1 + 1e-5 * i);
         history[i].hypergradient = Vector::Constant(64, 1e-3);
-        history[i].status = "running";
+        history[i].status = LearnTermination::Running;
       }
       studio::RecoveryStore store(QDir(dir_.path()).filePath(QStringLiteral("timing")));
       // Best of 5 for what a save costs (on a loaded machine single runs are preempted), worst of
@@ -503,7 +503,7 @@ class RecoveryTest : public QObject {
     const SessionRecord before = readSessionFile(file.toStdString());
     QVERIFY(before.history.back().iteration >= seen);
     QVERIFY(before.history.back().iteration < requested);
-    QCOMPARE(QString::fromStdString(before.history.back().status), QStringLiteral("running"));
+    QCOMPARE(toString(before.history.back().status), std::string("running"));
 
     QProcess restored;
     restored.setProcessEnvironment(environment);

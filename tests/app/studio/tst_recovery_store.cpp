@@ -29,7 +29,7 @@ Snapshot row(int i, int parameters) {
   s.evaluations = 1;
   s.parameters = Vector::Constant(parameters, 0.1 + 1e-5 * i);
   s.hypergradient = Vector::Constant(parameters, 1e-3);
-  s.status = "running";
+  s.status = bilevel::LearnTermination::Running;
   return s;
 }
 
@@ -90,7 +90,7 @@ void compareWithSavedSession(const QString& journal, const Window& window, const
     QCOMPARE(a.elapsedSeconds, e.elapsedSeconds);
     QCOMPARE(a.innerIterations, e.innerIterations);
     QCOMPARE(a.evaluations, e.evaluations);
-    QCOMPARE(a.status, e.status);
+    QCOMPARE(toString(a.status), toString(e.status));
     QCOMPARE(a.parameters, e.parameters);
   }
 }
@@ -222,7 +222,7 @@ class RecoveryStoreTest : public QObject {
     compareWithSavedSession(store.path(), window, saved);
 
     // The last row written, changed in place.
-    window.history.back().status = "converged";
+    window.history.back().status = bilevel::LearnTermination::Converged;
     store.saveLater(window.view());
     store.flush();
     QCOMPARE(store.rewritesDone(), ++rewrites);

@@ -51,7 +51,7 @@ class TestSessionFile : public QObject {
       s.elapsedSeconds = 0.25 * (i + 1);
       s.innerIterations = 100 + i;
       s.evaluations = 1 + i % 2;
-      s.status = i + 1 == rows ? "converged" : "running";
+      s.status = i + 1 == rows ? LearnTermination::Converged : LearnTermination::Running;
       s.parameters = Vector::LinSpaced(64, 0.01, 0.64 + 0.01 * i);
       record.history.push_back(s);
     }
@@ -71,7 +71,7 @@ class TestSessionFile : public QObject {
       QCOMPARE(a.elapsedSeconds, e.elapsedSeconds);
       QCOMPARE(a.innerIterations, e.innerIterations);
       QCOMPARE(a.evaluations, e.evaluations);
-      QCOMPARE(a.status, e.status);
+      QCOMPARE(toString(a.status), toString(e.status));
       QCOMPARE(a.parameters, e.parameters);
     }
   }
@@ -97,7 +97,7 @@ class TestSessionFile : public QObject {
       s.elapsedSeconds = 0.25 * (i + 1);
       s.innerIterations = 100 + i;
       s.evaluations = 1;
-      s.status = "running";
+      s.status = i == 2 ? LearnTermination::Converged : LearnTermination::Running;
       s.parameters = Vector::Constant(64, 0.01 * (i + 1));
       record.history.push_back(s);
     }
@@ -108,6 +108,8 @@ class TestSessionFile : public QObject {
     QCOMPARE(back.history[2].parameters, record.history[2].parameters);
     QCOMPARE(back.history[1].outerLoss, record.history[1].outerLoss);
     QCOMPARE(back.history[2].innerIterations, 102);
+    QVERIFY(back.history[1].status == LearnTermination::Running);
+    QVERIFY(back.history[2].status == LearnTermination::Converged);
     QCOMPARE(back.configuration.json()["noise"]["seed"].get<int>(), 7);
     QCOMPARE(back.configuration.modelType(), std::string("huber-tv-map"));
     // Image paths are stored absolute, so the session opens from anywhere.
@@ -143,6 +145,24 @@ class TestSessionFile : public QObject {
     QVERIFY(readError("negative.json").second.find("history[0].iter") != std::string::npos);
     write("good-row.json", withIter("3"));
     QCOMPARE(readError("good-row.json").second, std::string());
+    // Every status text a file holds today reads back; any other is refused by name.
+    for (const std::string status :
+         {"running", "converged", "iteration-limit", "cancelled", "stopped"}) {
+      std::string r = withIter("3");
+      r.replace(r.find("\"running\""), 9, "\"" + status + "\"");
+      write("status.json", r);
+      QCOMPARE(readError("status.json").second, std::string());
+      QCOMPARE(toString(readSessionFile(path("status.json")).history.front().status), status);
+    }
+    std::string unknown = withIter("3");
+    unknown.replace(unknown.find("\"running\""), 9, "\"Running\"");
+    write("unknown-status.json", unknown);
+    const auto refusal = readError("unknown-status.json");
+    QCOMPARE(refusal.first, ErrorKind::Usage);
+    QVERIFY2(refusal.second.find("history[0].status") != std::string::npos &&
+                 refusal.second.find("\"Running\"") != std::string::npos &&
+                 refusal.second.find("\"iteration-limit\"") != std::string::npos,
+             refusal.second.c_str());
     write("nan.json", R"({"format": "bilevel-studio-session", "version": 1,
                           "configuration": {}, "parameters": [0.1, "x"], "history": []})");
     QVERIFY(readError("nan.json").second.find("parameters[1]") != std::string::npos);
