@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -235,6 +236,7 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
   }
   text += session.history.empty() ? "],\n" : "\n  ],\n";
   member("parameters", vectorJson(session.parameters));
+  if (!session.segmentStarts.empty()) member("segments", json(session.segmentStarts));
   text += "  \"version\": " + std::to_string(kVersion) + "\n}\n";
   writeTextFileAtomically(path, text);
 }
@@ -330,6 +332,25 @@ SessionRecord readSessionFile(const std::filesystem::path& path) {
   if (!history.is_array()) reader.fail("history", "must be a list");
   for (std::size_t i = 0; i < history.size(); ++i)
     record.history.push_back(reader.row(history[i], "history[" + std::to_string(i) + "]"));
+  if (document.contains("segments")) {
+    const json& segments = document["segments"];
+    if (!segments.is_array()) reader.fail("segments", "must be a list of iterations");
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      const std::string where = "segments[" + std::to_string(i) + "]";
+      // A segment starts at a row after the first, later than the segment before it.
+      const bool known =
+          segments[i].is_number_integer() &&
+          std::any_of(record.history.begin() + std::min<std::ptrdiff_t>(1, record.history.size()),
+                      record.history.end(), [&](const Snapshot& row) {
+                        return row.iteration == segments[i].get<std::int64_t>();
+                      });
+      if (!known) reader.fail(where, "must be the iteration of a history row after the first");
+      const int start = segments[i].get<int>();
+      if (!record.segmentStarts.empty() && start <= record.segmentStarts.back())
+        reader.fail(where, "must be larger than the segment start before it");
+      record.segmentStarts.push_back(start);
+    }
+  }
   return record;
 }
 

@@ -16,6 +16,11 @@ struct SessionRecord {
   Configuration configuration;
   Vector parameters;
   std::vector<Snapshot> history;  // scalars and θ per outer iteration; no images
+  // The iterations at which a segment of the history after the first begins (an edit was made
+  // between the rows before and from there; the studio marks them on its plots). Increasing,
+  // each the iteration of a history row after the first. Written as "segments" only when there
+  // are any; the journal does not keep them.
+  std::vector<int> segmentStarts = {};
 };
 
 // Writes the session as JSON ({"format": "bilevel-studio-session", "version": 1, ...}) atomically.

@@ -116,6 +116,46 @@ class TestSessionFile : public QObject {
     const std::string image = back.configuration.imageSpecifications().front();
     QVERIFY(std::filesystem::path(image).is_absolute());
     QVERIFY(std::filesystem::exists(image));
+    QVERIFY(back.segmentStarts.empty());
+  }
+
+  // Issue 10: the history's segments (an edit between runs) survive a save and a reopen, and a
+  // segment list that does not fit the history is refused naming the entry.
+  void segmentsRoundTripAndAreChecked() {
+    SessionRecord record{Configuration::fromPreset("tv-denoise"), Vector::Constant(1, 0.2), {}};
+    for (int i : {0, 1, 2, 3, 4, 5}) {
+      Snapshot s;
+      s.iteration = i;
+      s.parameters = Vector::Constant(1, 0.1 + 0.01 * i);
+      record.history.push_back(s);
+    }
+    record.segmentStarts = {3, 5};
+    writeSessionFile(path("segments.json"), record);
+    QCOMPARE(readSessionFile(path("segments.json")).segmentStarts, (std::vector<int>{3, 5}));
+
+    const std::string rows =
+        R"({"iter": 0, "outer_loss": 1, "psnr": 20, "hypergradient_norm": 1, "seconds": 0,
+            "elapsed_seconds": 0, "inner_iterations": 1, "evaluations": 1, "status": "running",
+            "parameters": [0.1]},
+           {"iter": 1, "outer_loss": 1, "psnr": 20, "hypergradient_norm": 1, "seconds": 0,
+            "elapsed_seconds": 0, "inner_iterations": 1, "evaluations": 1, "status": "running",
+            "parameters": [0.1]})";
+    for (const auto& [segments, key] :
+         std::vector<std::pair<std::string, std::string>>{{"[0]", "segments[0]"},
+                                                          {"[7]", "segments[0]"},
+                                                          {"[1, 1]", "segments[1]"},
+                                                          {"[\"1\"]", "segments[0]"},
+                                                          {"1", "segments"}}) {
+      std::string text = valid(rows);
+      text.insert(text.size() - 1, ", \"segments\": " + segments);
+      write("bad_segments.json", text);
+      try {
+        readSessionFile(path("bad_segments.json"));
+        QFAIL(qPrintable(QString::fromStdString("accepted segments " + segments)));
+      } catch (const Error& e) {
+        QVERIFY2(std::string(e.what()).find(key) != std::string::npos, e.what());
+      }
+    }
   }
 
   void damagedFilesNameTheirFault() {
