@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "registry/Registry.h"
 #include "widgets/ImageView.h"
 #include "widgets/SeriesPlot.h"
 
@@ -260,7 +261,7 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
     return;
   }
   const bool usable = row.summary.usable();
-  const bool reference = row.method == "finite-difference";
+  const bool reference = row.method == registry::referenceMethod().name;
   table_->setItem(r, kNorm, cell(scientific(row.hypergradientNorm), description));
   auto* error = cell(reference ? tr("reference") : scientific(row.relativeError), description);
   auto* absolute = cell(reference ? QStringLiteral("—") : scientific(row.absoluteError),

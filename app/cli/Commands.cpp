@@ -381,7 +381,8 @@ int checkCommand(const CommandLine& options, const RunControl& control) {
     if (!headerPrinted) {
       headerPrinted = true;
       std::cout << "model " << model->name() << ", " << options.size << "×" << options.size << ", "
-                << theta.size() << " parameter(s); reference: finite-difference\n";
+                << theta.size() << " parameter(s); reference: " << registry::referenceMethod().name
+                << "\n";
       std::cout << std::left << std::setw(20) << "method" << std::setw(16) << "‖∇U‖"
                 << std::setw(14) << "rel. error" << std::setw(12) << "cosine" << std::setw(12)
                 << "time"

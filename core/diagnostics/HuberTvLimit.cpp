@@ -6,6 +6,7 @@
 #include "common/Error.h"
 #include "common/Stopwatch.h"
 #include "hypergradients/HypergradientMethod.h"
+#include "hypergradients/ImplicitCG.h"
 #include "hypergradients/ImplicitManifold.h"
 #include "losses/SquaredError.h"
 #include "models/HuberTV.h"
@@ -66,7 +67,7 @@ HuberTvLimit huberTvLimit(const Image& noisy, const Image& clean, double lambda,
   SolveOptions smoothSolve;
   smoothSolve.tolerance = options.tolerance;
   smoothSolve.maxIterations = options.maxIterations;
-  const auto implicitCg = makeHypergradientMethod("implicit-cg", adjoint);
+  const ImplicitCG implicitCg(adjoint);
   for (double epsilon : epsilons) {
     if (!(epsilon > 0.0)) throw usageError("huber-tv limit: every ε must be > 0");
     HuberTV::Options huberOptions;
@@ -75,7 +76,7 @@ HuberTvLimit huberTvLimit(const Image& noisy, const Image& clean, double lambda,
     const HuberTV huber(noisy, huberOptions);
     clock = Stopwatch();
     const HypergradientSummary summary =
-        evaluate(*implicitCg, huber, loss, AcceleratedGradient(), smoothSolve, theta, gradient);
+        evaluate(implicitCg, huber, loss, AcceleratedGradient(), smoothSolve, theta, gradient);
     HuberTvLimitRow row;
     row.epsilon = epsilon;
     row.hypergradient = gradient[0];

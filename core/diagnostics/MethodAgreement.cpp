@@ -6,6 +6,7 @@
 
 #include "common/Error.h"
 #include "common/Stopwatch.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
@@ -16,6 +17,7 @@ MethodAgreementReport compareHypergradientMethods(
   std::string error;
   if (!options.isValid(&error)) throw usageError(error);
   if (methods.empty()) methods = hypergradientMethodNames();
+  const registry::MethodEntry& referenceMethod = registry::referenceMethod();
   // Construct every method first: an unknown name is reported before minutes of solves.
   std::vector<std::unique_ptr<HypergradientMethod>> instances;
   instances.reserve(methods.size());
@@ -37,8 +39,8 @@ MethodAgreementReport compareHypergradientMethods(
   {
     Vector x = warmStart;
     Stopwatch clock;
-    report.referenceSummary = makeHypergradientMethod("finite-difference", options)
-                                  ->evaluate(problem, theta, x, report.reference, cancel);
+    report.referenceSummary =
+        referenceMethod.make(options)->evaluate(problem, theta, x, report.reference, cancel);
     report.referenceSeconds = clock.seconds();
   }
   if (report.referenceSummary.termination == Termination::Cancelled) {
@@ -46,7 +48,7 @@ MethodAgreementReport compareHypergradientMethods(
     return report;
   }
   if (!report.referenceSummary.usable()) {
-    throw numericalError("the finite-difference reference failed");
+    throw numericalError("the " + referenceMethod.name + " reference failed");
   }
   {
     HypergradientOptions doubled = options;
@@ -54,8 +56,8 @@ MethodAgreementReport compareHypergradientMethods(
     const double step = options.finiteDifferenceStep;
     doubled.finiteDifferenceStep = 2.0 * step < 0.1 ? 2.0 * step : 0.5 * step;
     Vector x = warmStart, coarse(theta.size());
-    const HypergradientSummary summary = makeHypergradientMethod("finite-difference", doubled)
-                                             ->evaluate(problem, theta, x, coarse, cancel);
+    const HypergradientSummary summary =
+        referenceMethod.make(doubled)->evaluate(problem, theta, x, coarse, cancel);
     if (summary.termination == Termination::Cancelled) {
       report.cancelled = true;
       return report;
@@ -88,7 +90,7 @@ MethodAgreementReport compareHypergradientMethods(
       if (onRow) onRow(report.rows.back());
       continue;
     }
-    if (row.method == "finite-difference") {
+    if (row.method == referenceMethod.name) {
       row.gradient = reference;
       row.summary = report.referenceSummary;
       row.seconds = report.referenceSeconds;

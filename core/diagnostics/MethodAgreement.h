@@ -46,10 +46,11 @@ struct MethodAgreementReport {
   bool cancelled = false;
 };
 
-// Runs "finite-difference" first as the reference, then each method in `methods` (empty means
-// hypergradientMethodNames()), each from a copy of `warmStart`. The "finite-difference" row reuses
-// the reference evaluation (the same deterministic computation) rather than paying 2p tight solves
-// twice; a second reference at twice the step (2p more tight solves) estimates its error. A method
+// Runs the registry's reference method (registry::referenceMethod(): finite differences) first,
+// then each method in `methods` (empty means hypergradientMethodNames()), each from a copy of
+// `warmStart`. The reference's own row reuses the reference evaluation (the same deterministic
+// computation) rather than paying 2p tight solves twice; a second reference at twice the step
+// (2p more tight solves) estimates its error. A method
 // that cannot serve the problem's solver or model gets a row with its refusal
 // (MethodAgreementRow::refusal) in its place instead of a number. `onRow` (may be empty) is called
 // after each row is appended, for live tables. A row whose method diverged is still reported

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/Stopwatch.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
@@ -16,7 +17,7 @@ bool AdjointHypergradient::supports(const BilevelProblem& problem, std::string* 
   if (!dynamic_cast<const Model*>(&problem.model)) {
     if (why) {
       *why = name() + " uses the Hessian of a smooth lower level; " + problem.model.name() +
-             " is nonsmooth: use implicit-manifold, fpad, unrolled, forward or finite-difference";
+             " is nonsmooth: use " + registry::methodNamesFor(registry::LowerLevelKind::PrimalDual);
     }
     return false;
   }

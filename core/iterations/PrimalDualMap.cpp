@@ -13,7 +13,7 @@ PrimalDualMap::PrimalDualMap(const PrimalDualModel& model, const Vector& theta,
                              const Options& options)
     : IterationMap(model, theta), model_(model) {
   if (!(options.primalStep > 0.0) || !std::isfinite(options.primalStep)) {
-    throw usageError("the primal step of the chambolle-pock iteration must be a finite number > 0");
+    throw usageError("the primal step of the " + name() + " iteration must be a finite number > 0");
   }
   tau_ = options.primalStep;
   sigma_ = 1.0 / (tau_ * model.squaredNormBound());
@@ -35,9 +35,9 @@ void PrimalDualMap::warmStart(const Vector& x, IterationState& z) const {
 }
 
 void PrimalDualMap::fixedPoint(const Vector&, IterationState&) const {
-  throw usageError(
-      "the fixed point of the chambolle-pock iteration needs the solver's dual solution q* (it is "
-      "not a function of x*): use InnerSolver::solveToFixedPoint");
+  throw usageError("the fixed point of the " + name() +
+                   " iteration needs the solver's dual solution q* (it is not a function of x*): "
+                   "use InnerSolver::solveToFixedPoint");
 }
 
 void PrimalDualMap::fixedPoint(const Vector& solution, const Vector& dualSolution,

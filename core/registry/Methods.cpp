@@ -35,6 +35,12 @@ MethodEntry only(MethodEntry e, LowerLevelKind kind, std::string requirement) {
   return e;
 }
 
+// The method the others are checked against.
+MethodEntry reference(MethodEntry e) {
+  e.reference = true;
+  return e;
+}
+
 const char* kNeedsHessian = "uses the Hessian of a smooth lower level";
 
 }  // namespace
@@ -61,8 +67,8 @@ const std::vector<MethodEntry>& methods() {
       entry<ForwardMode>("forward", "Forward mode", {"solver.iterations"}),
       entry<Fpad>("fpad", "Fixed-point AD (FPAD)",
                   {"hypergradient.tolerance", "hypergradient.max_iterations"}),
-      entry<FiniteDifference>("finite-difference", "Finite differences",
-                              {"hypergradient.fd_step", "hypergradient.fd_tolerance"}),
+      reference(entry<FiniteDifference>("finite-difference", "Finite differences",
+                                        {"hypergradient.fd_step", "hypergradient.fd_tolerance"})),
   };
   return table;
 }

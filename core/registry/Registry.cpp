@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/Error.h"
 
@@ -111,6 +112,36 @@ const OptimizerEntry& optimizer(const std::string& name) {
   return require(optimizers(), name, "outer optimizer");
 }
 
+std::string methodNamesFor(LowerLevelKind kind) {
+  std::string out;
+  for (const auto& entry : methods()) {
+    if (entry.differentiates(kind)) out += (out.empty() ? "" : ", ") + entry.name;
+  }
+  return out;
+}
+
+std::string solverNamesFor(LowerLevelKind kind) {
+  std::string out;
+  for (const auto& entry : solvers()) {
+    if (entry.kind == kind) out += (out.empty() ? "" : ", ") + entry.name;
+  }
+  return out;
+}
+
+const MethodEntry& referenceMethod() {
+  static const MethodEntry& entry = []() -> const MethodEntry& {
+    const auto& table = methods();
+    const auto it =
+        std::find_if(table.begin(), table.end(), [](const MethodEntry& m) { return m.reference; });
+    if (it == table.end() || std::count_if(table.begin(), table.end(),
+                                           [](const MethodEntry& m) { return m.reference; }) != 1) {
+      throw std::logic_error("the method registry must mark exactly one reference method");
+    }
+    return *it;
+  }();
+  return entry;
+}
+
 std::string modelNames() {
   return names(models());
 }
@@ -136,13 +167,8 @@ bool MethodEntry::differentiates(LowerLevelKind kind) const {
 bool methodSupportsModel(const MethodEntry& method, const ModelEntry& model, std::string* why) {
   if (method.differentiates(model.kind)) return true;
   if (why) {
-    std::string alternatives;
-    for (const auto& other : methods()) {
-      if (other.differentiates(model.kind))
-        alternatives += (alternatives.empty() ? "" : ", ") + other.name;
-    }
     *why = method.name + " " + method.modelRequirement + "; " + model.name + " is " +
-           toString(model.kind) + ": use " + alternatives;
+           toString(model.kind) + ": use " + methodNamesFor(model.kind);
   }
   return false;
 }

@@ -99,6 +99,9 @@ struct MethodEntry {
   // For a method of one kind only: what it needs, completing "<name> …; <model> is <kind>"
   // ("uses the Hessian of a smooth lower level").
   std::string modelRequirement;
+  // The reference every other method is checked against (bilevel-cli check, the studio's
+  // diagnostics table): exactly one entry has it (referenceMethod()).
+  bool reference = false;
   std::function<std::unique_ptr<HypergradientMethod>(const HypergradientOptions&)> make;
 
   bool differentiates(LowerLevelKind kind) const;
@@ -132,6 +135,14 @@ const ModelEntry& model(const std::string& name);
 const SolverEntry& solver(const std::string& name);
 const MethodEntry& method(const std::string& name);
 const OptimizerEntry& optimizer(const std::string& name);
+
+// The names of the methods that differentiate a lower level of `kind`, and of the solvers that
+// solve it, comma-separated in table order: what a refusal offers instead.
+std::string methodNamesFor(LowerLevelKind kind);
+std::string solverNamesFor(LowerLevelKind kind);
+
+// The method with MethodEntry::reference (finite differences of tightly solved lower levels).
+const MethodEntry& referenceMethod();
 
 // The names of a table, comma-separated: "quadratic, huber-tv, huber-tv-map, tv, tv-map".
 std::string modelNames();

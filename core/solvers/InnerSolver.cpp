@@ -5,6 +5,7 @@
 #include "common/Error.h"
 #include "iterations/IterationMap.h"
 #include "iterations/IterationState.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
@@ -41,7 +42,8 @@ const Model& requireSmoothModel(const LowerLevel& model, const std::string& user
   const auto* smooth = dynamic_cast<const Model*>(&model);
   if (!smooth) {
     throw usageError(user + " needs a smooth model; " + model.name() +
-                     " is nonsmooth (use solver chambolle-pock)");
+                     " is nonsmooth (use solver " +
+                     registry::solverNamesFor(registry::LowerLevelKind::PrimalDual) + ")");
   }
   return *smooth;
 }
@@ -49,8 +51,8 @@ const Model& requireSmoothModel(const LowerLevel& model, const std::string& user
 bool SmoothInnerSolver::supportsModel(const LowerLevel& model, std::string* why) const {
   if (dynamic_cast<const Model*>(&model)) return true;
   if (why) {
-    *why = name() + " needs a smooth model; " + model.name() +
-           " is nonsmooth (use solver chambolle-pock)";
+    *why = name() + " needs a smooth model; " + model.name() + " is nonsmooth (use solver " +
+           registry::solverNamesFor(registry::LowerLevelKind::PrimalDual) + ")";
   }
   return false;
 }

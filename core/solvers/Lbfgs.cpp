@@ -4,14 +4,20 @@
 #include <limits>
 
 #include "common/Stopwatch.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 
 bool Lbfgs::hasIterationMap(std::string* why) const {
   if (why) {
+    // The registry's smooth solvers that have one.
+    std::string alternatives;
+    for (const auto& entry : registry::solvers()) {
+      if (entry.kind == registry::LowerLevelKind::Smooth && entry.make()->hasIterationMap())
+        alternatives += (alternatives.empty() ? "" : " or ") + entry.name;
+    }
     *why =
-        "lbfgs has no iteration map (its steps depend on a line search): use "
-        "accelerated-gradient or gradient-descent";
+        name() + " has no iteration map (its steps depend on a line search): use " + alternatives;
   }
   return false;
 }
