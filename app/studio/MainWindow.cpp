@@ -569,6 +569,7 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     content.settings.startParameters = document.parameters;
     content.settings.preset = document.presetName ? *document.presetName : document_->presetName();
     content.history = std::move(document.history);
+    content.segmentStarts = std::move(document.segmentStarts);
     if (layout_ && content.settings.startParameters.size() > 0 &&
         content.settings.startParameters.size() != layout_->size()) {
       showError(tr("Parameters do not fit the model"),
@@ -876,6 +877,7 @@ bool MainWindow::openSession(const QString& path) {
     SessionRecord record = readSessionFile(toPath(path));
     PendingDocument document{record.configuration};
     document.history = std::move(record.history);
+    document.segmentStarts = std::move(record.segmentStarts);
     document.parameters = record.parameters;
     document.sessionPath = path;
     document.recentFile = path;
@@ -908,8 +910,8 @@ bool MainWindow::attempt(const QString& failureTitle, const std::function<void()
 bool MainWindow::saveSession(const QString& path) {
   return attempt(tr("Cannot save the session"), [&] {
     refuseToOverwriteInputs(path, false);
-    writeSessionFile(toPath(path),
-                     SessionRecord{configuration(), document_->startParameters(), history()});
+    writeSessionFile(toPath(path), SessionRecord{configuration(), document_->startParameters(),
+                                                 history(), document_->segmentStarts()});
     document_->markSaved();
     sessionPath_ = path;
     recoveredAt_ = QDateTime();  // saved under a name of its own now

@@ -168,6 +168,7 @@ class MainWindow : public QMainWindow {
   struct PendingDocument {
     Configuration configuration;
     std::vector<Snapshot> history = {};
+    std::vector<int> segmentStarts = {};
     Vector parameters = {};
     QString sessionPath = {};
     QString recentFile = {};

@@ -150,6 +150,20 @@ class DocumentTest : public QObject {
     QCOMPARE(window.plots()->lossPlot()->markerCount(), 1);
     QTRY_COMPARE(window.plots()->pointCount(), int(rows + 2));
 
+    // The segments are saved with the session and come back with it, marked again.
+    const QString session = dir_.filePath(QStringLiteral("segments.json"));
+    QVERIFY(window.saveSession(session));
+    QCOMPARE(readSessionFile(session.toStdString()).segmentStarts,
+             window.document()->segmentStarts());
+    {
+      MainWindow reopened;
+      QSignalSpy shown(&reopened, &MainWindow::previewShown);
+      QVERIFY(reopened.openSession(session));
+      QVERIFY(waitFor(shown));
+      QCOMPARE(reopened.document()->segmentStarts(), window.document()->segmentStarts());
+      QCOMPARE(reopened.plots()->segmentCount(), 1);
+    }
+
     // Undo the run: θ and the history as before it, the marker gone.
     window.undo();
     QCOMPARE(window.history().size(), rows);
