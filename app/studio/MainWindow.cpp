@@ -8,9 +8,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QLabel>
 #include <QLocale>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollArea>
@@ -18,20 +16,19 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
 #include <QUndoStack>
 #include <cmath>
 
 #include "CoreWorker.h"
 #include "DiagnosticsController.h"
 #include "FileActions.h"
-#include "HelpMenu.h"
 #include "ImageGrid.h"
 #include "LearningController.h"
 #include "OrphanedSession.h"
 #include "QueuedCall.h"
 #include "RecoveryStore.h"
 #include "StatusReport.h"
+#include "WindowMenus.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
 #include "image/Quality.h"
@@ -100,8 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
 
   buildViews();
-  buildActions();
-  buildMenus();
+  menus_ = new WindowMenus(this, files_);
   connectWorker();
   connect(document_, &StudioDocument::settingsChanged, this,
           &MainWindow::onDocumentSettingsChanged);
@@ -179,96 +175,6 @@ void MainWindow::buildViews() {
           &MainWindow::onLambdaEdited);
   connect(diagnostics_, &widgets::DiagnosticsPanel::runRequested, this,
           &MainWindow::runDiagnostics);
-}
-
-void MainWindow::buildActions() {
-  learnAction_ = new QAction(tr("&Learn"), this);
-  learnAction_->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(tr("Ctrl+L"))});
-  learnAction_->setToolTip(tr("Learn the parameters: run the configured outer iterations (F5)"));
-  connect(learnAction_, &QAction::triggered, this, &MainWindow::learn);
-  pauseAction_ = new QAction(tr("&Pause"), this);
-  pauseAction_->setShortcut(QKeySequence(Qt::Key_F6));
-  pauseAction_->setToolTip(tr("Pause after the current outer step; Learn continues (F6)"));
-  connect(pauseAction_, &QAction::triggered, this, &MainWindow::pause);
-  stepAction_ = new QAction(tr("S&tep"), this);
-  stepAction_->setShortcut(QKeySequence(Qt::Key_F10));
-  stepAction_->setToolTip(tr("One outer iteration (F10)"));
-  connect(stepAction_, &QAction::triggered, this, &MainWindow::step);
-  stopAction_ = new QAction(tr("&Stop"), this);
-  stopAction_->setShortcuts({QKeySequence(Qt::Key_Escape), QKeySequence(tr("Shift+F5"))});
-  stopAction_->setToolTip(tr("Stop now, keeping what was learned (Esc)"));
-  connect(stopAction_, &QAction::triggered, this, &MainWindow::stop);
-  diagnosticsAction_ = new QAction(tr("Run &Diagnostics"), this);
-  diagnosticsAction_->setShortcut(QKeySequence(Qt::Key_F7));
-  diagnosticsAction_->setToolTip(
-      tr("Compare every hypergradient method with finite differences at the current "
-         "parameters (F7)"));
-  connect(diagnosticsAction_, &QAction::triggered, this, &MainWindow::runDiagnostics);
-
-  learnAction_->setObjectName(QStringLiteral("learnAction"));
-  pauseAction_->setObjectName(QStringLiteral("pauseAction"));
-  stepAction_->setObjectName(QStringLiteral("stepAction"));
-  stopAction_->setObjectName(QStringLiteral("stopAction"));
-  diagnosticsAction_->setObjectName(QStringLiteral("diagnosticsAction"));
-  auto* toolbar = addToolBar(tr("Learning"));
-  toolbar->setObjectName(QStringLiteral("LearningToolbar"));
-  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  toolbar->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
-  toolbar->addSeparator();
-  toolbar->addAction(diagnosticsAction_);
-}
-
-void MainWindow::buildMenus() {
-  files_->populate(menuBar()->addMenu(tr("&File")));
-
-  // Every edit a person makes is one step of the document's undo stack; a learning run is one.
-  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  undoAction_ = edit->addAction(tr("&Undo"), this, &MainWindow::undo);
-  undoAction_->setObjectName(QStringLiteral("undoAction"));
-  undoAction_->setShortcuts(QKeySequence::Undo);
-  redoAction_ = edit->addAction(tr("&Redo"), this, &MainWindow::redo);
-  redoAction_->setObjectName(QStringLiteral("redoAction"));
-  QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
-  if (!redoKeys.contains(QKeySequence(tr("Ctrl+Shift+Z"))))
-    redoKeys.prepend(QKeySequence(tr("Ctrl+Shift+Z")));
-  redoAction_->setShortcuts(redoKeys);
-  QUndoStack* stack = document_->undoStack();
-  auto updateUndoActions = [this, stack] {
-    const bool idle = activity_ == Activity::Idle;
-    undoAction_->setEnabled(idle && stack->canUndo());
-    redoAction_->setEnabled(idle && stack->canRedo());
-    undoAction_->setText(stack->canUndo() ? tr("&Undo %1").arg(stack->undoText()) : tr("&Undo"));
-    redoAction_->setText(stack->canRedo() ? tr("&Redo %1").arg(stack->redoText()) : tr("&Redo"));
-  };
-  connect(stack, &QUndoStack::indexChanged, this, updateUndoActions);
-  connect(stack, &QUndoStack::undoTextChanged, this, updateUndoActions);
-  connect(stack, &QUndoStack::redoTextChanged, this, updateUndoActions);
-  connect(this, &MainWindow::activityChanged, this, updateUndoActions);
-  updateUndoActions();
-
-  QMenu* learnMenu = menuBar()->addMenu(tr("&Learn"));
-  learnMenu->addActions({learnAction_, pauseAction_, stepAction_, stopAction_});
-  QAction* restart = learnMenu->addAction(tr("&Restart from λ"), QKeySequence(tr("Ctrl+R")), this,
-                                          &MainWindow::restartFromConfiguredLambda);
-  restart->setObjectName(QStringLiteral("restartAction"));
-  restart->setToolTip(
-      tr("Forget the learned parameters and the history; the next Learn repeats "
-         "the run from the configured λ"));
-  files_->addDocumentAction(restart);
-  learnMenu->addSeparator();
-  learnMenu->addAction(diagnosticsAction_);
-
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  view->addAction(tr("&Fit Images"), QKeySequence(tr("Ctrl+0")), this, &MainWindow::fitViews);
-  view->addAction(tr("&Learning Plots"), QKeySequence(tr("Ctrl+1")), this,
-                  [this] { showAnalysisPage(plots_); });
-  view->addAction(tr("Jacobian &Diagnostics"), QKeySequence(tr("Ctrl+2")), this,
-                  [this] { showAnalysisPage(diagnostics_); });
-  view->addSeparator();
-  for (QDockWidget* dock : findChildren<QDockWidget*>())
-    view->addAction(dock->toggleViewAction());
-
-  addHelpMenu(menuBar(), this);
 }
 
 void MainWindow::connectWorker() {
@@ -387,12 +293,7 @@ void MainWindow::setActivity(Activity activity) {
   activity_ = activity;
   emit activityChanged();
   const bool idle = activity == Activity::Idle;
-  const bool ready = idle && layout_.has_value();
-  learnAction_->setEnabled(ready);
-  stepAction_->setEnabled(ready);
-  diagnosticsAction_->setEnabled(ready);
-  pauseAction_->setEnabled(activity == Activity::Learning);
-  stopAction_->setEnabled(activity == Activity::Learning || activity == Activity::Diagnosing);
+  menus_->update(activity, layout_.has_value());
   for (QAction* action : files_->documentActions())
     action->setEnabled(layout_.has_value());
   parameterPanel_->setLearningActive(!idle);

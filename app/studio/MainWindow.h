@@ -15,9 +15,6 @@
 
 class QAction;
 class QDockWidget;
-class QLabel;
-class QMenu;
-class QProgressBar;
 class QTabWidget;
 
 namespace bilevel::widgets {
@@ -38,6 +35,7 @@ class CoreWorker;
 class DiagnosticsController;
 class LearningController;
 class StatusReport;
+class WindowMenus;
 class FileActions;
 class ImageGrid;
 class OrphanedSession;
@@ -176,8 +174,6 @@ class MainWindow : public QMainWindow {
     std::shared_ptr<OrphanedSession> recovered = {};  // set when restoring an autosave
   };
   void buildViews();
-  void buildActions();
-  void buildMenus();
   void connectWorker();
   void restoreSettings();
   void setActivity(Activity activity);
@@ -246,13 +242,7 @@ class MainWindow : public QMainWindow {
 
   StatusReport* status_ = nullptr;
   DiagnosticsController* diagnosticsRun_ = nullptr;
-  QAction* learnAction_ = nullptr;
-  QAction* pauseAction_ = nullptr;
-  QAction* stepAction_ = nullptr;
-  QAction* stopAction_ = nullptr;
-  QAction* diagnosticsAction_ = nullptr;
-  QAction* undoAction_ = nullptr;
-  QAction* redoAction_ = nullptr;
+  WindowMenus* menus_ = nullptr;
 };
 
 }  // namespace bilevel::studio
