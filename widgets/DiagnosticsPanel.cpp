@@ -41,6 +41,9 @@ constexpr double kExact = 1e-5, kUsable = 1e-2;
 // error and cosine compare noise and the absolute error is the verdict.
 constexpr double kWithinReference = 3.0, kUsableReference = 30.0, kNoiseLevel = 10.0;
 
+// Narrower than this the pairs of charts stack: two charts' minimum widths and their margins.
+constexpr int kNarrow = 560;
+
 const QColor kAgrees(60, 150, 80), kUsableColour(200, 150, 40), kDisagrees(200, 70, 60),
     kMeaningless(130, 130, 130);
 
@@ -194,6 +197,7 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   vertical->setStretchFactor(3, 3);
   layout->addWidget(vertical, 1);
   results_ = vertical;
+  rows_ = {plots, supportRow, maps};
 
   connect(run_, &QPushButton::clicked, this, &DiagnosticsPanel::runRequested);
 }
@@ -322,6 +326,25 @@ void DiagnosticsPanel::addAgreementRow(const MethodAgreementRow& row) {
     residualPlot_->setPoints(series, indexed(row.summary.residualHistory));
   }
   status_->setText(tr("%1 of %2 methods done").arg(table_->rowCount()).arg(expectedRows_));
+}
+
+QSize DiagnosticsPanel::minimumSizeHint() const {
+  // One chart across: narrower than two, the rows of charts stack (resizeEvent) rather than
+  // forcing a scroll area to scroll sideways.
+  QSize size = QWidget::minimumSizeHint();
+  size.setWidth(std::min(size.width(), kNarrow / 2));
+  return size;
+}
+
+void DiagnosticsPanel::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  const Qt::Orientation orientation = width() < kNarrow ? Qt::Vertical : Qt::Horizontal;
+  for (QSplitter* row : rows_)
+    if (row->orientation() != orientation) row->setOrientation(orientation);
+}
+
+Qt::Orientation DiagnosticsPanel::chartRowOrientation() const {
+  return rows_.front()->orientation();
 }
 
 QColor DiagnosticsPanel::verdictColour(int row) const {

@@ -11,6 +11,7 @@
 
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QTableWidget;
 
 namespace bilevel::widgets {
@@ -57,6 +58,10 @@ class DiagnosticsPanel : public QWidget {
   // The colour a row's verdict cell was given (for tests): green agrees, amber usable, red not;
   // invalid for the reference and refused rows.
   QColor verdictColour(int row) const;
+  // Horizontal (charts side by side) or, narrower than two charts, Vertical (stacked).
+  Qt::Orientation chartRowOrientation() const;
+
+  QSize minimumSizeHint() const override;
 
   int rowCount() const;
   // For tests: the text of a cell (row, column in display order) and its column span.
@@ -76,6 +81,9 @@ class DiagnosticsPanel : public QWidget {
 
  signals:
   void runRequested();
+
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   QPushButton* run_;
@@ -98,6 +106,7 @@ class DiagnosticsPanel : public QWidget {
   bool atNoiseLevel_ = false;
   bool stale_ = false;
   std::vector<QColor> verdicts_;
+  std::vector<QSplitter*> rows_;  // the pairs of charts and of maps
 };
 
 }  // namespace bilevel::widgets

@@ -88,6 +88,19 @@ class DiagnosticsPanelTest : public QObject {
     QCOMPARE(panel.verdictColour(1), QColor(200, 70, 60));
   }
 
+  // Issue 10 §7: in a narrow dock the pairs of charts stack instead of making it scroll sideways.
+  void narrowPanelsStackTheirCharts() {
+    DiagnosticsPanel panel;
+    QVERIFY(panel.minimumSizeHint().width() <= 280);
+    panel.resize(400, 900);
+    panel.show();
+    QCoreApplication::processEvents();
+    QCOMPARE(panel.chartRowOrientation(), Qt::Vertical);
+    panel.resize(900, 900);
+    QCoreApplication::processEvents();
+    QCOMPARE(panel.chartRowOrientation(), Qt::Horizontal);
+  }
+
   void staleResultsAreMarkedUntilTheNextRun() {
     DiagnosticsPanel panel;
     panel.begin(1);
