@@ -1,5 +1,10 @@
 #include "hypergradients/Fpad.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
 #include "common/Error.h"
 #include "common/Stopwatch.h"
 
@@ -32,35 +37,80 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
   problem.loss.gradientTheta(x, theta, gradient);
   const double rhsNorm = rhs.norm();
 
-  IterationState zBar = map->makeState(), nextBar = map->makeState(), sum = map->makeState();
+  IterationState zBar = map->makeState(), nextBar = map->makeState();
   map->linearize(IterationMap::kLimit, fixedPoint);
   map->primalAdjoint(rhs, zBar);
   summary.termination = Termination::IterationLimit;
   summary.residualHistory.push_back(1.0);
-  for (int n = 0; n < options_.maxIterations; ++n) {
-    if (isCancelled(cancel)) {
-      summary.termination = Termination::Cancelled;
-      return summary;
+  if (map->hasNeutralModes()) {
+    // ‖z̄_n‖ need not vanish (IterationMap::hasNeutralModes): add each term t_n = A_θᵀ z̄_n as it
+    // comes and stop on the terms left. Over the last kWindow steps they fell at the rate
+    // ρ = (‖t_n‖/‖t_{n−kWindow}‖)^{1/kWindow}; the tail Σ_{m>n} ‖t_m‖ ≈ ‖t_n‖ ρ/(1 − ρ) is the
+    // residual, relative to the largest term (the scale of the series: ∇U itself tends to 0 at the
+    // optimum), and the recursion stops when it is at most `tolerance`. A window rather than one
+    // ratio, so that a term passing near 0 (a scalar θ, an oscillating recursion) does not end it.
+    constexpr int kWindow = 10;
+    Vector term(theta.size());
+    std::array<double, kWindow> recent{};  // ‖t_{n−kWindow}‖ … ‖t_{n−1}‖, in a ring
+    double largest = 0.0;
+    for (int n = 0; n < options_.maxIterations; ++n) {
+      if (isCancelled(cancel)) {
+        summary.termination = Termination::Cancelled;
+        return summary;
+      }
+      map->cotangentProduct(zBar, nextBar, term);
+      zBar.swap(nextBar);
+      gradient += term;
+      ++summary.iterations;
+      const double size = term.norm();
+      const double before = recent[std::size_t(n % kWindow)];
+      recent[std::size_t(n % kWindow)] = size;
+      largest = std::max(largest, size);
+      if (largest == 0.0) {  // ∂_xL = 0, or it reaches no parameter: every term is 0
+        summary.residualHistory.push_back(0.0);
+        summary.termination = Termination::Converged;
+        break;
+      }
+      double tail = std::numeric_limits<double>::infinity();
+      if (n >= kWindow) {
+        const double rate = before > 0.0 ? std::pow(size / before, 1.0 / kWindow) : 0.0;
+        if (rate < 1.0) tail = size * (rate / (1.0 - rate));
+      }
+      // Before a rate is known, the last term.
+      summary.residualHistory.push_back((std::isfinite(tail) ? tail : size) / largest);
+      if (std::isfinite(tail) && tail / largest <= options_.tolerance) {
+        summary.termination = Termination::Converged;
+        break;
+      }
     }
-    sum += zBar;
-    map->stateTransposeProduct(zBar, nextBar);
-    zBar.swap(nextBar);
-    ++summary.iterations;
-    const double relative = rhsNorm > 0.0 ? std::sqrt(zBar.squaredNorm()) / rhsNorm : 0.0;
-    summary.residualHistory.push_back(relative);
-    if (relative <= options_.tolerance) {
-      summary.termination = Termination::Converged;
-      break;
+  } else {
+    IterationState sum = map->makeState();
+    for (int n = 0; n < options_.maxIterations; ++n) {
+      if (isCancelled(cancel)) {
+        summary.termination = Termination::Cancelled;
+        return summary;
+      }
+      sum += zBar;
+      map->stateTransposeProduct(zBar, nextBar);
+      zBar.swap(nextBar);
+      ++summary.iterations;
+      const double relative = rhsNorm > 0.0 ? std::sqrt(zBar.squaredNorm()) / rhsNorm : 0.0;
+      summary.residualHistory.push_back(relative);
+      if (relative <= options_.tolerance) {
+        summary.termination = Termination::Converged;
+        break;
+      }
     }
+    Vector thetaBar(theta.size());
+    map->parameterTransposeProduct(sum, thetaBar);
+    gradient += thetaBar;
   }
   summary.residual = summary.residualHistory.back();
-  Vector thetaBar(theta.size());
-  map->parameterTransposeProduct(sum, thetaBar);
-  gradient += thetaBar;
   summary.hypergradientSeconds = clock.seconds();
-  const double stateVectors = double(sum.size()) / double(x.size());
+  const double stateVectors = double(zBar.size()) / double(x.size());
+  const double states = map->hasNeutralModes() ? 3.0 : 4.0;  // z*, z̄, its successor, Σ z̄
   summary.workingMegabytes =
-      (4.0 * stateVectors + 2.0) * double(x.size()) * 8.0 / (1024.0 * 1024.0);
+      (states * stateVectors + 2.0) * double(x.size()) * 8.0 / (1024.0 * 1024.0);
   return summary;
 }
 

@@ -11,9 +11,13 @@ namespace bilevel {
 //   z̄_{n+1} = A_zᵀ z̄_n,   and   ∇U = ∂_θL + A_θᵀ Σ_n z̄_n,
 // one transposed state product per step and a single A_θᵀ at the end (A_θ is the same at every
 // step). It stops when ‖z̄_n‖ ≤ tolerance·‖∂_xL‖ (the norm of the next term: the reported
-// residual). The derivative sequence converges at the contraction rate of the map itself
-// (1 − √(μ/L) for accelerated gradient, 1 − μ/L for gradient descent, where it is the Neumann
-// series); only x* and a few states are stored. Solvers without a map (lbfgs) are refused.
+// residual). A map with neutral modes (IterationMap::hasNeutralModes: Chambolle–Pock, whose dual
+// part of z̄_n keeps directions in ker Kᵀ that no term sees) adds each term A_θᵀ z̄_n as it comes
+// instead and stops when the tail of the terms, estimated from their rate over the last 10 steps,
+// is at most tolerance × the largest term (the reported residual).
+// The derivative sequence converges at the contraction rate of the map itself (1 − √(μ/L) for
+// accelerated gradient, 1 − μ/L for gradient descent, where it is the Neumann series); only x* and
+// a few states are stored. Solvers without a map (lbfgs) are refused.
 class Fpad final : public IterationMapMethod {
  public:
   explicit Fpad(HypergradientOptions options) : options_(options) {}

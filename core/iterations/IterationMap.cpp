@@ -10,6 +10,12 @@ void IterationMap::tangentProduct(const IterationState& v, const Vector& dtheta,
   out += tangentScratch_;
 }
 
+void IterationMap::cotangentProduct(const IterationState& w, IterationState& out,
+                                    Vector& thetaBar) const {
+  stateTransposeProduct(w, out);
+  parameterTransposeProduct(w, thetaBar);
+}
+
 double IterationMap::advance(int k, IterationState& z, double threshold) const {
   if (stepScratch_.partCount() == 0) stepScratch_ = makeState();
   const double measure = step(k, z, stepScratch_);

@@ -108,10 +108,20 @@ class IterationMap {
   // products (with a scratch state allocated on first use); maps override it to share the pass.
   virtual void tangentProduct(const IterationState& v, const Vector& dtheta,
                               IterationState& out) const;
+  // out = A_zᵀ w and thetaBar = A_θᵀ w (p entries): one step of a reverse recursion together with
+  // its term of the hypergradient. The default calls the two products; maps override it to share
+  // the pass.
+  virtual void cotangentProduct(const IterationState& w, IterationState& out,
+                                Vector& thetaBar) const;
 
   // --- Properties -------------------------------------------------------------------------------
   // Whether A_k tends to a fixed map as k → ∞ (queried at kLimit); FPAD needs one.
   virtual bool hasStationaryLimit() const { return true; }
+  // Whether A_z at a fixed point has the eigenvalue 1 on directions that neither the read-out P
+  // nor A_θ sees (the primal–dual map: dual directions in ker Kᵀ inside the balls). A reverse
+  // recursion z̄_{n+1} = A_zᵀ z̄_n then keeps a part that does not tend to 0 (or does so slowly)
+  // although the terms A_θᵀ z̄_n of the hypergradient do, and FPAD stops on the terms.
+  virtual bool hasNeutralModes() const { return false; }
   // The linear rate ρ at which the FPAD recursion contracts, from the model's bounds μ and L: the
   // spectral radius of A_z at the fixed point (1 − μ/L for gradient descent, 1 − √(μ/L) for
   // Nesterov's constant-momentum scheme). The reference line of the derivative-sequence plot.

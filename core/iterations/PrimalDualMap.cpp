@@ -107,7 +107,8 @@ void PrimalDualMap::stateProduct(const IterationState& v, IterationState& out) c
 
 void PrimalDualMap::stateTransposeProduct(const IterationState& w, IterationState& out) const {
   const double c = 1.0 / (1.0 + tau_);
-  // g = wx + 2 wx̄ (the cotangent of x⁺), h = wq − cτ K g (the cotangent of q⁺).
+  // g = wx + 2 wx̄ (the cotangent of x⁺), h = wq − cτ K g (the cotangent of q⁺; left in
+  // dualScratch_ for cotangentProduct).
   primalScratch_ = w.part(0) + 2.0 * w.part(1);
   model_.applyK(primalScratch_, dualScratch_);
   dualScratch_ = w.part(2) - (c * tau_) * dualScratch_;
@@ -115,6 +116,13 @@ void PrimalDualMap::stateTransposeProduct(const IterationState& w, IterationStat
   model_.conjugateProxJacobian(sigma_, theta(), *linearPoint_, dualScratch_, out.part(2));
   model_.applyKAdjoint(out.part(2), out.part(1));
   out.part(1) *= sigma_;
+}
+
+void PrimalDualMap::cotangentProduct(const IterationState& w, IterationState& out,
+                                     Vector& thetaBar) const {
+  stateTransposeProduct(w, out);  // leaves h = wq − cτ K g in dualScratch_
+  thetaBar.resize(parameterCount());
+  model_.conjugateProxParameterAdjoint(sigma_, theta(), *linearPoint_, dualScratch_, thetaBar);
 }
 
 void PrimalDualMap::parameterProduct(const Vector& dtheta, IterationState& out) const {

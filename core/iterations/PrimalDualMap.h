@@ -78,6 +78,11 @@ class PrimalDualMap final : public IterationMap {
   void stateTransposeProduct(const IterationState& w, IterationState& out) const override;
   void parameterProduct(const Vector& dtheta, IterationState& out) const override;
   void parameterTransposeProduct(const IterationState& w, Vector& out) const override;
+  // Both transposed products share h, the cotangent of q⁺: A_θᵀ w = Rᵀ h costs one pass of the
+  // prox's parameter adjoint on top of A_zᵀ w.
+  void cotangentProduct(const IterationState& w, IterationState& out,
+                        Vector& thetaBar) const override;
+  bool hasNeutralModes() const override { return true; }
 
   // No closed form from the model's bounds: estimated at the current linearisation point (call
   // linearize first, e.g. at the fixed point) by 200 products A_z^k v from a fixed pseudo-random
