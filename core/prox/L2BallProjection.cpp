@@ -24,9 +24,16 @@ void L2BallProjection::project(const Vector& radii, const Vector& q, Vector& out
 void L2BallProjection::jacobianProduct(const Vector& radii, const Vector& q, const Vector& dq,
                                        Vector& out) {
   const Eigen::Index n = radii.size();
-#pragma omp parallel for schedule(static) if (n >= kParallelPixels)
+  const double* r = radii.data();
+  const double* qh = q.data();
+  const double* qv = q.data() + n;
+  const double* dh = dq.data();
+  const double* dv = dq.data() + n;
+  double* oh = out.data();
+  double* ov = out.data() + n;
+#pragma omp parallel for simd schedule(static) if (n >= kParallelPixels)
   for (Eigen::Index i = 0; i < n; ++i) {
-    jacobianProduct(radii[i], q[i], q[n + i], dq[i], dq[n + i], out[i], out[n + i]);
+    jacobianProduct(r[i], qh[i], qv[i], dh[i], dv[i], oh[i], ov[i]);
   }
 }
 

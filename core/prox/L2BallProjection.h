@@ -46,20 +46,18 @@ struct L2BallProjection {
     qv *= s;
   }
 
-  // (outH, outV) = J_q P(q) (dh, dv) with the selection above.
+  // (outH, outV) = J_q P(q) (dh, dv) with the selection above. Written with selects instead of a
+  // branch so that the field loop vectorises: inside, q̂ = 0 and s = 1 give exactly (dh, dv).
   static void jacobianProduct(double radius, double qh, double qv, double dh, double dv,
                               double& outH, double& outV) {
     const double norm = std::sqrt(qh * qh + qv * qv);
-    if (norm > radius) {
-      const double uh = qh / norm, uv = qv / norm;
-      const double along = uh * dh + uv * dv;
-      const double s = radius / norm;
-      outH = s * (dh - along * uh);
-      outV = s * (dv - along * uv);
-    } else {
-      outH = dh;
-      outV = dv;
-    }
+    const bool outside = norm > radius;
+    const double divisor = outside ? norm : 1.0;
+    const double uh = outside ? qh / divisor : 0.0, uv = outside ? qv / divisor : 0.0;
+    const double s = outside ? radius / divisor : 1.0;
+    const double along = uh * dh + uv * dv;
+    outH = s * (dh - along * uh);
+    outV = s * (dv - along * uv);
   }
 
   // (outH, outV) = ∂P(q)/∂λ: the unit vector q̂ outside, 0 inside and on the sphere.
