@@ -23,6 +23,9 @@ bool HypergradientOptions::isValid(std::string* error) const {
   if (!(finiteDifferenceTolerance > 0.0 && finiteDifferenceTolerance < 1.0)) {
     return fail("hypergradient.fd_tolerance must lie in (0, 1)");
   }
+  if (identificationRounds < 0) {
+    return fail("the identification rounds of implicit-manifold must be 0 (none) or positive");
+  }
   return true;
 }
 

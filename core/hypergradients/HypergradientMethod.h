@@ -31,6 +31,11 @@ struct HypergradientOptions {
   double finiteDifferenceStep = 1e-5;
   // finite-difference: inner tolerance of every solve it makes. Default 1e-12.
   double finiteDifferenceTolerance = 1e-12;
+  // implicit-manifold: after the solve to solver.tolerance, keep solving (warm from x and the
+  // dual, the relative gap ÷10 per round) until the jump set no longer changes from one round to
+  // the next, for at most this many rounds; 0 differentiates on the manifold of the first solve as
+  // it is (ImplicitManifold.h says why that is often wrong at 1e-8). ≥ 0; default 6.
+  int identificationRounds = 6;
 
   bool isValid(std::string* error) const;
 };

@@ -77,6 +77,40 @@ IdentifiedManifold::IdentifiedManifold(const TotalVariation& model, const Vector
     normal_[n + i] = field_[n + i] / norm;
     curvature_[i] = weights[i] / norm;
   }
+
+  // diag(H_M)_r = |region r| + Σ_{i∈S} c_i (|a|² − ⟨n_i, a⟩²), a = (∇B e_r)_i the differences of
+  // region r's indicator at i: nonzero only for the (at most three) regions of i, its right and
+  // its lower neighbour. Differences outside the range of ∇ (last column, last row) are 0.
+  inverseDiagonal_ = sizes_;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const Eigen::Index i = Eigen::Index(r) * cols + c;
+      if (!jumps_[std::size_t(i)]) continue;
+      const Eigen::Index here = region_[std::size_t(i)];
+      const Eigen::Index right = c + 1 < cols ? region_[std::size_t(i + 1)] : -1;
+      const Eigen::Index below = r + 1 < rows ? region_[std::size_t(i + cols)] : -1;
+      const Eigen::Index involved[3] = {here, right == here ? -1 : right,
+                                        below == here || below == right ? -1 : below};
+      for (const Eigen::Index k : involved) {
+        if (k < 0) continue;  // absent, or a region already counted at this pixel
+        const double own = k == here ? 1.0 : 0.0;
+        const double h = c + 1 < cols ? (right == k ? 1.0 : 0.0) - own : 0.0;
+        const double v = r + 1 < rows ? (below == k ? 1.0 : 0.0) - own : 0.0;
+        const double along = normal_[i] * h + normal_[n + i] * v;
+        inverseDiagonal_[k] += curvature_[i] * (h * h + v * v - along * along);
+      }
+    }
+  inverseDiagonal_ = inverseDiagonal_.cwiseInverse();
+}
+
+ConjugateGradientSummary IdentifiedManifold::solve(const Vector& rhs, Vector& u,
+                                                   const ConjugateGradientOptions& options,
+                                                   const CancellationFlag* cancel) const {
+  u = Vector::Zero(sizes_.size());
+  return preconditionedConjugateGradient(
+      [this](const Vector& in, Vector& out) { hessianProduct(in, out); },
+      [this](const Vector& in, Vector& out) { out = inverseDiagonal_.cwiseProduct(in); }, rhs, u,
+      options, cancel);
 }
 
 void IdentifiedManifold::expand(const Vector& u, Vector& out) const {
@@ -127,9 +161,8 @@ ConjugateGradientSummary IdentifiedManifold::tangent(const Vector& dtheta, Vecto
   model_.applyKAdjoint(field, divergence);
   collect(divergence, rhs);
   rhs = -rhs;
-  Vector u = Vector::Zero(sizes_.size());
-  const ConjugateGradientSummary cg = conjugateGradient(
-      [this](const Vector& in, Vector& out) { hessianProduct(in, out); }, rhs, u, options, cancel);
+  Vector u;
+  const ConjugateGradientSummary cg = solve(rhs, u, options, cancel);
   expand(u, dx);
   return cg;
 }
@@ -139,9 +172,7 @@ ConjugateGradientSummary IdentifiedManifold::adjoint(const Vector& xBar, Vector&
                                                      const CancellationFlag* cancel) const {
   Vector rhs;
   collect(xBar, rhs);
-  a = Vector::Zero(sizes_.size());
-  return conjugateGradient([this](const Vector& in, Vector& out) { hessianProduct(in, out); }, rhs,
-                           a, options, cancel);
+  return solve(rhs, a, options, cancel);
 }
 
 void IdentifiedManifold::parameterAdjoint(const Vector& a, Vector& out) const {
