@@ -52,11 +52,17 @@ void L2BallProjection::radiusProduct(const Vector& radii, const Vector& q, const
 void L2BallProjection::radiusAdjoint(const Vector& radii, const Vector& q, const Vector& w,
                                      Vector& out) {
   const Eigen::Index n = radii.size();
-#pragma omp parallel for schedule(static) if (n >= kParallelPixels)
+  const double* r = radii.data();
+  const double* qh = q.data();
+  const double* qv = q.data() + n;
+  const double* wh = w.data();
+  const double* wv = w.data() + n;
+  double* o = out.data();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelPixels)
   for (Eigen::Index i = 0; i < n; ++i) {
     double uh, uv;
-    radiusDerivative(radii[i], q[i], q[n + i], uh, uv);
-    out[i] = uh * w[i] + uv * w[n + i];
+    radiusDerivative(r[i], qh[i], qv[i], uh, uv);
+    o[i] = uh * wh[i] + uv * wv[i];
   }
 }
 

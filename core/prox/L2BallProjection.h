@@ -61,15 +61,13 @@ struct L2BallProjection {
   }
 
   // (outH, outV) = ∂P(q)/∂λ: the unit vector q̂ outside, 0 inside and on the sphere.
+  // Selects instead of a branch, as in jacobianProduct.
   static void radiusDerivative(double radius, double qh, double qv, double& outH, double& outV) {
     const double norm = std::sqrt(qh * qh + qv * qv);
-    if (norm > radius) {
-      outH = qh / norm;
-      outV = qv / norm;
-    } else {
-      outH = 0.0;
-      outV = 0.0;
-    }
+    const bool outside = norm > radius;
+    const double divisor = outside ? norm : 1.0;
+    outH = outside ? qh / divisor : 0.0;
+    outV = outside ? qv / divisor : 0.0;
   }
 
   // Field versions on [q_h; q_v] (size 2n) with radii λ (size n). `out` may alias `q` in project.
