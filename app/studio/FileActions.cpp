@@ -12,9 +12,16 @@
 #include <QStandardPaths>
 #include <algorithm>
 
+#include "ImageGrid.h"
 #include "MainWindow.h"
+#include "StatusReport.h"
 #include "StudioDocument.h"
+#include "common/Error.h"
 #include "config/Configuration.h"
+#include "image/ImageIO.h"
+#include "learning/LearningRecords.h"
+#include "learning/SessionFile.h"
+#include "widgets/LearningPlots.h"
 
 namespace bilevel::studio {
 
@@ -30,6 +37,15 @@ bool isSessionFile(const QString& path) {
 FileActions::SaveDialog& saveDialog() {
   static FileActions::SaveDialog dialog;
   return dialog;
+}
+
+FileActions::PromptAnswer& promptAnswer() {
+  static FileActions::PromptAnswer answer;
+  return answer;
+}
+
+std::filesystem::path toPath(const QString& path) {
+  return std::filesystem::path(path.toStdString());
 }
 
 // Whether `folder` is `root` or inside it (both canonical when they exist).
@@ -52,14 +68,14 @@ void FileActions::populate(QMenu* file) {
       tr("Start again from the default preset and its sample image (Ctrl+N); asks "
          "to save unsaved changes first"));
   file->addAction(tr("&Open Image…"), QKeySequence::Open, window_, [this] {
-    if (!window_->maybeSave(tr("opening another image"))) return;
+    if (!maybeSave(tr("opening another image"))) return;
     const QString path = QFileDialog::getOpenFileName(
         window_, tr("Open a clean image"), dialogDirectory(),
         tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp);;All files (*)"));
     if (!path.isEmpty()) window_->openImage(path);
   });
   file->addAction(tr("Open Noisy/Clean &Pair…"), QKeySequence(tr("Ctrl+Shift+O")), window_, [this] {
-    if (!window_->maybeSave(tr("opening other images"))) return;
+    if (!maybeSave(tr("opening other images"))) return;
     const QString filter = tr("Images (*.png *.tif *.tiff *.jpg *.jpeg *.pgm *.bmp)");
     const QString clean = QFileDialog::getOpenFileName(window_, tr("Open the clean image"),
                                                        dialogDirectory(), filter);
@@ -71,7 +87,7 @@ void FileActions::populate(QMenu* file) {
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   file->addSeparator();
   file->addAction(tr("Open &Session…"), QKeySequence(tr("Ctrl+Alt+O")), window_, [this] {
-    if (!window_->maybeSave(tr("opening a session"))) return;
+    if (!maybeSave(tr("opening a session"))) return;
     const QString path =
         QFileDialog::getOpenFileName(window_, tr("Open a session"), dialogDirectory(),
                                      tr("Studio sessions (*.json);;All files (*)"));
@@ -80,38 +96,38 @@ void FileActions::populate(QMenu* file) {
   auto saveAs = [this] {
     const QString path =
         askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));
-    if (!path.isEmpty()) window_->saveSession(path);
+    if (!path.isEmpty()) saveSession(path);
   };
   file->addAction(tr("&Save Session"), QKeySequence::Save, window_, [this, saveAs] {
-    if (window_->sessionPath().isEmpty()) {
+    if (sessionPath_.isEmpty()) {
       saveAs();
     } else {
-      window_->saveSession(window_->sessionPath());
+      saveSession(sessionPath_);
     }
   });
   file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, window_, saveAs);
   QMenu* exportMenu = file->addMenu(tr("&Export"));
   auto addExport = [this, exportMenu](const QString& label, const QString& what,
                                       const QString& filter, const QKeySequence& key,
-                                      bool (MainWindow::*exporter)(const QString&),
+                                      bool (FileActions::*exporter)(const QString&),
                                       const char* name) {
     QAction* action =
         exportMenu->addAction(label, key, window_, [this, label, what, filter, exporter] {
           const QString path = askSavePath(label, what, filter);
-          if (!path.isEmpty()) (window_->*exporter)(path);
+          if (!path.isEmpty()) (this->*exporter)(path);
         });
     action->setObjectName(QString::fromLatin1(name));
     documentActions_.append(action);
   };
   addExport(tr("Reconstruction Image…"), tr("reconstruction"),
             tr("PNG image (*.png);;TIFF image (*.tif)"), QKeySequence(tr("Ctrl+E")),
-            &MainWindow::exportReconstruction, "exportReconstructionAction");
+            &FileActions::exportReconstruction, "exportReconstructionAction");
   addExport(tr("Parameters (JSON)…"), tr("parameters"), tr("JSON (*.json)"), {},
-            &MainWindow::exportParameters, "exportParametersAction");
-  addExport(tr("History (CSV)…"), tr("history"), tr("CSV (*.csv)"), {}, &MainWindow::exportHistory,
+            &FileActions::exportParameters, "exportParametersAction");
+  addExport(tr("History (CSV)…"), tr("history"), tr("CSV (*.csv)"), {}, &FileActions::exportHistory,
             "exportHistoryAction");
   addExport(tr("Plots (PNG or SVG)…"), tr("plots"), tr("PNG image (*.png);;SVG drawing (*.svg)"),
-            {}, &MainWindow::exportPlots, "exportPlotsAction");
+            {}, &FileActions::exportPlots, "exportPlotsAction");
   file->addSeparator();
   // Ctrl+Q everywhere (some platforms bind no standard Quit key); close asks to save first.
   QAction* quit = file->addAction(tr("&Quit"), window_, [this] { window_->close(); });
@@ -126,7 +142,7 @@ void FileActions::addDocumentAction(QAction* action) {
 }
 
 void FileActions::openDropped(const QStringList& paths) {
-  if (!window_->maybeSave(tr("opening what was dropped"))) return;
+  if (!maybeSave(tr("opening what was dropped"))) return;
   if (paths.size() == 1) {
     if (isSessionFile(paths.front())) {
       window_->openSession(paths.front());
@@ -223,7 +239,7 @@ void FileActions::rebuildRecentMenu() {
     const QString path = recent[i];
     QAction* action = recentMenu_->addAction(
         QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()), window_, [this, path] {
-          if (!window_->maybeSave(tr("opening %1").arg(QFileInfo(path).fileName()))) return;
+          if (!maybeSave(tr("opening %1").arg(QFileInfo(path).fileName()))) return;
           if (isSessionFile(path)) {
             window_->openSession(path);
           } else {
@@ -233,6 +249,124 @@ void FileActions::rebuildRecentMenu() {
     action->setToolTip(path);
   }
   recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void FileActions::setPromptAnswer(PromptAnswer answer) {
+  promptAnswer() = std::move(answer);
+}
+
+QMessageBox::StandardButton FileActions::ask(const QString& question,
+                                             QMessageBox::StandardButtons buttons,
+                                             QMessageBox::StandardButton defaultButton) {
+  if (promptAnswer()) return promptAnswer()(question, buttons);
+  // A test that did not expect the question must not hang on a dialog nobody answers.
+  if (QStandardPaths::isTestModeEnabled())
+    return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
+  QMessageBox box(QMessageBox::Question, tr("Bilevel Studio"), question, buttons, window_);
+  box.setObjectName(QStringLiteral("promptDialog"));
+  box.setDefaultButton(defaultButton);
+  return QMessageBox::StandardButton(box.exec());
+}
+
+bool FileActions::maybeSave(const QString& before) {
+  if (!window_->document()->isModified()) return true;
+  const QString name =
+      sessionPath_.isEmpty() ? tr("this session") : QFileInfo(sessionPath_).fileName();
+  switch (ask(tr("Save the changes to %1 before %2?").arg(name, before),
+              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save)) {
+    case QMessageBox::Save: {
+      QString path = sessionPath_;
+      if (path.isEmpty()) {
+        path = askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));
+      }
+      return !path.isEmpty() && saveSession(path);
+    }
+    case QMessageBox::Discard:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void FileActions::setSessionPath(const QString& path) {
+  sessionPath_ = path;
+  emit nameChanged();
+}
+
+void FileActions::setRecoveredAt(const QDateTime& savedAt) {
+  recoveredAt_ = savedAt;
+  emit nameChanged();
+}
+
+void FileActions::refuseToOverwriteInputs(const QString& output, bool includeSession) const {
+  const std::filesystem::path target = toPath(output);
+  for (const auto& input : inputImagePaths(window_->configuration()))
+    refuseToOverwrite(input, target);
+  if (includeSession && !sessionPath_.isEmpty()) refuseToOverwrite(toPath(sessionPath_), target);
+}
+
+bool FileActions::saveSession(const QString& path) {
+  return window_->attempt(tr("Cannot save the session"), [&] {
+    refuseToOverwriteInputs(path, false);
+    const StudioDocument& document = *window_->document();
+    writeSessionFile(toPath(path),
+                     SessionRecord{document.configuration(), document.startParameters(),
+                                   document.history(), document.segmentStarts()});
+    window_->document()->markSaved();
+    sessionPath_ = path;
+    recoveredAt_ = QDateTime();  // saved under a name of its own now
+    addRecentFile(path);
+    rememberSaveDirectory(path);
+    emit nameChanged();
+    window_->statusReport()->say(tr("Session saved to %1").arg(path));
+  });
+}
+
+bool FileActions::exportReconstruction(const QString& name) {
+  // A name without an extension is a PNG (OpenCV would refuse it with its internal message).
+  const QString path = withExtension(name, QStringLiteral("(*.png)"));
+  return window_->attempt(tr("Cannot save the image"), [&] {
+    const Image& reconstruction = window_->imageGrid()->reconstruction();
+    if (reconstruction.size() == 0) throw usageError("there is no reconstruction yet");
+    refuseToOverwriteInputs(path, true);
+    const int depth = window_->document()->pair().clean.sourceBitDepth == 16 ? 16 : 8;
+    writeImage(reconstruction, toPath(path), depth);
+    rememberSaveDirectory(path);
+    window_->statusReport()->say(tr("Reconstruction saved to %1").arg(path));
+  });
+}
+
+bool FileActions::exportParameters(const QString& path) {
+  return window_->attempt(tr("Cannot save the parameters"), [&] {
+    const std::optional<ParameterLayout>& layout = window_->parameterLayout();
+    const Vector& theta = window_->parameters();
+    if (!layout || theta.size() != layout->size()) throw usageError("no parameters yet");
+    refuseToOverwriteInputs(path, true);
+    writeTextFileAtomically(toPath(path), parametersJson(*layout, theta).dump(2) + "\n");
+    rememberSaveDirectory(path);
+  });
+}
+
+bool FileActions::exportHistory(const QString& path) {
+  return window_->attempt(tr("Cannot save the history"), [&] {
+    const std::optional<ParameterLayout>& layout = window_->parameterLayout();
+    if (!layout) throw usageError("no model yet");
+    refuseToOverwriteInputs(path, true);
+    writeTextFileAtomically(toPath(path), historyCsv(*layout, window_->history()));
+    rememberSaveDirectory(path);
+  });
+}
+
+bool FileActions::exportPlots(const QString& name) {
+  const QString path = withExtension(name, QStringLiteral("(*.png)"));
+  return window_->attempt(tr("Cannot save the plots"), [&] {
+    refuseToOverwriteInputs(path, true);
+    QString error;
+    const bool ok = path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
+                        ? window_->plots()->exportSvg(path, &error)
+                        : window_->plots()->exportPng(path, &error);
+    if (!ok) throw inputError(error.toStdString());
+  });
 }
 
 }  // namespace bilevel::studio

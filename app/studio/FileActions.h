@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QDateTime>
 #include <QList>
+#include <QMessageBox>
 #include <QObject>
 #include <QStringList>
 #include <functional>
@@ -14,8 +16,9 @@ class MainWindow;
 
 // The File menu: open (image, noisy/clean pair, session, recent, dropped files), save, export
 // and quit, each asking first to save unsaved changes where an open would replace them; the
-// recent files and the folder the dialogs start in (QSettings). The work itself is the window's
-// (its public slots, which tests and scripts call directly, without dialogs or prompts).
+// recent files and the folder the dialogs start in (QSettings); the session file the document
+// belongs to; saving and exporting (the window's public slots forward here, so tests and scripts
+// call them directly, without dialogs or prompts). Opening is the window's.
 class FileActions : public QObject {
   Q_OBJECT
 
@@ -55,10 +58,46 @@ class FileActions : public QObject {
                                            const QString& filters, QString* selectedFilter)>;
   static void setSaveDialog(SaveDialog dialog);
 
+  // Answers the window's questions (save changes? stop learning?) instead of a dialog: given the
+  // question and the buttons offered, returns one of them. Without it a dialog asks, except in
+  // Qt Test's test mode (QStandardPaths::isTestModeEnabled), where the answer is Discard (or
+  // Yes) so that no test blocks on a prompt it does not expect.
+  using PromptAnswer =
+      std::function<QMessageBox::StandardButton(const QString&, QMessageBox::StandardButtons)>;
+  static void setPromptAnswer(PromptAnswer answer);
+  QMessageBox::StandardButton ask(const QString& question, QMessageBox::StandardButtons buttons,
+                                  QMessageBox::StandardButton defaultButton);
+  // Asks to save unsaved changes (Save / Discard / Cancel) before they would be lost; true when
+  // the window may go on (saved, discarded, or nothing to save).
+  bool maybeSave(const QString& before);
+
+  // The session file the document was opened from or saved to ("" for none).
+  QString sessionPath() const { return sessionPath_; }
+  void setSessionPath(const QString& path);
+  // When the restored session had been autosaved; invalid unless the document was recovered.
+  QDateTime recoveredAt() const { return recoveredAt_; }
+  void setRecoveredAt(const QDateTime& savedAt);
+
+  // Error(Usage) when `output` names an image the configuration reads (or, with includeSession,
+  // the open session file): nothing the user made is written over.
+  void refuseToOverwriteInputs(const QString& output, bool includeSession = true) const;
+  // Each false with the window's error dialog when it cannot write.
+  bool saveSession(const QString& path);
+  bool exportReconstruction(const QString& path);  // a name without an extension is a PNG
+  bool exportParameters(const QString& path);
+  bool exportHistory(const QString& path);
+  bool exportPlots(const QString& path);  // PNG or SVG by extension
+
+ signals:
+  // The session path or the recovery time changed: the window's title names them.
+  void nameChanged();
+
  private:
   MainWindow* window_;
   QMenu* recentMenu_ = nullptr;
   QList<QAction*> documentActions_;
+  QString sessionPath_;
+  QDateTime recoveredAt_;
 };
 
 }  // namespace bilevel::studio

@@ -47,11 +47,6 @@ namespace bilevel::studio {
 
 namespace {
 
-MainWindow::PromptAnswer& promptAnswer() {
-  static MainWindow::PromptAnswer answer;
-  return answer;
-}
-
 // What File > New starts from (the preset bilevel-studio opens without --preset).
 constexpr const char* kDefaultPreset = "tv-denoise";
 
@@ -89,6 +84,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&plotTimer_, &QTimer::timeout, this, &MainWindow::flushPlots);
 
   files_ = new FileActions(this);
+  connect(files_, &FileActions::nameChanged, this, &MainWindow::updateTitle);
   recovery_ = new RecoveryStore(RecoveryStore::defaultDirectory(), this);
   connect(recovery_, &RecoveryStore::writeFailed, this, [this](const QString& message) {
     // Not a dialog: it would come back after every step. The window works on; only the
@@ -257,7 +253,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     const QString question = activity_ == Activity::Learning
                                  ? tr("Learning is running. Stop it and quit?")
                                  : tr("The diagnostics are running. Stop them and quit?");
-    if (ask(question, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
+    if (files_->ask(question, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
         QMessageBox::Yes) {
       closeAfterStop_ = true;
       stop();
@@ -303,54 +299,17 @@ void MainWindow::setActivity(Activity activity) {
 }
 
 void MainWindow::updateTitle() {
-  QString name = sessionPath_.isEmpty() ? QString() : QFileInfo(sessionPath_).fileName();
+  const QString sessionPath = files_->sessionPath();
+  QString name = sessionPath.isEmpty() ? QString() : QFileInfo(sessionPath).fileName();
   if (name.isEmpty() && !document_->pair().name.empty())
     name = QString::fromStdString(document_->pair().name);
-  if (recoveredAt_.isValid()) {
+  if (const QDateTime recoveredAt = files_->recoveredAt(); recoveredAt.isValid()) {
     name = tr("%1 (recovered, autosaved %2)")
-               .arg(name, QLocale().toString(recoveredAt_, QLocale::ShortFormat));
+               .arg(name, QLocale().toString(recoveredAt, QLocale::ShortFormat));
   }
   // "[*]" shows the modified marker (setWindowModified) where the platform puts it.
   setWindowTitle(name.isEmpty() ? tr("[*]Bilevel Studio") : tr("%1[*] — Bilevel Studio").arg(name));
   setWindowModified(document_->isModified());
-}
-
-void MainWindow::setPromptAnswer(PromptAnswer answer) {
-  promptAnswer() = std::move(answer);
-}
-
-QMessageBox::StandardButton MainWindow::ask(const QString& question,
-                                            QMessageBox::StandardButtons buttons,
-                                            QMessageBox::StandardButton defaultButton) {
-  if (promptAnswer()) return promptAnswer()(question, buttons);
-  // A test that did not expect the question must not hang on a dialog nobody answers.
-  if (QStandardPaths::isTestModeEnabled())
-    return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
-  QMessageBox box(QMessageBox::Question, tr("Bilevel Studio"), question, buttons, this);
-  box.setObjectName(QStringLiteral("promptDialog"));
-  box.setDefaultButton(defaultButton);
-  return QMessageBox::StandardButton(box.exec());
-}
-
-bool MainWindow::maybeSave(const QString& before) {
-  if (!document_->isModified()) return true;
-  const QString name =
-      sessionPath_.isEmpty() ? tr("this session") : QFileInfo(sessionPath_).fileName();
-  switch (ask(tr("Save the changes to %1 before %2?").arg(name, before),
-              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save)) {
-    case QMessageBox::Save: {
-      QString path = sessionPath_;
-      if (path.isEmpty()) {
-        path = files_->askSavePath(tr("Save the session"), tr("session"),
-                                   tr("Studio sessions (*.json)"));
-      }
-      return !path.isEmpty() && saveSession(path);
-    }
-    case QMessageBox::Discard:
-      return true;
-    default:
-      return false;
-  }
 }
 
 void MainWindow::undo() {
@@ -373,7 +332,7 @@ bool MainWindow::ensureIdle(const QString& what) {
 
 bool MainWindow::applyConfiguration(const Configuration& configuration) {
   PendingDocument document{configuration};
-  document.sessionPath = sessionPath_;
+  document.sessionPath = files_->sessionPath();
   return beginLoading(std::move(document));
 }
 
@@ -479,13 +438,13 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
                     .arg(layout_->size()));
       content.settings.startParameters.resize(0);
     }
-    sessionPath_ = document.sessionPath;
+    files_->setSessionPath(document.sessionPath);
     recovered = document.recovered;
     if (recovered) {
       recovery_->adopt(*recovered);
-      recoveredAt_ = recovered->savedAt();
+      files_->setRecoveredAt(recovered->savedAt());
     } else if (document.presetName || !document.recentFile.isEmpty()) {
-      recoveredAt_ = QDateTime();  // another document
+      files_->setRecoveredAt(QDateTime());  // another document
     }
     if (!document.recentFile.isEmpty()) files_->addRecentFile(document.recentFile);
     const QString what = !document.recentFile.isEmpty()
@@ -522,8 +481,8 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     status_->flash(
         tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
            "there.")
-            .arg(QLocale().toString(recoveredAt_.date(), QLocale::LongFormat) + QLatin1Char(' ') +
-                 recoveredAt_.time().toString(QStringLiteral("HH:mm:ss")))
+            .arg(QLocale().toString(recoveredAt().date(), QLocale::LongFormat) + QLatin1Char(' ') +
+                 recoveredAt().time().toString(QStringLiteral("HH:mm:ss")))
             .arg(history().empty() ? 0 : history().back().iteration),
         30000);
   }
@@ -788,13 +747,6 @@ bool MainWindow::openSession(const QString& path) {
   return started;
 }
 
-void MainWindow::refuseToOverwriteInputs(const QString& output, bool includeSession) const {
-  const std::filesystem::path target = toPath(output);
-  for (const auto& input : inputImagePaths(configuration()))
-    refuseToOverwrite(input, target);
-  if (includeSession && !sessionPath_.isEmpty()) refuseToOverwrite(toPath(sessionPath_), target);
-}
-
 bool MainWindow::attempt(const QString& failureTitle, const std::function<void()>& action) {
   try {
     action();
@@ -806,64 +758,6 @@ bool MainWindow::attempt(const QString& failureTitle, const std::function<void()
     showError(failureTitle, QString::fromStdString(e.what()));
   }
   return false;
-}
-
-bool MainWindow::saveSession(const QString& path) {
-  return attempt(tr("Cannot save the session"), [&] {
-    refuseToOverwriteInputs(path, false);
-    writeSessionFile(toPath(path), SessionRecord{configuration(), document_->startParameters(),
-                                                 history(), document_->segmentStarts()});
-    document_->markSaved();
-    sessionPath_ = path;
-    recoveredAt_ = QDateTime();  // saved under a name of its own now
-    files_->addRecentFile(path);
-    files_->rememberSaveDirectory(path);
-    updateTitle();
-    status_->say(tr("Session saved to %1").arg(path));
-  });
-}
-
-bool MainWindow::exportReconstruction(const QString& name) {
-  // A name without an extension is a PNG (OpenCV would refuse it with its internal message).
-  const QString path = FileActions::withExtension(name, QStringLiteral("(*.png)"));
-  return attempt(tr("Cannot save the image"), [&] {
-    if (images_->reconstruction().size() == 0) throw usageError("there is no reconstruction yet");
-    refuseToOverwriteInputs(path, true);
-    const int depth = document_->pair().clean.sourceBitDepth == 16 ? 16 : 8;
-    writeImage(images_->reconstruction(), toPath(path), depth);
-    files_->rememberSaveDirectory(path);
-    status_->say(tr("Reconstruction saved to %1").arg(path));
-  });
-}
-
-bool MainWindow::exportParameters(const QString& path) {
-  return attempt(tr("Cannot save the parameters"), [&] {
-    if (!layout_ || parameters().size() != layout_->size()) throw usageError("no parameters yet");
-    refuseToOverwriteInputs(path, true);
-    writeTextFileAtomically(toPath(path), parametersJson(*layout_, parameters()).dump(2) + "\n");
-    files_->rememberSaveDirectory(path);
-  });
-}
-
-bool MainWindow::exportHistory(const QString& path) {
-  return attempt(tr("Cannot save the history"), [&] {
-    if (!layout_) throw usageError("no model yet");
-    refuseToOverwriteInputs(path, true);
-    writeTextFileAtomically(toPath(path), historyCsv(*layout_, history()));
-    files_->rememberSaveDirectory(path);
-  });
-}
-
-bool MainWindow::exportPlots(const QString& name) {
-  const QString path = FileActions::withExtension(name, QStringLiteral("(*.png)"));
-  return attempt(tr("Cannot save the plots"), [&] {
-    refuseToOverwriteInputs(path, true);
-    QString error;
-    const bool ok = path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
-                        ? plots_->exportSvg(path, &error)
-                        : plots_->exportPng(path, &error);
-    if (!ok) throw inputError(error.toStdString());
-  });
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

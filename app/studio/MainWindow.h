@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "CoreTypes.h"
+#include "FileActions.h"
 #include "StudioDocument.h"
 
 class QAction;
@@ -36,7 +37,6 @@ class DiagnosticsController;
 class LearningController;
 class StatusReport;
 class WindowMenus;
-class FileActions;
 class ImageGrid;
 class OrphanedSession;
 class RecoveryStore;
@@ -66,24 +66,28 @@ class MainWindow : public QMainWindow {
   const std::vector<Snapshot>& history() const { return document_->history(); }
   double currentPsnr() const { return document_->psnr(); }
 
-  // Answers the window's questions (save changes? stop learning?) instead of a dialog: given the
-  // question and the buttons offered, returns one of them. Without it a dialog asks, except in
-  // Qt Test's test mode (QStandardPaths::isTestModeEnabled), where the answer is Discard (or
-  // Yes) so that no test blocks on a prompt it does not expect.
-  using PromptAnswer =
-      std::function<QMessageBox::StandardButton(const QString&, QMessageBox::StandardButtons)>;
-  static void setPromptAnswer(PromptAnswer answer);
-  // Asks to save unsaved changes (Save / Discard / Cancel) before they would be lost; true when
-  // the window may go on (saved, discarded, or nothing to save).
-  bool maybeSave(const QString& before);
+  // Answers the window's questions instead of a dialog (FileActions::setPromptAnswer).
+  using PromptAnswer = FileActions::PromptAnswer;
+  static void setPromptAnswer(PromptAnswer answer) {
+    FileActions::setPromptAnswer(std::move(answer));
+  }
+  // Asks to save unsaved changes (FileActions::maybeSave); true when the window may go on.
+  bool maybeSave(const QString& before) { return files_->maybeSave(before); }
   // The session file the document was opened from or saved to ("" for none).
-  QString sessionPath() const { return sessionPath_; }
+  QString sessionPath() const { return files_->sessionPath(); }
   // The text of the error dialog shown last (empty if none), for tests and logs.
   QString lastError() const { return lastError_; }
   // The documented exit code of that error's kind (2 settings, 3 unreadable input, 4 numerical).
   int lastErrorCode() const { return lastErrorExitCode_; }
 
+  // The model's parameter layout, once the worker has built the model.
+  const std::optional<ParameterLayout>& parameterLayout() const { return layout_; }
+  // Runs `action`; an exception becomes the error dialog titled `failureTitle` (with the exit
+  // code of its kind) and false.
+  bool attempt(const QString& failureTitle, const std::function<void()>& action);
+
   widgets::LearningPlots* plots() const { return plots_; }
+  ImageGrid* imageGrid() const { return images_; }
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const;
@@ -100,14 +104,16 @@ class MainWindow : public QMainWindow {
   // removed when the window closes normally.
   RecoveryStore* recovery() const { return recovery_; }
   // When the restored session had been autosaved; invalid unless the document was recovered.
-  QDateTime recoveredAt() const { return recoveredAt_; }
+  QDateTime recoveredAt() const { return files_->recoveredAt(); }
   // Opens the session a dead studio autosaved (read by offerRecovery) as openSession would; once
   // its images are read the window continues autosaving into that file and its title says it
   // was recovered. If they cannot be read the file is kept aside and the error dialog says where.
   bool restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session);
   // Error(Usage) when `output` names an image the configuration reads (or, with includeSession,
   // the open session file): nothing the user made is written over.
-  void refuseToOverwriteInputs(const QString& output, bool includeSession = true) const;
+  void refuseToOverwriteInputs(const QString& output, bool includeSession = true) const {
+    files_->refuseToOverwriteInputs(output, includeSession);
+  }
 
  public slots:
   // Replaces the configuration (validated) and reads its images; false with a dialog on error.
@@ -123,11 +129,12 @@ class MainWindow : public QMainWindow {
   // File > Open Noisy/Clean Pair.
   bool openImagePair(const QString& cleanPath, const QString& noisyPath);
   bool openSession(const QString& path);
-  bool saveSession(const QString& path);
-  bool exportReconstruction(const QString& path);
-  bool exportParameters(const QString& path);
-  bool exportHistory(const QString& path);
-  bool exportPlots(const QString& path);  // PNG or SVG by extension
+  // Saving and exporting are FileActions'.
+  bool saveSession(const QString& path) { return files_->saveSession(path); }
+  bool exportReconstruction(const QString& path) { return files_->exportReconstruction(path); }
+  bool exportParameters(const QString& path) { return files_->exportParameters(path); }
+  bool exportHistory(const QString& path) { return files_->exportHistory(path); }
+  bool exportPlots(const QString& path) { return files_->exportPlots(path); }
 
   // Learn runs the configured number of outer iterations (continuing a paused run); Step runs
   // one; Pause stops after the current step; Stop interrupts it within one inner iteration.
@@ -179,16 +186,11 @@ class MainWindow : public QMainWindow {
   void setActivity(Activity activity);
   // True when idle; otherwise says in the status bar that `what` has to wait.
   bool ensureIdle(const QString& what);
-  // Runs `action`; an exception becomes the error dialog titled `failureTitle` (with the exit
-  // code of its kind) and false.
-  bool attempt(const QString& failureTitle, const std::function<void()>& action);
   bool beginLoading(PendingDocument document);
   void onLambdaEdited(double lambda);
   // The document's settings changed (an edit, undo or redo): panel, worker, preview, autosave.
   void onDocumentSettingsChanged();
   void refreshPanel();
-  QMessageBox::StandardButton ask(const QString& question, QMessageBox::StandardButtons buttons,
-                                  QMessageBox::StandardButton defaultButton);
   void showError(const QString& title, const QString& message);
   void onSettingChanged(const QString& key, const QVariant& value);
   void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
@@ -214,7 +216,6 @@ class MainWindow : public QMainWindow {
   bool closeAfterStop_ = false;  // quit asked while learning: close once the run has stopped
   std::optional<PendingDocument> pending_;
   std::optional<ParameterLayout> layout_;
-  QString sessionPath_;
   QString lastError_;
   int lastErrorCode_ = 0;  // the kind of the error about to be shown
   int lastErrorExitCode_ = 0;
@@ -224,7 +225,6 @@ class MainWindow : public QMainWindow {
   LearningController* learning_ = nullptr;
   CoreWorker* worker_ = nullptr;  // learning_'s
   RecoveryStore* recovery_ = nullptr;
-  QDateTime recoveredAt_;
   QTimer previewTimer_;
   // Display work deferred to later event-loop turns (see the constructor).
   QTimer plotTimer_;
