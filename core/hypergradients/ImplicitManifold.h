@@ -34,7 +34,11 @@ namespace bilevel {
 // (HypergradientOptions), never below a relative gap of kFinestGap. When S still changed in the
 // last round (or a round stopped on solver.max_iterations, as around degenerate pixels where the
 // rate is sublinear) the result is returned as IterationLimit with a message saying how many
-// pixels changed. The rounds' iterations are counted in the summary's inner solve.
+// pixels changed. The rounds' iterations are counted in the summary's inner solve. Measured on
+// `learn --preset rof-denoise --method implicit-manifold` (256², OMP_NUM_THREADS=1): λ = 0.117768,
+// PSNR 36.04972 dB in 9 steps, 21.6 s CPU (fpad: λ = 0.117857, 36.04972 dB in 8 steps, 14.4 s);
+// near the optimum the support is degenerate (sublinear solver rate) and the rounds cost up to
+// 27,000 inner iterations a step.
 //
 // Non-degeneracy (|q*_i| < λ_i off S) and a stable support are assumed, as the theorem does; where
 // they fail (λ at which the support changes, which happens every ~1e-4 relative in λ on a noisy
