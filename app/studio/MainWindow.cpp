@@ -453,39 +453,12 @@ void MainWindow::onLoaded(const Configuration& configuration, const TrainingPair
     document_->setResult(content.settings.startParameters, 0.0);
     document_->open(what, std::move(content), recovered != nullptr);
   }
-  const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
-  status_->say(tr("%1: %2×%3, noisy PSNR %4 dB%5")
-                   .arg(QString::fromStdString(pair.name))
-                   .arg(pair.clean.cols)
-                   .arg(pair.clean.rows)
-                   .arg(noisyPsnr, 0, 'f', 2)
-                   .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
+  status_->showOpened(pair, pairCount);
   updateTitle();
   lambdaRequest_ = configuration.json()["model"]["lambda"].get<double>();
   autosave();
-  // Not a dialog: a colour file made grey, or a data range other than the type range, is worth
-  // knowing but must not stop a script (--screenshot, tests) waiting for a click. A short note
-  // stays in the status bar while these images are open; the tooltip has the whole sentences.
-  QStringList notes, notices;
-  if (pair.clean.convertedFromColour || pair.noisy.convertedFromColour)
-    notes << tr("colour converted to grey");
-  if (pair.clean.range.kind == IntensityRange::Kind::DataRange) {
-    notes << tr("data range %1–%2")
-                 .arg(pair.clean.range.low, 0, 'g', 6)
-                 .arg(pair.clean.range.high, 0, 'g', 6);
-  }
-  for (const std::string& notice : inputNotices(pair))
-    notices << QString::fromStdString(notice);
-  status_->setNotices(notes, notices);
-  if (recovered) {
-    status_->flash(
-        tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
-           "there.")
-            .arg(QLocale().toString(recoveredAt().date(), QLocale::LongFormat) + QLatin1Char(' ') +
-                 recoveredAt().time().toString(QStringLiteral("HH:mm:ss")))
-            .arg(history().empty() ? 0 : history().back().iteration),
-        30000);
-  }
+  if (recovered)
+    status_->announceRecovery(recoveredAt(), history().empty() ? 0 : history().back().iteration);
   emit imagesLoaded();
   previewTimer_.stop();  // the open's own settings change: this one preview serves it
   requestPreview();

@@ -1,11 +1,15 @@
 #include "StatusReport.h"
 
 #include <QLabel>
+#include <QLocale>
 #include <QProgressBar>
 #include <QStatusBar>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+
+#include "image/Quality.h"
+#include "learning/TrainingPair.h"
 
 namespace bilevel::studio {
 
@@ -187,6 +191,39 @@ void StatusReport::poll() {
     const double fraction = std::clamp(elapsed / (elapsed + *stepLeft), 0.0, 0.99);
     progress_->setValue(stepsDone_ * kBarUnitsPerStep + int(fraction * kBarUnitsPerStep));
   }
+}
+
+void StatusReport::showOpened(const TrainingPair& pair, int pairCount) {
+  const double noisyPsnr = psnr(pair.noisy.pixels, pair.clean.pixels);
+  say(tr("%1: %2×%3, noisy PSNR %4 dB%5")
+          .arg(QString::fromStdString(pair.name))
+          .arg(pair.clean.cols)
+          .arg(pair.clean.rows)
+          .arg(noisyPsnr, 0, 'f', 2)
+          .arg(pairCount > 1 ? tr(" (%1 training pairs)").arg(pairCount) : QString()));
+  // Not a dialog: a colour file made grey, or a data range other than the type range, is worth
+  // knowing but must not stop a script (--screenshot, tests) waiting for a click. A short note
+  // stays while these images are open; the tooltip has the whole sentences.
+  QStringList notes, notices;
+  if (pair.clean.convertedFromColour || pair.noisy.convertedFromColour)
+    notes << tr("colour converted to grey");
+  if (pair.clean.range.kind == IntensityRange::Kind::DataRange) {
+    notes << tr("data range %1–%2")
+                 .arg(pair.clean.range.low, 0, 'g', 6)
+                 .arg(pair.clean.range.high, 0, 'g', 6);
+  }
+  for (const std::string& notice : inputNotices(pair))
+    notices << QString::fromStdString(notice);
+  setNotices(notes, notices);
+}
+
+void StatusReport::announceRecovery(const QDateTime& savedAt, int steps) {
+  flash(tr("Recovered the session autosaved on %1 (%2 learning steps); Learn continues from "
+           "there.")
+            .arg(QLocale().toString(savedAt.date(), QLocale::LongFormat) + QLatin1Char(' ') +
+                 savedAt.time().toString(QStringLiteral("HH:mm:ss")))
+            .arg(steps),
+        30000);
 }
 
 QString StatusReport::describe(RunEnd end, const QString& message) {

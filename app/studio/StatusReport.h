@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QString>
@@ -52,6 +53,11 @@ class StatusReport : public QObject {
   // How the open images were read: short notes ("colour converted to grey") shown, the whole
   // sentences in the tooltip; empty clears.
   void setNotices(const QStringList& notes, const QStringList& details);
+  // Images were opened: their name, size and noisy PSNR, and the notices about how they were read
+  // (colour made grey, a data range other than the type's).
+  void showOpened(const TrainingPair& pair, int pairCount);
+  // The window restored an autosave from `savedAt` with `steps` learning steps.
+  void announceRecovery(const QDateTime& savedAt, int steps);
 
   // Reading images: a busy bar.
   void beginLoading();
