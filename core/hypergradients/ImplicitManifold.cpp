@@ -10,16 +10,19 @@
 #include "common/Stopwatch.h"
 #include "hypergradients/IdentifiedManifold.h"
 #include "models/TotalVariation.h"
+#include "registry/Registry.h"
 #include "solvers/SolverState.h"
 
 namespace bilevel {
 bool ImplicitManifold::supports(const BilevelProblem& problem, std::string* why) const {
   if (!dynamic_cast<const TotalVariation*>(&problem.model)) {
     if (why) {
-      *why = name() + " differentiates on the manifold of a nonsmooth TV solution (tv, tv-map); " +
-             problem.model.name() +
-             (dynamic_cast<const Model*>(&problem.model) ? " is smooth: use implicit-cg"
-                                                         : " is not a TV model");
+      using registry::LowerLevelKind;
+      *why = name() + " differentiates on the manifold of a nonsmooth TV solution (" +
+             registry::modelNamesFor(LowerLevelKind::PrimalDual) + "); " + problem.model.name() +
+             (dynamic_cast<const Model*>(&problem.model)
+                  ? " is smooth: use " + registry::methodNamesFor(LowerLevelKind::Smooth)
+                  : " is not a TV model");
     }
     return false;
   }

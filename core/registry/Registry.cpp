@@ -112,6 +112,14 @@ const OptimizerEntry& optimizer(const std::string& name) {
   return require(optimizers(), name, "outer optimizer");
 }
 
+std::string modelNamesFor(LowerLevelKind kind) {
+  std::string out;
+  for (const auto& entry : models()) {
+    if (entry.kind == kind) out += (out.empty() ? "" : ", ") + entry.name;
+  }
+  return out;
+}
+
 std::string methodNamesFor(LowerLevelKind kind) {
   std::string out;
   for (const auto& entry : methods()) {

@@ -136,8 +136,9 @@ const SolverEntry& solver(const std::string& name);
 const MethodEntry& method(const std::string& name);
 const OptimizerEntry& optimizer(const std::string& name);
 
-// The names of the methods that differentiate a lower level of `kind`, and of the solvers that
-// solve it, comma-separated in table order: what a refusal offers instead.
+// The names of the models of `kind`, of the methods that differentiate a lower level of `kind`,
+// and of the solvers that solve it, comma-separated in table order: what a refusal offers instead.
+std::string modelNamesFor(LowerLevelKind kind);
 std::string methodNamesFor(LowerLevelKind kind);
 std::string solverNamesFor(LowerLevelKind kind);
 

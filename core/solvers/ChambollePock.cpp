@@ -13,6 +13,7 @@
 #include "models/TotalVariation.h"
 #include "prox/L2BallProjection.h"
 #include "prox/SquaredDistanceProx.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 namespace {
@@ -445,8 +446,10 @@ PrimalDualSummary ChambollePock::solve(const PrimalDualModel& model, const Vecto
 bool ChambollePock::supportsModel(const LowerLevel& model, std::string* why) const {
   if (dynamic_cast<const PrimalDualModel*>(&model)) return true;
   if (why) {
-    *why = name() + " solves primal–dual (nonsmooth) models such as tv; " + model.name() +
-           " is smooth (use accelerated-gradient, gradient-descent or lbfgs)";
+    using registry::LowerLevelKind;
+    *why = name() + " solves primal–dual (nonsmooth) models (" +
+           registry::modelNamesFor(LowerLevelKind::PrimalDual) + "); " + model.name() +
+           " is smooth (use " + registry::solverNamesFor(LowerLevelKind::Smooth) + ")";
   }
   return false;
 }
