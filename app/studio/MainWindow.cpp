@@ -50,6 +50,10 @@ namespace {
 // What File > New starts from (the preset bilevel-studio opens without --preset).
 constexpr const char* kDefaultPreset = "tv-denoise";
 
+// Below this window width the two docks share one column (issue 10 §7: "docks collapse"): side
+// by side they would leave the images about a third of it.
+constexpr int kTwoDockColumnsWidth = 1200;
+
 // Slider movements closer together than this are merged into one preview solve.
 constexpr int kPreviewDebounceMs = 30;
 
@@ -232,6 +236,8 @@ void MainWindow::restoreSettings() {
     resize(1440, 900);
   }
   layoutRestored_ = restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  docksCollapsed_ =
+      layoutRestored_ && settings.value(QStringLiteral("window/docksCollapsed")).toBool();
   files_->rebuildRecentMenu();
 }
 
@@ -239,11 +245,40 @@ void MainWindow::showEvent(QShowEvent* event) {
   QMainWindow::showEvent(event);
   if (layoutRestored_ || docksSized_) return;
   docksSized_ = true;
-  // Without a remembered layout the images keep the middle third or more of any window width:
-  // they are what a person came to look at.
+  sizeDocks();
+}
+
+void MainWindow::sizeDocks() {
+  // Without a remembered layout the images keep the middle third or more of any window width
+  // (more than half with one dock column): they are what a person came to look at.
   const int w = width();
-  resizeDocks({parameterDock_, analysisDock_}, {std::min(330, w * 22 / 100), w * 42 / 100},
-              Qt::Horizontal);
+  if (docksCollapsed_) {
+    resizeDocks({parameterDock_}, {w * 40 / 100}, Qt::Horizontal);
+  } else {
+    resizeDocks({parameterDock_, analysisDock_}, {std::min(330, w * 22 / 100), w * 42 / 100},
+                Qt::Horizontal);
+  }
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  arrangeDocks();
+}
+
+void MainWindow::arrangeDocks() {
+  const bool narrow = width() < kTwoDockColumnsWidth;
+  if (narrow == docksCollapsed_ || parameterDock_->isFloating() || analysisDock_->isFloating())
+    return;
+  docksCollapsed_ = narrow;
+  if (narrow) {
+    tabifyDockWidget(parameterDock_, analysisDock_);
+    parameterDock_->raise();
+  } else {
+    removeDockWidget(analysisDock_);
+    addDockWidget(Qt::RightDockWidgetArea, analysisDock_);
+    analysisDock_->show();
+  }
+  sizeDocks();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -268,6 +303,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());
+  settings.setValue(QStringLiteral("window/docksCollapsed"), docksCollapsed_);
   worker_->requestStop();
   recovery_->discard();
   event->accept();
@@ -604,6 +640,7 @@ void MainWindow::learnSteps(int steps) {
     focus->clearFocus();
   if (activity_ != Activity::Idle) return;
   previewTimer_.stop();
+  if (docksCollapsed_) showAnalysisPage(plots_);  // the charts are what a run shows
   const int batchSteps = learning_->learn(steps, lambdaRequest_);
   setActivity(Activity::Learning);
   status_->beginRun(batchSteps, QString::fromStdString(configuration().method()));
@@ -675,6 +712,7 @@ widgets::ImageView* MainWindow::lambdaView() const {
 }
 
 void MainWindow::showAnalysisPage(QWidget* page) {
+  if (docksCollapsed_) analysisDock_->raise();  // a tab beside the parameters
   for (int i = 0; i < tabs_->count(); ++i) {
     if (tabs_->widget(i) == page || tabs_->widget(i)->isAncestorOf(page)) tabs_->setCurrentIndex(i);
   }

@@ -163,6 +163,7 @@ class MainWindow : public QMainWindow {
 
  protected:
   void showEvent(QShowEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
@@ -183,6 +184,10 @@ class MainWindow : public QMainWindow {
   void buildViews();
   void connectWorker();
   void restoreSettings();
+  // Narrower than kTwoDockColumnsWidth the Analysis dock is a tab of the Parameters dock (one
+  // column beside the images); wider, it is on the right again. Floating docks are left alone.
+  void arrangeDocks();
+  void sizeDocks();
   void setActivity(Activity activity);
   // True when idle; otherwise says in the status bar that `what` has to wait.
   bool ensureIdle(const QString& what);
@@ -239,6 +244,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* analysisDock_ = nullptr;
   bool layoutRestored_ = false;
   bool docksSized_ = false;
+  bool docksCollapsed_ = false;  // arrangeDocks made the two docks one column
 
   StatusReport* status_ = nullptr;
   DiagnosticsController* diagnosticsRun_ = nullptr;

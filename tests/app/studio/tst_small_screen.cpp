@@ -2,7 +2,8 @@
 // plots), every image view re-fitted after a resize (only one did), exports that add the chosen
 // filter's extension and suggest "<image>-<view>" (OpenCV's internal error for a name without
 // one; no name suggested), Save dialogs that start in the last folder saved to and never in the
-// sample folder an image was opened from, and Ctrl+N asking to save before a fresh document.
+// sample folder an image was opened from, Ctrl+N asking to save before a fresh document, and the
+// docks that collapse into one column rather than squeeze the images at 1024×700.
 
 #include <QAction>
 #include <QDir>
@@ -20,6 +21,7 @@
 #include "config/Configuration.h"
 #include "image/BenchmarkImage.h"
 #include "image/ImageIO.h"
+#include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 
 using namespace bilevel;
@@ -100,6 +102,38 @@ class TestSmallScreen : public QObject {
       QVERIFY2(std::abs(view->zoom() - fit) <= 1e-9 * fit, qPrintable(view->title()));
     }
     QVERIFY(views >= 5);
+  }
+
+  // Below the width where both docks fit beside the images, the Analysis dock becomes a tab of the
+  // Parameters dock (one column) instead of squeezing the images; wider again, it goes back to
+  // the right. Showing an analysis page brings its tab to the front.
+  void theDocksCollapseIntoOneColumnWhenNarrow() {
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* parameters = window.findChild<QDockWidget*>(QStringLiteral("ParametersDock"));
+    auto* analysis = window.findChild<QDockWidget*>(QStringLiteral("AnalysisDock"));
+    QVERIFY(parameters && analysis);
+    QVERIFY(window.tabifiedDockWidgets(analysis).isEmpty());
+    QCOMPARE(window.dockWidgetArea(analysis), Qt::RightDockWidgetArea);
+
+    window.resize(1024, 700);
+    QTest::qWait(50);
+    QVERIFY(window.tabifiedDockWidgets(analysis).contains(parameters));
+    const int central = window.centralWidget()->width();
+    QVERIFY2(central >= 1024 / 2, qPrintable(QStringLiteral("images %1 px wide").arg(central)));
+    window.showAnalysisPage(window.diagnosticsPanel());
+    QTest::qWait(20);
+    QVERIFY(!analysis->visibleRegion().isEmpty());
+    QVERIFY(parameters->visibleRegion().isEmpty());
+
+    window.resize(1600, 1000);
+    QTest::qWait(50);
+    QVERIFY(window.tabifiedDockWidgets(analysis).isEmpty());
+    QCOMPARE(window.dockWidgetArea(analysis), Qt::RightDockWidgetArea);
+    QCOMPARE(window.dockWidgetArea(parameters), Qt::LeftDockWidgetArea);
+    QVERIFY(!parameters->visibleRegion().isEmpty() && !analysis->visibleRegion().isEmpty());
   }
 
   void exportsSuggestANameAndAddTheChosenExtension() {
