@@ -49,6 +49,7 @@ void registerCoreMetaTypes() {
   qRegisterMetaType<bilevel::SupportIdentification>();
   qRegisterMetaType<bilevel::ParameterLayout>();
   qRegisterMetaType<bilevel::studio::RunEnd>();
+  qRegisterMetaType<bilevel::studio::ModelViews>();
 }
 
 }  // namespace bilevel::studio

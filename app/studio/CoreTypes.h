@@ -3,6 +3,7 @@
 // Core data that crosses from the worker thread to the window in queued signals. Declared once so
 // that every sender and receiver agrees on the metatype.
 
+#include <QList>
 #include <QMetaType>
 
 #include "config/Configuration.h"
@@ -13,6 +14,7 @@
 #include "image/Image.h"
 #include "learning/LearningSession.h"
 #include "learning/TrainingPair.h"
+#include "models/LowerLevel.h"
 #include "models/ParameterLayout.h"
 
 Q_DECLARE_METATYPE(bilevel::Image)
@@ -29,6 +31,15 @@ Q_DECLARE_METATYPE(bilevel::ParameterLayout)
 
 namespace bilevel::studio {
 
+// What a model shows besides x for one (x, θ) (LowerLevel::views without the reconstruction: the
+// λ map of weight maps, the jump set of TV), as images in x's shape, in the model's order. Empty
+// when the model shows nothing else, or for a step sent without pictures.
+struct ModelView {
+  ViewKind kind = ViewKind::WeightMap;
+  Image image;
+};
+using ModelViews = QList<ModelView>;
+
 // How a learning run in the studio ended: the core's LearnTermination, with Stopped told apart by
 // who asked (Pause, or the end of the batch of steps the window asked for), and Failed for a run
 // an error ended (the error dialog says which).
@@ -43,3 +54,4 @@ void registerCoreMetaTypes();
 }  // namespace bilevel::studio
 
 Q_DECLARE_METATYPE(bilevel::studio::RunEnd)
+Q_DECLARE_METATYPE(bilevel::studio::ModelViews)

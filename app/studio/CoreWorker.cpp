@@ -67,11 +67,17 @@ quint64 CoreWorker::supersedePreviews() {
   return id;
 }
 
-Image CoreWorker::weightMapImage(const LowerLevel& model, const Vector& theta) const {
-  if (!model.hasWeightMap()) return {};
-  Image map(model.rows(), model.cols());
-  map.pixels = model.weightMap(theta);
-  return map;
+ModelViews CoreWorker::modelViews(const LowerLevel& model, const Image& x,
+                                  const Vector& theta) const {
+  ModelViews result;
+  if (x.pixels.size() != Eigen::Index(model.rows()) * model.cols()) return result;
+  for (LowerLevelView& view : model.views(x.pixels, theta)) {
+    if (view.kind == ViewKind::Reconstruction) continue;
+    Image image(model.rows(), model.cols());
+    image.pixels = std::move(view.pixels);
+    result.push_back({view.kind, std::move(image)});
+  }
+  return result;
 }
 
 Vector CoreWorker::parametersOrUniform(const Vector& theta, double lambda) const {
@@ -144,7 +150,8 @@ void CoreWorker::preview(const Vector& theta, quint64 requestId) {
       return;
     }
     handOver([&] {
-      emit previewReady(preview_->reconstruction(), weightMapImage(preview_->model(), theta), theta,
+      emit previewReady(preview_->reconstruction(),
+                        modelViews(preview_->model(), preview_->reconstruction(), theta), theta,
                         summary.iterations, clock.seconds());
     });
   } catch (const std::exception& e) {
@@ -191,16 +198,16 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
         const bool last =
             session_->finished() || step.iteration >= target || control_.stopRequested();
         Snapshot snapshot = step;
-        Image weightMap;
+        ModelViews views;
         if (last || snapshotsInFlight_.load() < kMaxPicturesInFlight) {
-          weightMap = weightMapImage(session_->model(), snapshot.parameters);
+          views = modelViews(session_->model(), snapshot.reconstruction, snapshot.parameters);
         } else {
           snapshot.reconstruction = Image();
           snapshot.diagnostics.inner.trace = {};
           snapshot.diagnostics.residualHistory = {};
         }
         ++snapshotsInFlight_;
-        handOver([&] { emit snapshotReady(snapshot, weightMap); });
+        handOver([&] { emit snapshotReady(snapshot, views); });
       }
       const ObserverDecision decision = control_.decision();
       if (decision == ObserverDecision::Continue && step.iteration >= target) {

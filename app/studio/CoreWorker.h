@@ -86,14 +86,14 @@ class CoreWorker : public QObject {
   // toString(ViewKind): "reconstruction", "weight-map", ...), so the window picks its views by
   // what the model says, never by its name.
   void viewsChanged(const QStringList& kinds);
-  // weightMap: the per-pixel λ for spatially weighted models, empty otherwise.
-  void previewReady(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
+  // views: what the model shows besides x (the λ map, the jump set), for this x and θ.
+  void previewReady(const bilevel::Image& reconstruction, const bilevel::studio::ModelViews& views,
                     const bilevel::Vector& theta, int iterations, double seconds);
   void learningStarted();
-  // Every step's figures; the pictures (reconstruction, weightMap) only while the window keeps
+  // Every step's figures; the pictures (reconstruction, model views) only while the window keeps
   // up: a step sent while kMaxPicturesInFlight earlier ones wait for the window comes without
   // them (empty images, no traces). The last step of a run always has them.
-  void snapshotReady(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
+  void snapshotReady(const bilevel::Snapshot& snapshot, const bilevel::studio::ModelViews& views);
   // How the run ended; message: the core's detail (why it converged, the error), may be empty.
   void learningStopped(bilevel::studio::RunEnd end, const QString& message);
   void diagnosticsStarted(int methodCount);
@@ -112,7 +112,7 @@ class CoreWorker : public QObject {
 
  private:
   // The per-pixel λ image of a weight-map model at θ; an empty image for other models.
-  Image weightMapImage(const LowerLevel& model, const Vector& theta) const;
+  ModelViews modelViews(const LowerLevel& model, const Image& x, const Vector& theta) const;
   // θ as given, or λ in every entry of the current model's θ when it is empty or does not fit.
   Vector parametersOrUniform(const Vector& theta, double lambda) const;
   // Emits modelChanged and viewsChanged for the preview's model.

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <QStringList>
 #include <QTimer>
 #include <QWidget>
+#include <map>
 
 #include "CoreTypes.h"
+
+class QGridLayout;
 
 namespace bilevel::widgets {
 class ImageView;
@@ -13,9 +17,10 @@ class ImageViewLink;
 namespace bilevel::studio {
 
 // The studio's central picture: the clean, noisy and reconstructed images, the error, the noise
-// removed and the λ map, linked (zoom, pan, window/level of the intensity views). A new
-// reconstruction is shown at once; the views derived from it follow one event-loop turn later
-// (derivedViewsShown), so that the window answers input between the two halves of the work.
+// removed and what the model shows besides x (the λ map, the jump set), linked (zoom, pan,
+// window/level of the intensity views). A new reconstruction is shown at once; the views derived
+// from it follow one event-loop turn later (derivedViewsShown), so that the window answers input
+// between the two halves of the work.
 class ImageGrid : public QWidget {
   Q_OBJECT
 
@@ -25,11 +30,13 @@ class ImageGrid : public QWidget {
   // New images: the reconstruction shows the noisy one until the first solve; the derived
   // views are cleared and everything fits the window once they are shown.
   void setPair(const TrainingPair& pair);
-  // x*(θ) in the clean image's raw units, and the weight map when the model has one.
-  void showReconstruction(const Image& reconstruction, const Image& weightMap);
+  // x*(θ) in the clean image's raw units, and the model's views of it (empty: keep the last).
+  void showReconstruction(const Image& reconstruction, const ModelViews& views);
   // Empty until the first reconstruction of the open images.
   const Image& reconstruction() const { return reconstruction_; }
-  void setWeightMapVisible(bool visible);
+  // The kinds of view the model shows (CoreWorker::viewsChanged, toString(ViewKind)): their
+  // views appear after the five fixed ones, two to a row; the others are hidden.
+  void setModelViewKinds(const QStringList& kinds);
   void fit();
   // Shows the derived views now if they are waiting (the end of a run).
   void flush();
@@ -37,16 +44,20 @@ class ImageGrid : public QWidget {
   widgets::ImageView* clean() const { return clean_; }
   widgets::ImageView* noisy() const { return noisy_; }
   widgets::ImageView* reconstructionView() const { return reconstructionView_; }
-  widgets::ImageView* lambda() const { return lambda_; }
+  widgets::ImageView* lambda() const { return modelView(ViewKind::WeightMap); }
+  widgets::ImageView* jumpSet() const { return modelView(ViewKind::JumpSet); }
+  widgets::ImageView* modelView(ViewKind kind) const;
   widgets::ImageViewLink* link() const { return link_; }
 
  signals:
   void derivedViewsShown();
 
  private:
+  void arrange();
+
   TrainingPair pair_;
   Image reconstruction_;
-  Image pendingWeightMap_;
+  ModelViews pendingViews_;
   bool derivedPending_ = false;
   bool fitPending_ = false;
   QTimer derivedTimer_;
@@ -55,7 +66,8 @@ class ImageGrid : public QWidget {
   widgets::ImageView* reconstructionView_ = nullptr;
   widgets::ImageView* residual_ = nullptr;
   widgets::ImageView* removed_ = nullptr;
-  widgets::ImageView* lambda_ = nullptr;
+  std::map<ViewKind, widgets::ImageView*> modelViews_;
+  QGridLayout* grid_ = nullptr;
   widgets::ImageViewLink* link_ = nullptr;
 };
 

@@ -187,11 +187,10 @@ void MainWindow::connectWorker() {
           });
   connect(worker_, &CoreWorker::modelChanged, this,
           [this](const ParameterLayout& layout) { layout_ = layout; });
-  // The λ-map view shows when the model says it has one (LowerLevel::views), for whatever model.
-  connect(worker_, &CoreWorker::viewsChanged, this, [this](const QStringList& kinds) {
-    images_->setWeightMapVisible(
-        kinds.contains(QString::fromStdString(toString(ViewKind::WeightMap))));
-  });
+  // The λ map and the jump set show when the model says it has them (LowerLevel::views), for
+  // whatever model.
+  connect(worker_, &CoreWorker::viewsChanged, this,
+          [this](const QStringList& kinds) { images_->setModelViewKinds(kinds); });
   connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
   connect(worker_, &CoreWorker::snapshotReady, this, &MainWindow::onSnapshot);
   connect(worker_, &CoreWorker::learningStopped, this, &MainWindow::onLearningStopped);
@@ -512,10 +511,10 @@ void MainWindow::requestPreview() {
   status_->say(tr("Solving…"));
 }
 
-void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, const Vector& theta,
-                           int iterations, double seconds) {
+void MainWindow::onPreview(const Image& reconstruction, const ModelViews& views,
+                           const Vector& theta, int iterations, double seconds) {
   if (activity_ == Activity::Learning) return;  // a learning step has the newer picture
-  showReconstruction(reconstruction, weightMap, theta);
+  showReconstruction(reconstruction, views, theta);
   status_->say(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB")
                    .arg(iterations)
                    .arg(formatSeconds(seconds))
@@ -523,9 +522,9 @@ void MainWindow::onPreview(const Image& reconstruction, const Image& weightMap, 
   emit previewShown();
 }
 
-void MainWindow::showReconstruction(const Image& reconstruction, const Image& weightMap,
+void MainWindow::showReconstruction(const Image& reconstruction, const ModelViews& views,
                                     const Vector& theta) {
-  images_->showReconstruction(reconstruction, weightMap);
+  images_->showReconstruction(reconstruction, views);
   document_->setResult(theta, psnr(reconstruction.pixels, document_->pair().clean.pixels));
   diagnosticsRun_->refreshStale();
   if (theta.size() > 0) parameterPanel_->showParameters(theta.minCoeff(), theta.maxCoeff());
@@ -658,12 +657,12 @@ void MainWindow::stop() {
   status_->say(tr("Stopping…"));
 }
 
-void MainWindow::onSnapshot(const Snapshot& snapshot, const Image& weightMap) {
+void MainWindow::onSnapshot(const Snapshot& snapshot, const ModelViews& views) {
   const int iteration = learning_->record(snapshot);  // the plots take it from the document
   autosave();  // before the display work: a step is safe as soon as it has finished
   // A step sent while the window was behind comes without its picture (CoreWorker::snapshotReady).
   if (snapshot.reconstruction.size() > 0) {
-    showReconstruction(snapshot.reconstruction, weightMap, snapshot.parameters);
+    showReconstruction(snapshot.reconstruction, views, snapshot.parameters);
   } else {
     document_->setResult(snapshot.parameters, snapshot.psnr);
   }
@@ -709,6 +708,10 @@ widgets::ImageView* MainWindow::noisyView() const {
 }
 widgets::ImageView* MainWindow::lambdaView() const {
   return images_->lambda();
+}
+
+widgets::ImageView* MainWindow::jumpSetView() const {
+  return images_->jumpSet();
 }
 
 void MainWindow::showAnalysisPage(QWidget* page) {

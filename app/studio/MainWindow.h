@@ -95,6 +95,7 @@ class MainWindow : public QMainWindow {
   widgets::ImageView* noisyView() const;
   // Shown when the model has a weight map among its views (LowerLevel::views).
   widgets::ImageView* lambdaView() const;
+  widgets::ImageView* jumpSetView() const;
   QTabWidget* analysisTabs() const { return tabs_; }
   // Brings the tab holding `page` (plotsWidget, diagnosticsPanel) to the front.
   void showAnalysisPage(QWidget* page);
@@ -200,11 +201,12 @@ class MainWindow : public QMainWindow {
   void onSettingChanged(const QString& key, const QVariant& value);
   void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
                 int pairCount);
-  void onSnapshot(const bilevel::Snapshot& snapshot, const bilevel::Image& weightMap);
-  void onPreview(const bilevel::Image& reconstruction, const bilevel::Image& weightMap,
+  void onSnapshot(const bilevel::Snapshot& snapshot, const bilevel::studio::ModelViews& views);
+  void onPreview(const bilevel::Image& reconstruction, const bilevel::studio::ModelViews& views,
                  const bilevel::Vector& theta, int iterations, double seconds);
   void onLearningStopped(RunEnd end, const QString& message);
-  void showReconstruction(const Image& reconstruction, const Image& weightMap, const Vector& theta);
+  void showReconstruction(const Image& reconstruction, const ModelViews& views,
+                          const Vector& theta);
   void requestPreview();
   void resetPlots();
   void flushPlots();

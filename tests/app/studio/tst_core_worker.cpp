@@ -14,6 +14,7 @@
 
 using namespace bilevel;
 using bilevel::studio::CoreWorker;
+using bilevel::studio::ModelViews;
 
 class CoreWorkerTest : public QObject {
   Q_OBJECT
@@ -53,10 +54,11 @@ class CoreWorkerTest : public QObject {
     std::vector<std::pair<int, bool>> received;  // iteration, with a picture
     QString stopped;
     connect(worker, &CoreWorker::loaded, this, [&] { loaded = true; });
-    connect(worker, &CoreWorker::snapshotReady, this, [&](const Snapshot& snapshot, const Image&) {
-      worker->snapshotTaken();
-      received.emplace_back(snapshot.iteration, snapshot.reconstruction.size() > 0);
-    });
+    connect(worker, &CoreWorker::snapshotReady, this,
+            [&](const Snapshot& snapshot, const ModelViews&) {
+              worker->snapshotTaken();
+              received.emplace_back(snapshot.iteration, snapshot.reconstruction.size() > 0);
+            });
     connect(worker, &CoreWorker::learningStopped, this,
             [&](studio::RunEnd end) { stopped = studio::toString(end); });
     studio::queueCall(worker, [&] { worker->load(configuration); });
@@ -131,11 +133,12 @@ class CoreWorkerTest : public QObject {
     connect(worker, &CoreWorker::loaded, this, [&] { loaded = true; });
     connect(worker, &CoreWorker::viewsChanged, this,
             [&](const QStringList& kinds) { views = kinds; });
-    connect(worker, &CoreWorker::snapshotReady, this, [&](const Snapshot& snapshot, const Image&) {
-      worker->snapshotTaken();
-      received.push_back(snapshot.iteration);
-      if (snapshot.iteration == 2) worker->requestPause();
-    });
+    connect(worker, &CoreWorker::snapshotReady, this,
+            [&](const Snapshot& snapshot, const ModelViews&) {
+              worker->snapshotTaken();
+              received.push_back(snapshot.iteration);
+              if (snapshot.iteration == 2) worker->requestPause();
+            });
     connect(worker, &CoreWorker::learningStopped, this,
             [&](studio::RunEnd end) { stopped = studio::toString(end); });
     studio::queueCall(worker, [&] { worker->load(configuration); });

@@ -420,6 +420,44 @@ class StudioTest : public QObject {
     QVERIFY(!window.lambdaView()->isVisibleTo(&window));
   }
 
+  // TV shows its jump set (issue 9: "the jump set as an image view"), a 0/1 mask of x*'s support,
+  // beside the λ map for tv-map; a smooth model shows neither.
+  void theJumpSetViewShowsTvsSupport() {
+    MainWindow window;
+    window.show();
+    Configuration tv = Configuration::fromPreset("rof-denoise");
+    tv.merge({{"image", "benchmark:24"}}, "test");
+    QVERIFY(applyAndWait(window, tv));
+    QVERIFY(window.jumpSetView()->isVisibleTo(&window));
+    QVERIFY(!window.lambdaView()->isVisibleTo(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(window.jumpSetView()->hasImage(), kTimeoutMs);
+    const Image& mask = window.jumpSetView()->image();
+    QCOMPARE(mask.rows, 24);
+    QCOMPARE(mask.cols, 24);
+    double ones = 0.0;
+    for (Eigen::Index i = 0; i < mask.pixels.size(); ++i) {
+      QVERIFY(mask.pixels[i] == 0.0 || mask.pixels[i] == 1.0);
+      ones += mask.pixels[i];
+    }
+    // The benchmark image has edges and flat regions: both sides of the support are present.
+    QVERIFY(ones > 0.0);
+    QVERIFY(ones < double(mask.pixels.size()));
+
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
+                                                 QStringLiteral("tv-map"));
+    QVERIFY(waitFor(preview));
+    QVERIFY(window.jumpSetView()->isVisibleTo(&window));
+    QVERIFY(window.lambdaView()->isVisibleTo(&window));
+
+    preview.clear();
+    emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
+                                                 QStringLiteral("huber-tv"));
+    QVERIFY(waitFor(preview));
+    QVERIFY(!window.jumpSetView()->isVisibleTo(&window));
+    QVERIFY(!window.lambdaView()->isVisibleTo(&window));
+  }
+
   // Picking tv from the model list (huber-tv, accelerated-gradient, implicit-cg before) brings a
   // solver and a method that serve it, and back: the lists never leave an invalid combination.
   void pickingTvBringsASolverAndMethodThatServeIt() {
