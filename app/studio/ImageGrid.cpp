@@ -29,8 +29,11 @@ ImageGrid::ImageGrid(QWidget* parent) : QWidget(parent) {
   lambda->setColormap(widgets::Colormap::Viridis);
   // A 0/1 mask: black where x* is flat, white on the jump set.
   jumpSet->setDefaultRange(0.0, 1.0);
-  for (const auto& [kind, view] : modelViews_)
+  // Owned by the grid whether or not the layout holds them: a hidden view is out of the layout.
+  for (const auto& [kind, view] : modelViews_) {
+    view->setParent(this);
     view->hide();
+  }
   arrange();
   link_ = new widgets::ImageViewLink(this);
   // The three pictures of the same intensities share window/level; the differences keep their
