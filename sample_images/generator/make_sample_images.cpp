@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <iostream>
 #include <numbers>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,6 +22,9 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+
+#include "image/DeadLeaves.h"
+#include "image/Shapes.h"
 
 namespace {
 
@@ -35,13 +37,6 @@ constexpr int kMaxSize = 8192;
 // Exit codes: 2 for command-line misuse (matches common CLI convention), 1 for runtime failure.
 constexpr int kExitRuntimeError = 1;
 constexpr int kExitUsage = 2;
-
-// std::uniform_real_distribution is implementation-defined, so the same seed could give different
-// images with another standard library; the top 53 bits of mt19937_64 (whose output sequence is
-// fixed by the standard) give a portable uniform double in [0,1).
-double Uniform01(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Shepp–Logan phantom
@@ -123,142 +118,17 @@ cv::Mat1d RenderPhantom(int n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Piecewise-smooth shapes with ground-truth mask
+// Shapes and dead leaves: the core's generators (core/image/Shapes.h, DeadLeaves.h), shared with
+// the generated datasets of core/data.
 // ---------------------------------------------------------------------------------------------
 
-struct ShapesImage {
-  cv::Mat1d image;
-  cv::Mat1b mask;  // 255 on the shapes, 0 on the background.
-};
-
-// The [0.05,0.95] band keeps every value away from the clipping limits so additive noise on this
-// image stays unbiased after quantisation to 8 or 16 bits.
-constexpr double kShapesLo = 0.05;
-constexpr double kShapesHi = 0.95;
-
-// Edges are deliberately not anti-aliased: each pixel belongs wholly to one region, so the jumps in
-// the image coincide exactly with the mask, which is what segmentation and edge losses assume.
-// Geometry is in units of the image side so the picture is the same at every size.
-ShapesImage RenderShapes(int n) {
-  ShapesImage out{cv::Mat1d(n, n), cv::Mat1b(n, n, std::uint8_t{0})};
-
-  // Disc: bright dome, brightest at the centre.
-  constexpr double kDiscX = 0.28, kDiscY = 0.28, kDiscR = 0.17;
-  // Rectangle rotated by 20 degrees: ramp along its long axis.
-  constexpr double kRectX = 0.73, kRectY = 0.27, kRectHalfW = 0.15, kRectHalfH = 0.10;
-  const double rect_c = std::cos(20.0 * std::numbers::pi / 180.0);
-  const double rect_s = std::sin(20.0 * std::numbers::pi / 180.0);
-  // Triangle: darker than the background, so both edge polarities occur in the image.
-  constexpr std::array<std::array<double, 2>, 3> kTri = {
-      {{0.10, 0.90}, {0.46, 0.90}, {0.30, 0.55}}};
-  // Ring (annulus): intensity varies smoothly with the angle.
-  constexpr double kRingX = 0.72, kRingY = 0.72, kRingOuter = 0.20, kRingInner = 0.11;
-
-  // Signed area test; the sign is the same for all three edges exactly inside the triangle.
-  const auto edge = [](const std::array<double, 2>& p, const std::array<double, 2>& q, double x,
-                       double y) {
-    return (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]);
-  };
-
-  for (int row = 0; row < n; ++row) {
-    const double y = (row + 0.5) / n;
-    for (int col = 0; col < n; ++col) {
-      const double x = (col + 0.5) / n;
-      // Diagonal background ramp 0.25..0.45.
-      double v = 0.25 + 0.10 * (x + y);
-      bool inside = false;
-
-      const double ddx = x - kDiscX, ddy = y - kDiscY;
-      const double rd2 = (ddx * ddx + ddy * ddy) / (kDiscR * kDiscR);
-      if (rd2 <= 1.0) {
-        v = 0.90 - 0.20 * rd2;
-        inside = true;
-      }
-
-      const double rx = x - kRectX, ry = y - kRectY;
-      const double ru = rx * rect_c + ry * rect_s;
-      const double rv = -rx * rect_s + ry * rect_c;
-      if (std::abs(ru) <= kRectHalfW && std::abs(rv) <= kRectHalfH) {
-        v = 0.55 + 0.30 * (ru + kRectHalfW) / (2.0 * kRectHalfW);
-        inside = true;
-      }
-
-      const double e0 = edge(kTri[0], kTri[1], x, y);
-      const double e1 = edge(kTri[1], kTri[2], x, y);
-      const double e2 = edge(kTri[2], kTri[0], x, y);
-      if ((e0 >= 0 && e1 >= 0 && e2 >= 0) || (e0 <= 0 && e1 <= 0 && e2 <= 0)) {
-        v = 0.08 + 0.12 * (y - 0.55) / 0.35;
-        inside = true;
-      }
-
-      const double gx = x - kRingX, gy = y - kRingY;
-      const double rg = std::hypot(gx, gy);
-      if (rg <= kRingOuter && rg >= kRingInner) {
-        // cos of the polar angle avoids the seam that a linear ramp in atan2 would create.
-        v = 0.75 + 0.15 * gx / rg;
-        inside = true;
-      }
-
-      out.image(row, col) = std::clamp(v, kShapesLo, kShapesHi);
-      out.mask(row, col) = inside ? 255 : 0;
-    }
+cv::Mat1d ToMat(const bilevel::Image& image, double scale = 1.0) {
+  cv::Mat1d out(image.rows, image.cols);
+  for (int row = 0; row < image.rows; ++row) {
+    for (int col = 0; col < image.cols; ++col)
+      out(row, col) = scale * image.at(row, col);
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dead leaves
-// ---------------------------------------------------------------------------------------------
-
-// The r^-3 radius density is the scale-invariant case (Lee, Mumford & Huang, "Occlusion models for
-// natural images", IJCV 41, 2001): it reproduces the ~1/f^2 power spectrum of natural images.
-constexpr double kLeafMinRadius = 2.0;
-constexpr std::uint64_t kDeadLeavesSeed = 0x5eed'dead'1eaf'0001ULL;
-
-// Inverse CDF of p(r) ∝ r^-3 on [rmin, rmax]: F(r) = (rmin^-2 - r^-2) / (rmin^-2 - rmax^-2).
-double SampleLeafRadius(std::mt19937_64& rng, double rmin, double rmax) {
-  const double lo = 1.0 / (rmin * rmin);
-  const double hi = 1.0 / (rmax * rmax);
-  return 1.0 / std::sqrt(lo - Uniform01(rng) * (lo - hi));
-}
-
-cv::Mat1d RenderDeadLeaves(int n) {
-  std::mt19937_64 rng(kDeadLeavesSeed);
-  const double rmax = n / 4.0;
-  cv::Mat1d image(n, n, 0.0);
-  cv::Mat1b covered(n, n, std::uint8_t{0});
-  std::int64_t uncovered = static_cast<std::int64_t>(n) * n;
-
-  // Leaves are generated front to back, each new one lying beneath all earlier ones, so it only
-  // paints pixels still uncovered. Stopping once the canvas is covered then gives an exact sample
-  // of the stationary model (Kendall & Thönnes, "Perfect simulation in stochastic geometry",
-  // Pattern Recognition 32, 1999), not an approximation that depends on how many leaves were
-  // dropped. Centres range over the canvas grown by rmax so leaves cut by the border are as likely
-  // as interior ones. Every pixel is hit with positive probability, so the loop terminates.
-  while (uncovered > 0) {
-    const double cx = -rmax + Uniform01(rng) * (n + 2.0 * rmax);
-    const double cy = -rmax + Uniform01(rng) * (n + 2.0 * rmax);
-    const double r = SampleLeafRadius(rng, kLeafMinRadius, rmax);
-    const double grey = Uniform01(rng);
-
-    const int row0 = std::max(0, static_cast<int>(std::floor(cy - r)));
-    const int row1 = std::min(n - 1, static_cast<int>(std::ceil(cy + r)));
-    const int col0 = std::max(0, static_cast<int>(std::floor(cx - r)));
-    const int col1 = std::min(n - 1, static_cast<int>(std::ceil(cx + r)));
-    for (int row = row0; row <= row1; ++row) {
-      const double dy = row + 0.5 - cy;
-      for (int col = col0; col <= col1; ++col) {
-        if (covered(row, col)) continue;
-        const double dx = col + 0.5 - cx;
-        if (dx * dx + dy * dy <= r * r) {
-          image(row, col) = grey;
-          covered(row, col) = 1;
-          --uncovered;
-        }
-      }
-    }
-  }
-  return image;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,11 +248,13 @@ int main(int argc, char** argv) {
 
     WriteGrey(options.out_dir, "phantom", RenderPhantom(n));
 
-    const ShapesImage shapes = RenderShapes(n);
-    WriteGrey(options.out_dir, "shapes", shapes.image);
-    WriteAtomically(options.out_dir, "shapes_mask.png", shapes.mask);
+    const bilevel::ShapesImage shapes = bilevel::shapesImage(n);
+    WriteGrey(options.out_dir, "shapes", ToMat(shapes.image));
+    cv::Mat1b mask;
+    ToMat(shapes.mask, 255.0).convertTo(mask, CV_8U);
+    WriteAtomically(options.out_dir, "shapes_mask.png", mask);
 
-    WriteGrey(options.out_dir, "dead_leaves", RenderDeadLeaves(n));
+    WriteGrey(options.out_dir, "dead_leaves", ToMat(bilevel::deadLeavesImage(n)));
   } catch (const std::exception& e) {
     std::cerr << "make-sample-images: " << e.what() << "\n";
     return kExitRuntimeError;
