@@ -1,0 +1,114 @@
+#pragma once
+
+#include <string>
+
+#include "image/Image.h"
+#include "models/Model.h"
+#include "models/penalties/Penalty.h"
+#include "operators/DctFilterBasis.h"
+#include "operators/ValidCorrelation.h"
+
+namespace bilevel {
+
+// Fields of Experts with filters in a DCT basis (DESIGN.md §2, seed 004; Roth & Black 2005, Chen,
+// Ranftl & Pock 2014):
+//   E(x, θ) = ½‖x − y‖² + Σ_k ν_k Σ_i ρ((k_k ⋆ x)_i),   k_k = Σ_l ϑ_kl K_l,
+// with ⋆ the valid correlation (ValidCorrelation.h: responses only where the filter fits, no kernel
+// flip), K_l the s×s DCT atoms without the constant one (DctFilterBasis.h) and ρ a penalty
+// (Penalty.h). θ = (ν ∈ ℝ^K, ν > 0; ϑ ∈ ℝ^{K×(s²−1)}). Writing K_k for the correlation matrix,
+// z_k = K_k x:
+//   ∂_xE = x − y + Σ_k ν_k K_kᵀ ρ'(z_k),
+//   ∂²_xxE v = v + Σ_k ν_k K_kᵀ (ρ''(z_k) ⊙ K_k v),
+//   ∂_ν_k ⟨∂_xE, v⟩ = ⟨ρ'(z_k), K_k v⟩,
+//   ∂_ϑ_kl ⟨∂_xE, v⟩ = ν_k ⟨K_l, G_k⟩,  G_k[j] = Σ_i ρ''(z_k,i)(K_k v)_i x_{i+j} + ρ'(z_k,i)
+//   v_{i+j}
+// (G_k the filter gradient of Σ_i ρ'(z_k,i)(k ⋆ v)_i). With the Student-t penalty the energy is
+// non-convex: ρ'' ≥ −1/4, so strongConvexityBound may be ≤ 0 and a solver finds a local minimum.
+//
+// The products over the K filters run in one OpenMP region each (the filters split between the
+// threads, each thread scatters into its own image), on scratch sized at construction: nothing
+// allocates in the solver loops. The Hessian and mixed products reuse ρ'(z_k), ρ''(z_k) stored at
+// the last (x, θ) they were asked at (2·K·(n−s+1)(m−s+1) doubles).
+class FieldsOfExperts final : public Model {
+ public:
+  struct Options {
+    // Number of filters K ≥ 1 (model.filters). Default 24.
+    int filters = 24;
+    // Filter side s in [2, 15] (model.filter_size): s² − 1 coefficients per filter. Default 5.
+    int filterSize = 5;
+    // The penalty ρ (model.penalty). Default Student-t, the one of the optimized MRF.
+    PenaltyKind penalty = PenaltyKind::StudentT;
+    // Initial weight ν_k > 0 of every filter (model.nu). Default 0.01 (see initialNorm).
+    double nu = 0.01;
+    // ‖k_k‖₂ = ‖ϑ_k‖₂ of every initial filter, > 0. Intensities lie in [0, 1], so noise of σ ≈ 0.1
+    // gives responses of about σ·‖k‖: at 10 they reach ρ's bend at |z| ≈ 1, where the Student-t
+    // penalty stops being quadratic and starts to keep edges. Default 10.
+    double initialNorm = 10.0;
+    // Seed of the initial filters beyond the s² − 1 atoms (see defaultParameters). Default 1.
+    unsigned seed = 1;
+
+    // Returns false and a sentence naming the setting when one is out of range.
+    bool isValid(std::string* error) const;
+  };
+
+  // Throws Error(Usage) naming the setting when options are invalid or the image is smaller than
+  // one filter.
+  FieldsOfExperts(const Image& noisy, const Options& options);
+
+  std::string name() const override { return "foe"; }
+  const ParameterLayout& parameterLayout() const override { return layout_; }
+  int rows() const override { return correlation_.rows(); }
+  int cols() const override { return correlation_.cols(); }
+  const Vector& initialPoint() const override { return noisy_; }
+  const Options& options() const { return options_; }
+  int filterCount() const { return options_.filters; }
+  int filterSize() const { return options_.filterSize; }
+  const DctFilterBasis& basis() const { return basis_; }
+
+  double energy(const Vector& x, const Vector& theta) const override;
+  double energyAndGradient(const Vector& x, const Vector& theta, Vector& g) const override;
+  void hessianVectorProduct(const Vector& x, const Vector& theta, const Vector& v,
+                            Vector& out) const override;
+  void mixedProduct(const Vector& x, const Vector& theta, const Vector& v,
+                    Vector& out) const override;
+  void mixedTransposeProduct(const Vector& x, const Vector& theta, const Vector& dtheta,
+                             Vector& out) const override;
+  // 1 + max ρ'' · Σ_k ν_k ‖k_k‖₁² (‖K_k‖₂ ≤ ‖k_k‖₁ by Young's inequality; max ρ'' = 2 Student-t,
+  // 1 Charbonnier).
+  double gradientLipschitzBound(const Vector& theta) const override;
+  // 1 + min ρ'' · Σ_k ν_k ‖k_k‖₁²: 1 for Charbonnier (ρ'' > 0), possibly ≤ 0 for Student-t
+  // (min ρ'' = −1/4), where E need not be convex at all.
+  double strongConvexityBound(const Vector& theta) const override;
+  // ν_k = options.nu; filter k < s² − 1 is atom k (ordered by frequency) scaled to initialNorm, so
+  // the bank starts as the DCT itself: every filter different, smooth ones first, deterministic,
+  // and training starts from a sensible sparsifying transform instead of noise. Filters beyond the
+  // s² − 1 atoms are seeded random combinations of the same norm.
+  Vector defaultParameters() const override;
+
+  // The filters k_k of θ as K images of s×s (row k: filter k, row-major): what the studio shows as
+  // tiles.
+  Vector filterBank(const Vector& theta) const;
+
+ private:
+  // filters_ = the bank of θ, recomputed only when θ changed.
+  void updateFilters(const Vector& theta) const;
+  // ρ'(z_k), ρ''(z_k) at (x, θ), recomputed only when x or θ changed.
+  void linearize(const Vector& x, const Vector& theta) const;
+  // Σ of the threads' scatter images into out (out = base + Σ when base is given).
+  void gatherAccumulators(int team, Vector& out) const;
+
+  Vector noisy_;
+  Options options_;
+  DctFilterBasis basis_;
+  ValidCorrelation correlation_;
+  ParameterLayout layout_;
+  int threads_ = 1;
+  bool parallel_ = false;  // whether the filter loops are worth a team (measured, see .cpp)
+
+  mutable Vector cachedTheta_, filters_, dfilters_;
+  mutable Vector linearizedAt_, linearizedTheta_, firstDerivatives_, secondDerivatives_;
+  // Per thread: a scatter image (n), two response buffers (outputCount) and a filter (s²).
+  mutable Vector accumulators_, responses_, auxiliary_, filterScratch_;
+};
+
+}  // namespace bilevel

@@ -1,0 +1,345 @@
+#include <omp.h>
+#include <QtTest>
+#include <memory>
+
+#include "../TestProblems.h"
+#include "common/Error.h"
+#include "models/FieldsOfExperts.h"
+#include "models/penalties/Charbonnier.h"
+#include "models/penalties/StudentT.h"
+#include "operators/DctFilterBasis.h"
+#include "operators/ValidCorrelation.h"
+
+using namespace bilevel;
+
+namespace {
+
+// A small Fields-of-Experts problem: a non-square noisy image, a few filters of side s, θ the
+// default bank perturbed so that every filter mixes atoms and the weights differ.
+struct Case {
+  std::unique_ptr<FieldsOfExperts> model;
+  Vector x;
+  Vector theta;
+};
+
+Case makeCase(PenaltyKind penalty, int size, int rows, int cols) {
+  Image noisy(rows, cols);
+  const Vector clean = test::randomVector(noisy.size(), 3, 0.2).array() + 0.5;
+  noisy.pixels = clean + test::randomVector(noisy.size(), 4, 0.1);
+  FieldsOfExperts::Options options;
+  options.filters = 4;
+  options.filterSize = size;
+  options.penalty = penalty;
+  options.nu = 0.02;
+  options.initialNorm = 5.0;
+  Case c;
+  c.model = std::make_unique<FieldsOfExperts>(noisy, options);
+  c.theta = c.model->defaultParameters();
+  c.theta.head(4) += test::randomVector(4, 5, 0.005).cwiseAbs();
+  c.theta.tail(c.theta.size() - 4) += test::randomVector(c.theta.size() - 4, 6, 1.0);
+  // Between the noisy and the clean image, so responses fall on both sides of ρ's bend.
+  c.x = 0.5 * (noisy.pixels + clean);
+  return c;
+}
+
+void addCaseRows() {
+  QTest::addColumn<int>("penalty");
+  QTest::addColumn<int>("size");
+  QTest::addColumn<int>("rows");
+  QTest::addColumn<int>("cols");
+  for (PenaltyKind kind : {PenaltyKind::StudentT, PenaltyKind::Charbonnier}) {
+    const std::string name = toString(kind);
+    QTest::newRow((name + " 3x3 on 17x23").c_str()) << int(kind) << 3 << 17 << 23;
+    QTest::newRow((name + " 5x5 on 20x16").c_str()) << int(kind) << 5 << 20 << 16;
+    QTest::newRow((name + " 7x7 on 19x26").c_str()) << int(kind) << 7 << 19 << 26;
+  }
+}
+
+Case fetchCase() {
+  QFETCH(int, penalty);
+  QFETCH(int, size);
+  QFETCH(int, rows);
+  QFETCH(int, cols);
+  return makeCase(PenaltyKind(penalty), size, rows, cols);
+}
+
+// Central differences in double precision: step h, truncation O(h²), rounding O(eps/h).
+constexpr double kStep = 1e-6;
+constexpr double kTolerance = 1e-6;
+
+QString mismatch(double value, double reference) {
+  return QString("%1 vs %2").arg(value, 0, 'g', 15).arg(reference, 0, 'g', 15);
+}
+
+}  // namespace
+
+class TestFieldsOfExperts : public QObject {
+  Q_OBJECT
+ private slots:
+  void penaltyDerivativesMatchFiniteDifferences() {
+    for (double z : {-3.0, -1.2, -0.3, 0.0, 0.05, 0.9, 1.7321, 4.0}) {
+      const auto check = [&](auto rho) {
+        using P = decltype(rho);
+        const double d1 = (P::value(z + kStep) - P::value(z - kStep)) / (2 * kStep);
+        const double d2 = (P::first(z + kStep) - P::first(z - kStep)) / (2 * kStep);
+        QVERIFY2(std::abs(d1 - P::first(z)) <= 1e-8, qPrintable(mismatch(d1, P::first(z))));
+        QVERIFY2(std::abs(d2 - P::second(z)) <= 1e-8, qPrintable(mismatch(d2, P::second(z))));
+        QVERIFY(P::second(z) <= P::kCurvatureMaximum + 1e-15);
+        QVERIFY(P::second(z) >= P::kCurvatureMinimum - 1e-15);
+      };
+      check(StudentT{});
+      check(Charbonnier{});
+    }
+    QCOMPARE(StudentT::value(1.0), std::log(2.0));
+    QCOMPARE(Charbonnier::value(1.0), std::sqrt(2.0) - 1.0);
+    QVERIFY(std::abs(StudentT::second(std::sqrt(3.0)) - StudentT::kCurvatureMinimum) < 1e-15);
+    QVERIFY(parsePenaltyKind("student-t") == PenaltyKind::StudentT);
+    QVERIFY(parsePenaltyKind("charbonnier") == PenaltyKind::Charbonnier);
+    QVERIFY(!parsePenaltyKind("huber").has_value());
+  }
+
+  void dctBasisIsOrthonormalWithZeroMean() {
+    for (int s : {2, 3, 5, 7}) {
+      const DctFilterBasis basis(s);
+      const int area = s * s;
+      QCOMPARE(basis.atomCount(), area - 1);
+      for (int l = 0; l < basis.atomCount(); ++l) {
+        Eigen::Map<const Vector> a(basis.atom(l), area);
+        QVERIFY(std::abs(a.sum()) < 1e-13);  // orthogonal to the constant atom
+        for (int m = 0; m < basis.atomCount(); ++m) {
+          Eigen::Map<const Vector> b(basis.atom(m), area);
+          QVERIFY(std::abs(a.dot(b) - (l == m ? 1.0 : 0.0)) < 1e-13);
+        }
+      }
+      // analyze inverts synthesize.
+      const Vector coefficients = test::randomVector(3 * basis.atomCount(), 7);
+      Vector filters(3 * area), back(coefficients.size());
+      basis.synthesize(coefficients.data(), 3, filters.data());
+      basis.analyze(filters.data(), 3, back.data());
+      QVERIFY((back - coefficients).norm() < 1e-12 * coefficients.norm());
+    }
+    // The first atoms are the lowest frequencies: a vertical and a horizontal ramp.
+    const DctFilterBasis basis(5);
+    QVERIFY(std::abs(basis.atom(0)[0] - basis.atom(0)[4]) < 1e-15 ||
+            std::abs(basis.atom(0)[0] - basis.atom(0)[20]) < 1e-15);
+  }
+
+  void correlationIsValidAndItsAdjointExact() {
+    for (auto [rows, cols, s] : {std::tuple{9, 13, 3}, {12, 7, 5}, {7, 7, 7}, {10, 11, 1}}) {
+      const ValidCorrelation correlation(rows, cols, s);
+      QCOMPARE(correlation.outputRows(), rows - s + 1);
+      QCOMPARE(correlation.outputCols(), cols - s + 1);
+      const Vector k = test::randomVector(s * s, 8);
+      const Vector x = test::randomVector(rows * cols, 9);
+      const Vector r = test::randomVector(correlation.outputCount(), 10);
+      Vector kx(correlation.outputCount());
+      correlation.apply(k.data(), x.data(), kx.data());
+      // (k ⋆ x)[i, j] = Σ k[a, b] x[i + a, j + b]: no flip, checked at one output.
+      const int i = correlation.outputRows() - 1, j = correlation.outputCols() / 2;
+      double direct = 0.0;
+      for (int a = 0; a < s; ++a) {
+        for (int b = 0; b < s; ++b)
+          direct += k[a * s + b] * x[(i + a) * cols + j + b];
+      }
+      QVERIFY(std::abs(kx[i * correlation.outputCols() + j] - direct) < 1e-13);
+      // ⟨k ⋆ x, r⟩ = ⟨x, adjoint(r)⟩.
+      Vector adjoint = Vector::Zero(rows * cols);
+      correlation.addAdjoint(k.data(), r.data(), adjoint.data());
+      QVERIFY(std::abs(kx.dot(r) - x.dot(adjoint)) <= 1e-13 * std::abs(kx.dot(r)));
+      // The filter gradient is ∂_k ⟨r, k ⋆ x⟩ (linear in k, so exact: ⟨g, k⟩ = ⟨r, k ⋆ x⟩).
+      Vector g = Vector::Zero(s * s);
+      correlation.addFilterGradient(x.data(), r.data(), g.data());
+      QVERIFY(std::abs(g.dot(k) - kx.dot(r)) <= 1e-13 * std::abs(kx.dot(r)));
+    }
+  }
+
+  void gradientMatchesFiniteDifferences_data() { addCaseRows(); }
+  void gradientMatchesFiniteDifferences() {
+    const Case c = fetchCase();
+    const Eigen::Index n = c.x.size();
+    Vector g(n);
+    const double energy = c.model->energyAndGradient(c.x, c.theta, g);
+    QVERIFY(std::abs(energy - c.model->energy(c.x, c.theta)) <= 1e-12 * std::abs(energy));
+    for (unsigned seed : {21u, 22u, 23u}) {
+      const Vector v = test::randomVector(n, seed);
+      const double fd =
+          (c.model->energy(c.x + kStep * v, c.theta) - c.model->energy(c.x - kStep * v, c.theta)) /
+          (2 * kStep);
+      QVERIFY2(std::abs(fd - g.dot(v)) <= kTolerance * std::abs(g.dot(v)),
+               qPrintable(mismatch(fd, g.dot(v))));
+    }
+    // Corners and an interior pixel (the corners are seen by one filter position only).
+    for (Eigen::Index i : {Eigen::Index(0), Eigen::Index(c.model->cols() + 2), n - 1}) {
+      Vector e = Vector::Zero(n);
+      e[i] = 1.0;
+      const double fd =
+          (c.model->energy(c.x + kStep * e, c.theta) - c.model->energy(c.x - kStep * e, c.theta)) /
+          (2 * kStep);
+      QVERIFY2(std::abs(fd - g[i]) <= kTolerance * std::max(std::abs(g[i]), 1e-3),
+               qPrintable(mismatch(fd, g[i])));
+    }
+  }
+
+  void hessianVectorProductMatchesFiniteDifferences_data() { addCaseRows(); }
+  void hessianVectorProductMatchesFiniteDifferences() {
+    const Case c = fetchCase();
+    const Eigen::Index n = c.x.size();
+    const Vector v = test::randomVector(n, 31);
+    Vector hv(n), gPlus(n), gMinus(n);
+    c.model->hessianVectorProduct(c.x, c.theta, v, hv);
+    c.model->gradient(c.x + kStep * v, c.theta, gPlus);
+    c.model->gradient(c.x - kStep * v, c.theta, gMinus);
+    const Vector fd = (gPlus - gMinus) / (2 * kStep);
+    QVERIFY2(test::relativeError(hv, fd) <= kTolerance,
+             qPrintable(QString("relative error %1").arg(test::relativeError(hv, fd))));
+    const Vector u = test::randomVector(n, 32);
+    Vector hu(n);
+    c.model->hessianVectorProduct(c.x, c.theta, u, hu);
+    QVERIFY(std::abs(u.dot(hv) - hu.dot(v)) <= 1e-10 * std::abs(u.dot(hv)));
+  }
+
+  void mixedProductsMatchFiniteDifferences_data() { addCaseRows(); }
+  void mixedProductsMatchFiniteDifferences() {
+    const Case c = fetchCase();
+    const Eigen::Index n = c.x.size(), p = c.theta.size();
+    const Vector v = test::randomVector(n, 41);
+    Vector mixed(p), g(n);
+    c.model->mixedProduct(c.x, c.theta, v, mixed);
+    // (∂²_θxE) v = ∂_θ ⟨∂_xE, v⟩, every entry (ν and ϑ). ⟨∂_xE, v⟩ is a sum of n terms of size
+    // ~1 and some entries are 1e-3 of it: a step of 1e-4 keeps the rounding error (eps·|⟨∂_xE,
+    // v⟩|/h) below 1e-6 of them, the truncation error (h²) is smaller still.
+    for (Eigen::Index j = 0; j < p; ++j) {
+      Vector plus = c.theta, minus = c.theta;
+      const double h = 1e-4 * std::max(std::abs(c.theta[j]), 1.0);
+      plus[j] += h;
+      minus[j] -= h;
+      c.model->gradient(c.x, plus, g);
+      const double up = g.dot(v);
+      c.model->gradient(c.x, minus, g);
+      const double down = g.dot(v);
+      const double fd = (up - down) / (2 * h);
+      QVERIFY2(std::abs(fd - mixed[j]) <= kTolerance * std::max(std::abs(mixed[j]), 1e-3),
+               qPrintable(QString("θ_%1: ").arg(j) + mismatch(fd, mixed[j])));
+    }
+    const Vector dtheta = test::randomVector(p, 42);
+    Vector transposed(n), gPlus(n), gMinus(n);
+    c.model->mixedTransposeProduct(c.x, c.theta, dtheta, transposed);
+    c.model->gradient(c.x, c.theta + kStep * dtheta, gPlus);
+    c.model->gradient(c.x, c.theta - kStep * dtheta, gMinus);
+    const Vector fd = (gPlus - gMinus) / (2 * kStep);
+    QVERIFY2(test::relativeError(transposed, fd) <= kTolerance,
+             qPrintable(QString("relative error %1").arg(test::relativeError(transposed, fd))));
+    QVERIFY(std::abs(transposed.dot(v) - mixed.dot(dtheta)) <= 1e-10 * std::abs(mixed.dot(dtheta)));
+  }
+
+  void curvatureBoundsHoldAlongRandomDirections_data() { addCaseRows(); }
+  void curvatureBoundsHoldAlongRandomDirections() {
+    const Case c = fetchCase();
+    const double upper = c.model->gradientLipschitzBound(c.theta);
+    const double lower = c.model->strongConvexityBound(c.theta);
+    QVERIFY(lower < upper);
+    Vector hv(c.x.size());
+    for (unsigned seed = 50; seed < 55; ++seed) {
+      const Vector v = test::randomVector(c.x.size(), seed);
+      c.model->hessianVectorProduct(c.x, c.theta, v, hv);
+      const double rayleigh = v.dot(hv) / v.squaredNorm();
+      QVERIFY(rayleigh <= upper);
+      QVERIFY(rayleigh >= lower - 1e-12);
+    }
+    QFETCH(int, penalty);
+    if (PenaltyKind(penalty) == PenaltyKind::Charbonnier) QCOMPARE(lower, 1.0);
+  }
+
+  // Above the work threshold the filters are split between threads that scatter into their own
+  // images: the products must equal the ones of one thread (up to the order of the sums).
+  void threadsGiveTheProductsOfOneThread() {
+    Image noisy(64, 60);
+    noisy.pixels = test::randomVector(noisy.size(), 12, 0.3);
+    FieldsOfExperts::Options options;
+    options.filters = 8;
+    options.filterSize = 7;
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(std::max(threads, 2));
+    const FieldsOfExperts team(noisy, options);
+    omp_set_num_threads(1);
+    const FieldsOfExperts single(noisy, options);
+    omp_set_num_threads(threads);
+    Vector theta = team.defaultParameters();
+    theta.tail(theta.size() - 8) += test::randomVector(theta.size() - 8, 13);
+    const Vector& x = noisy.pixels;
+    const Vector v = test::randomVector(x.size(), 14);
+    const Vector dtheta = test::randomVector(theta.size(), 15);
+    const auto products = [&](const FieldsOfExperts& model) {
+      std::vector<Vector> out(4);
+      out[0].resize(x.size());
+      const double e = model.energyAndGradient(x, theta, out[0]);
+      out[1].resize(x.size());
+      model.hessianVectorProduct(x, theta, v, out[1]);
+      model.mixedProduct(x, theta, v, out[2]);
+      out[3].resize(x.size());
+      model.mixedTransposeProduct(x, theta, dtheta, out[3]);
+      out.push_back(Vector::Constant(1, e));
+      out.push_back(Vector::Constant(1, model.energy(x, theta)));
+      return out;
+    };
+    const auto a = products(team), b = products(single);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      QVERIFY2(test::relativeError(a[i], b[i]) < 1e-13, qPrintable(QString("product %1").arg(i)));
+  }
+
+  void parametersHaveTheirShape() {
+    const Case c = makeCase(PenaltyKind::StudentT, 5, 20, 16);
+    const auto& layout = c.model->parameterLayout();
+    QCOMPARE(layout.size(), Eigen::Index(4 + 4 * 24));
+    const auto* nu = layout.find("nu");
+    const auto* filters = layout.find("filters");
+    QVERIFY(nu && filters);
+    QVERIFY(nu->positive);
+    QCOMPARE(filters->rows, 4);
+    QCOMPARE(filters->cols, 24);
+    // The default bank is the first atoms at the initial norm; more filters than atoms get seeded
+    // random ones of that norm, the same for the same seed.
+    Image image(12, 12);
+    FieldsOfExperts::Options options;
+    options.filters = 10;
+    options.filterSize = 3;
+    const FieldsOfExperts model(image, options);
+    const Vector theta = model.defaultParameters();
+    QCOMPARE(theta.head(10), Vector::Constant(10, options.nu));
+    const Vector bank = model.filterBank(theta);
+    QCOMPARE(bank.size(), Eigen::Index(10 * 9));
+    for (int k = 0; k < 10; ++k)
+      QVERIFY(std::abs(bank.segment(9 * k, 9).norm() - options.initialNorm) < 1e-12);
+    QCOMPARE(Eigen::Map<const Vector>(model.basis().atom(2), 9) * options.initialNorm,
+             Vector(bank.segment(18, 9)));
+    QCOMPARE(FieldsOfExperts(image, options).defaultParameters(), theta);
+  }
+
+  void badOptionsAreRefusedNamingTheSetting() {
+    Image image(6, 6);
+    const auto refusal = [&](FieldsOfExperts::Options options) -> QString {
+      try {
+        FieldsOfExperts model(image, options);
+      } catch (const Error& e) {
+        return e.what();
+      }
+      return {};
+    };
+    FieldsOfExperts::Options options;
+    options.filterSize = 7;
+    QVERIFY(refusal(options).contains("model.filter_size"));
+    options.filterSize = 1;
+    QVERIFY(refusal(options).contains("model.filter_size"));
+    options = {};
+    options.filters = 0;
+    QVERIFY(refusal(options).contains("model.filters"));
+    options = {};
+    options.nu = -1.0;
+    QVERIFY(refusal(options).contains("model.nu"));
+    options = {};
+    QVERIFY(refusal(options).isEmpty());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFieldsOfExperts)
+#include "tst_fields_of_experts.moc"
