@@ -1,0 +1,106 @@
+#include <QtTest>
+#include <cmath>
+#include <limits>
+
+#include "widgets/FilterBankView.h"
+
+using namespace bilevel;
+using namespace bilevel::widgets;
+
+namespace {
+
+// A kernel whose left half is −scale and right half +scale (a horizontal edge detector).
+Image edgeKernel(int size, double scale) {
+  Image kernel(size, size);
+  for (int r = 0; r < size; ++r) {
+    for (int c = 0; c < size; ++c)
+      kernel.at(r, c) = c < size / 2 ? -scale : scale;
+  }
+  return kernel;
+}
+
+// The diverging map's ends are dark (RdBu): judge by which channel dominates.
+bool reddish(QRgb pixel) {
+  return qRed(pixel) > qBlue(pixel) + 40;
+}
+bool bluish(QRgb pixel) {
+  return qBlue(pixel) > qRed(pixel) + 40;
+}
+
+}  // namespace
+
+class FilterBankViewTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void tilesAreOrderedByWeightLargestFirst() {
+    FilterBankView view;
+    view.setFilters({{edgeKernel(5, 1.0), 0.5},
+                     {edgeKernel(5, 1.0), 2.0},
+                     {edgeKernel(5, 1.0), std::numeric_limits<double>::quiet_NaN()},
+                     {edgeKernel(5, 1.0), 1.0}});
+    QCOMPARE(view.displayOrder(), (std::vector<int>{1, 3, 0, 2}));
+  }
+
+  void theTileUnderAPointIsThatFilter() {
+    FilterBankView view;
+    view.setTileSize(30);
+    std::vector<FilterTile> tiles;
+    for (int k = 0; k < 10; ++k)
+      tiles.push_back({edgeKernel(7, 1.0), 10.0 - k});
+    view.setFilters(tiles);
+    view.resize(4 * 36 + 6, view.heightForWidth(4 * 36 + 6));
+    QCOMPARE(view.columnCount(), 4);
+    for (int k = 0; k < 10; ++k) {
+      const QRect tile = view.tileRect(k);
+      QVERIFY(!tile.isEmpty());
+      QCOMPARE(view.filterAt(tile.center()), k);
+    }
+    // Filter 5 is sixth by weight: second row, second column.
+    QCOMPARE(view.tileRect(5).top(), view.tileRect(4).top());
+    QVERIFY(view.tileRect(4).top() > view.tileRect(0).top());
+    QCOMPARE(view.filterAt(QPoint(1, 1)), -1);
+    QVERIFY(view.tileRect(10).isEmpty());
+  }
+
+  void aNarrowerBankIsTaller() {
+    FilterBankView view;
+    std::vector<FilterTile> tiles(24, FilterTile{edgeKernel(5, 1.0), 1.0});
+    view.setFilters(tiles);
+    QVERIFY(view.hasHeightForWidth());
+    const int wide = view.heightForWidth(800), narrow = view.heightForWidth(200);
+    QVERIFY2(narrow > 2 * wide, qPrintable(QStringLiteral("%1 vs %2").arg(narrow).arg(wide)));
+  }
+
+  // Each tile has its own range symmetric about 0, so a weak filter is drawn as strongly as a
+  // strong one: negative taps blue, positive red, whatever the scale.
+  void everyFilterIsDrawnOnItsOwnSymmetricRange() {
+    FilterBankView view;
+    view.setTileSize(35);
+    view.setFilters({{edgeKernel(7, 1.0), 2.0}, {edgeKernel(7, 1e-3), 1.0}});
+    view.resize(200, view.heightForWidth(200));
+    const QImage picture = view.grab().toImage();
+    for (int k = 0; k < 2; ++k) {
+      const QRect tile = view.tileRect(k);
+      const QRgb left = picture.pixel(tile.left() + 3, tile.center().y());
+      const QRgb right = picture.pixel(tile.right() - 3, tile.center().y());
+      QVERIFY2(bluish(left),
+               qPrintable(QStringLiteral("filter %1 left %2").arg(k).arg(left, 0, 16)));
+      QVERIFY2(reddish(right),
+               qPrintable(QStringLiteral("filter %1 right %2").arg(k).arg(right, 0, 16)));
+    }
+  }
+
+  void anEmptyBankDrawsWithoutTiles() {
+    FilterBankView view;
+    view.setFilters({{edgeKernel(3, 1.0), 1.0}});
+    view.clear();
+    QCOMPARE(view.filterCount(), 0);
+    QCOMPARE(view.filterAt(QPoint(10, 10)), -1);
+    view.resize(100, 100);
+    QVERIFY(!view.grab().isNull());
+  }
+};
+
+QTEST_MAIN(FilterBankViewTest)
+#include "tst_filter_bank_view.moc"
