@@ -61,6 +61,16 @@ const std::vector<Setting>& settings() {
            "Control grid of a weight map, [rows, cols]: one learned weight per node, bilinear in "
            "between.",
            1.0, kClosed, 256.0, kClosed),
+      make("model.filters", Type::Integer, 24, "Filters",
+           "Fields of Experts: the number K of learned filters.", 1.0, kClosed, 1000.0, kClosed),
+      make("model.filter_size", Type::Integer, 5, "Filter size",
+           "Fields of Experts: the side s of every filter (s² − 1 DCT coefficients each).", 2.0,
+           kClosed, 15.0, kClosed),
+      make("model.penalty", Type::Choice, "student-t", "Penalty ρ",
+           "Fields of Experts: the penalty of the filter responses, \"student-t\" log(1 + z²) "
+           "(non-convex) or \"charbonnier\" √(1 + z²) − 1 (convex)."),
+      make("model.nu", Type::Number, 0.01, "Filter weight ν",
+           "Fields of Experts: the weight ν_k every filter starts from.", 0.0, kOpen),
       make("solver.type", Type::Choice, "accelerated-gradient", "Solver",
            "The inner solver of the lower-level problem."),
       make("solver.tolerance", Type::Number, 1e-8, "Tolerance",
@@ -110,6 +120,60 @@ const std::vector<Setting>& settings() {
       make("outer.tolerance", Type::Number, 1e-6, "Outer tolerance",
            "Stop when ‖∇U‖ (in log λ) falls below this fraction of its value at the first iterate.",
            0.0, kClosed, 1.0, kOpen),
+      // Dataset learning (bilevel-cli train; core/data/Dataset.h, core/learning/DatasetLearning.h).
+      make("dataset.folder", Type::Images, "", "Dataset",
+           "bilevel-cli train: a folder of clean images (NAME.png; a noisy version, when there is "
+           "one, is NAME_noisy.png beside it, else noise of noise.sigma is added), or "
+           "generated:dead-leaves or generated:shapes for dataset.count generated images of "
+           "dataset.size² pixels. A relative folder resolves against the configuration file's."),
+      make("dataset.count", Type::Integer, 8, "Generated images",
+           "Number of generated images (dataset.folder generated:...).", 1.0, kClosed, 100000.0,
+           kClosed),
+      make("dataset.size", Type::Integer, 32, "Generated side",
+           "Side in pixels of generated images (dataset.folder generated:...).", 8.0, kClosed,
+           8192.0, kClosed),
+      make("dataset.patch_size", Type::Integer, 0, "Patch size",
+           "Side of the square patches cut from each image at seeded positions; 0 uses whole "
+           "images.",
+           0.0, kClosed, 8192.0, kClosed),
+      make("dataset.patches", Type::Integer, 1, "Patches per image",
+           "Patches cut from each image (with dataset.patch_size > 0).", 1.0, kClosed, 100000.0,
+           kClosed),
+      make("dataset.validation", Type::Number, 0.25, "Validation fraction",
+           "Fraction of the images held out for validation, chosen by a seeded permutation (at "
+           "least one when > 0, and at least one left for training).",
+           0.0, kClosed, 1.0, kOpen),
+      make("dataset.validation_images", Type::Images, Json::array(), "Validation images",
+           "Validation images by name (file stem); when not empty, replaces "
+           "dataset.validation."),
+      make("dataset.batch", Type::Integer, 0, "Minibatch",
+           "Training samples per step, drawn by a seeded generator; 0 uses all of them (full "
+           "batch). The objective is the mean loss over the batch.",
+           0.0, kClosed),
+      make("dataset.seed", Type::Integer, 1, "Dataset seed",
+           "Seed of the split, the patch positions, the generated images and the minibatches.",
+           0.0, kClosed),
+      make("train.algorithm", Type::Choice, "two-loop", "Learning algorithm",
+           "two-loop: outer.optimizer on the mean hypergradient (hypergradient.method) of each "
+           "batch, every sample's lower-level solution and adjoint kept as warm starts; soba: "
+           "one inner step on x, one on the adjoint v and one on θ per step (Dagréou et al. "
+           "2022)."),
+      make("train.steps", Type::Integer, 50, "Steps",
+           "Learning steps of bilevel-cli train (counted from the start of the run, so a "
+           "resumed run makes the remaining ones).",
+           0.0, kClosed),
+      make("train.checkpoint_every", Type::Integer, 10, "Checkpoint every",
+           "Write a checkpoint (checkpoint.bin in --out) every this many steps; 0 writes none.",
+           0.0, kClosed),
+      make("train.validate_every", Type::Integer, 5, "Validate every",
+           "Solve the validation samples and report their mean PSNR every this many steps.", 1.0,
+           kClosed),
+      make("train.threads", Type::Integer, 2, "Threads",
+           "Samples solved at once (each on its own thread).", 1.0, kClosed, 256.0, kClosed),
+      make("train.inner_step", Type::Number, 1.0, "SOBA inner step",
+           "soba: the step on x and on the adjoint v, in units of 1/L (L the Lipschitz bound of "
+           "∂ₓE).",
+           0.0, kOpen, 2.0, kOpen),
   };
   return table;
 }
