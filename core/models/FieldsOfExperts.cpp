@@ -107,6 +107,18 @@ Vector FieldsOfExperts::filterBank(const Vector& theta) const {
   return filters_;
 }
 
+std::vector<LearnedFilter> FieldsOfExperts::learnedFilters(const Vector& theta) const {
+  updateFilters(theta);
+  const int K = options_.filters, s = options_.filterSize;
+  std::vector<LearnedFilter> bank(K);
+  for (int k = 0; k < K; ++k) {
+    bank[k].rows = bank[k].cols = s;
+    bank[k].kernel = filters_.segment(Eigen::Index(k) * s * s, Eigen::Index(s) * s);
+    bank[k].weight = theta[k];
+  }
+  return bank;
+}
+
 void FieldsOfExperts::gatherAccumulators(int team, Vector& out) const {
   const Eigen::Index n = noisy_.size();
   for (int t = 0; t < team; ++t)

@@ -32,10 +32,11 @@ namespace bilevel {
 class FieldsOfExperts final : public Model {
  public:
   struct Options {
-    // Number of filters K ≥ 1 (model.filters). Default 24.
-    int filters = 24;
-    // Filter side s in [2, 15] (model.filter_size): s² − 1 coefficients per filter. Default 5.
-    int filterSize = 5;
+    // Number of filters K ≥ 1 (model.filters). Default 8: a small bank that a quick run or a test
+    // can differentiate by finite differences; the presets use 24 of 5×5 and 48 of 7×7.
+    int filters = 8;
+    // Filter side s in [2, 15] (model.filter_size): s² − 1 coefficients per filter. Default 3.
+    int filterSize = 3;
     // The penalty ρ (model.penalty). Default Student-t, the one of the optimized MRF.
     PenaltyKind penalty = PenaltyKind::StudentT;
     // Initial weight ν_k > 0 of every filter (model.nu). Default 0.01 (see initialNorm).
@@ -88,6 +89,9 @@ class FieldsOfExperts final : public Model {
   // The filters k_k of θ as K images of s×s (row k: filter k, row-major): what the studio shows as
   // tiles.
   Vector filterBank(const Vector& theta) const;
+  // The same bank with each filter's ν_k, for display (LowerLevel::learnedFilters).
+  std::vector<LearnedFilter> learnedFilters(const Vector& theta) const override;
+  std::optional<PenaltyKind> responsePenalty() const override { return options_.penalty; }
 
  private:
   // filters_ = the bank of θ, recomputed only when θ changed.

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/Vector.h"
 #include "models/ParameterLayout.h"
+#include "models/penalties/Penalty.h"
 
 namespace bilevel {
 
@@ -23,6 +25,15 @@ struct LowerLevelView {
   ViewKind kind = ViewKind::Reconstruction;
   std::string displayName;  // what a view list shows ("Reconstruction", "λ map", "Jump set")
   Vector pixels;
+};
+
+// One filter of a learned filter bank (Fields of Experts, DESIGN.md §2): the kernel k_k as an
+// image (rows×cols, row-major) and the weight ν_k of its penalty term.
+struct LearnedFilter {
+  int rows = 0;
+  int cols = 0;
+  Vector kernel;
+  double weight = 0.0;
 };
 
 // What every lower-level energy E(x, θ) of DESIGN.md §2–§3 has, whatever its kind: a name, a
@@ -66,6 +77,12 @@ class LowerLevel {
   // reconstruction x, then the weight map when hasWeightMap(). Models with more to show (TV's jump
   // set) extend the list. Allocates (a view is for display, not for solver loops).
   virtual std::vector<LowerLevelView> views(const Vector& x, const Vector& theta) const;
+
+  // Models with a learned filter bank (Fields of Experts) report its filters at θ and the penalty
+  // ρ applied to each filter's responses, so the studio shows the bank as tiles and ρ, ρ' as
+  // curves without knowing the model. Others return an empty list / nothing. Allocates.
+  virtual std::vector<LearnedFilter> learnedFilters(const Vector& /*theta*/) const { return {}; }
+  virtual std::optional<PenaltyKind> responsePenalty() const { return std::nullopt; }
 };
 
 }  // namespace bilevel

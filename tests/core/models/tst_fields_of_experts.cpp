@@ -5,6 +5,7 @@
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "models/FieldsOfExperts.h"
+#include "models/HuberTV.h"
 #include "models/penalties/Charbonnier.h"
 #include "models/penalties/StudentT.h"
 #include "operators/DctFilterBasis.h"
@@ -313,6 +314,26 @@ class TestFieldsOfExperts : public QObject {
     QCOMPARE(Eigen::Map<const Vector>(model.basis().atom(2), 9) * options.initialNorm,
              Vector(bank.segment(18, 9)));
     QCOMPARE(FieldsOfExperts(image, options).defaultParameters(), theta);
+  }
+
+  // What the studio's filter bank shows: each filter k_k of θ as an s×s kernel with its ν_k, and
+  // the penalty; models without filters show none.
+  void learnedFiltersAreTheBankWithItsWeights() {
+    const Case c = makeCase(PenaltyKind::Charbonnier, 5, 20, 16);
+    const std::vector<LearnedFilter> bank = c.model->learnedFilters(c.theta);
+    const Vector filters = c.model->filterBank(c.theta);
+    QCOMPARE(int(bank.size()), 4);
+    for (int k = 0; k < 4; ++k) {
+      QCOMPARE(bank[k].rows, 5);
+      QCOMPARE(bank[k].cols, 5);
+      QCOMPARE(bank[k].weight, c.theta[k]);
+      QCOMPARE(bank[k].kernel, Vector(filters.segment(25 * k, 25)));
+    }
+    QCOMPARE(c.model->responsePenalty(), std::optional(PenaltyKind::Charbonnier));
+    Image image(8, 8);
+    const HuberTV huber(image, HuberTV::Options{});
+    QVERIFY(huber.learnedFilters(huber.defaultParameters()).empty());
+    QVERIFY(!huber.responsePenalty());
   }
 
   void badOptionsAreRefusedNamingTheSetting() {
