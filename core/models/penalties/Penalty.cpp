@@ -36,4 +36,12 @@ double penaltyCurvatureMinimum(PenaltyKind kind) {
                                        : Charbonnier::kCurvatureMinimum;
 }
 
+double penaltyValue(PenaltyKind kind, double z) {
+  return kind == PenaltyKind::StudentT ? StudentT::value(z) : Charbonnier::value(z);
+}
+
+double penaltyDerivative(PenaltyKind kind, double z) {
+  return kind == PenaltyKind::StudentT ? StudentT::first(z) : Charbonnier::first(z);
+}
+
 }  // namespace bilevel

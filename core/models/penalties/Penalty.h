@@ -26,4 +26,9 @@ std::string penaltyKindNames();
 double penaltyCurvatureMaximum(PenaltyKind kind);
 double penaltyCurvatureMinimum(PenaltyKind kind);
 
+// ρ(z) and ρ'(z) of a kind, for plots (the studio's penalty curve); the solver loops use the
+// inline structs instead.
+double penaltyValue(PenaltyKind kind, double z);
+double penaltyDerivative(PenaltyKind kind, double z);
+
 }  // namespace bilevel

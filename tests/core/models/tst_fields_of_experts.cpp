@@ -97,6 +97,11 @@ class TestFieldsOfExperts : public QObject {
     QVERIFY(parsePenaltyKind("student-t") == PenaltyKind::StudentT);
     QVERIFY(parsePenaltyKind("charbonnier") == PenaltyKind::Charbonnier);
     QVERIFY(!parsePenaltyKind("huber").has_value());
+    // The plotting entry points are the kinds' own functions.
+    QCOMPARE(penaltyValue(PenaltyKind::StudentT, 0.7), StudentT::value(0.7));
+    QCOMPARE(penaltyDerivative(PenaltyKind::StudentT, 0.7), StudentT::first(0.7));
+    QCOMPARE(penaltyValue(PenaltyKind::Charbonnier, -2.0), Charbonnier::value(-2.0));
+    QCOMPARE(penaltyDerivative(PenaltyKind::Charbonnier, -2.0), Charbonnier::first(-2.0));
   }
 
   void dctBasisIsOrthonormalWithZeroMean() {
