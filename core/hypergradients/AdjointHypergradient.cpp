@@ -41,9 +41,13 @@ HypergradientSummary AdjointHypergradient::evaluate(const BilevelProblem& proble
   Stopwatch clock;
   summary.outerLoss = problem.loss.value(x, theta);
   Vector rhs(x.size()), adjoint = Vector::Zero(x.size());
+  SolverState* state = problem.solve.state;
+  const bool keep = state && state->keepAdjoint;
+  if (keep && state->adjoint.size() == x.size()) adjoint = state->adjoint;
   problem.loss.gradientX(x, theta, rhs);
   solveAdjoint(problem, theta, x, rhs, adjoint, summary, cancel);
   if (summary.termination == Termination::Cancelled) return summary;
+  if (keep) state->adjoint = adjoint;
   if (std::isnan(summary.residual)) {
     Vector product(x.size());
     problem.smoothModel().hessianVectorProduct(x, theta, adjoint, product);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/Error.h"
+
 namespace bilevel {
 
 OuterStep Adam::step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) {
@@ -38,6 +40,40 @@ OuterStep Adam::step(Vector& phi, OuterEvaluation& current, OuterObjective& obje
   phi = candidate;
   current = std::move(trial);
   return report;
+}
+
+}  // namespace bilevel
+
+namespace bilevel {
+
+namespace {
+std::vector<double> toList(const Vector& v) {
+  return std::vector<double>(v.data(), v.data() + v.size());
+}
+Vector fromList(const nlohmann::json& list) {
+  const auto values = list.get<std::vector<double>>();
+  return Eigen::Map<const Vector>(values.data(), Eigen::Index(values.size()));
+}
+}  // namespace
+
+nlohmann::json Adam::state() const {
+  return {{"optimizer", name()},
+          {"t", t_},
+          {"first_moment", toList(firstMoment_)},
+          {"second_moment", toList(secondMoment_)},
+          {"initial_gradient_norm", initialGradientNorm_}};
+}
+
+void Adam::restore(const nlohmann::json& state) {
+  try {
+    if (state.at("optimizer") != name()) throw usageError("not an Adam state");
+    t_ = state.at("t").get<int>();
+    firstMoment_ = fromList(state.at("first_moment"));
+    secondMoment_ = fromList(state.at("second_moment"));
+    initialGradientNorm_ = state.at("initial_gradient_norm").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw usageError(std::string("the saved Adam state is damaged: ") + e.what());
+  }
 }
 
 }  // namespace bilevel

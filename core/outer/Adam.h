@@ -12,6 +12,9 @@ class Adam final : public OuterOptimizer {
   explicit Adam(OuterOptions options) : options_(options) {}
   std::string name() const override { return "adam"; }
   OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) override;
+  nlohmann::json state() const override;
+  void restore(const nlohmann::json& state) override;
+  bool usesLineSearch() const override { return false; }
 
  private:
   OuterOptions options_;

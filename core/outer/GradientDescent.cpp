@@ -1,5 +1,7 @@
 #include "outer/GradientDescent.h"
 
+#include "common/Error.h"
+
 namespace bilevel {
 
 OuterStep GradientDescent::step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) {
@@ -14,6 +16,26 @@ OuterStep GradientDescent::step(Vector& phi, OuterEvaluation& current, OuterObje
   OuterStep report = armijoBacktracking(phi, current, direction, stepSize_, objective, &accepted);
   if (report.moved) stepSize_ = 2.0 * accepted;
   return report;
+}
+
+}  // namespace bilevel
+
+namespace bilevel {
+
+nlohmann::json GradientDescent::state() const {
+  return {{"optimizer", name()},
+          {"step_size", stepSize_},
+          {"initial_gradient_norm", initialGradientNorm_}};
+}
+
+void GradientDescent::restore(const nlohmann::json& state) {
+  try {
+    if (state.at("optimizer") != name()) throw usageError("not a gradient-descent state");
+    stepSize_ = state.at("step_size").get<double>();
+    initialGradientNorm_ = state.at("initial_gradient_norm").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw usageError(std::string("the saved gradient-descent state is damaged: ") + e.what());
+  }
 }
 
 }  // namespace bilevel

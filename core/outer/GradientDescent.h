@@ -11,6 +11,8 @@ class GradientDescent final : public OuterOptimizer {
   explicit GradientDescent(OuterOptions options) : options_(options) {}
   std::string name() const override { return "gradient-descent"; }
   OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) override;
+  nlohmann::json state() const override;
+  void restore(const nlohmann::json& state) override;
 
  private:
   OuterOptions options_;

@@ -5,6 +5,10 @@
 
 namespace bilevel {
 
+void OuterOptimizer::restore(const nlohmann::json& state) {
+  if (!state.is_null()) throw usageError(name() + " keeps no state to restore");
+}
+
 std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
                                                    const OuterOptions& options) {
   return registry::optimizer(name).make(options);

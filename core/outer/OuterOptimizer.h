@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/Vector.h"
@@ -50,6 +51,16 @@ class OuterOptimizer {
   virtual ~OuterOptimizer() = default;
   virtual std::string name() const = 0;
   virtual OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) = 0;
+
+  // The memory step() carries between calls, for a checkpoint of dataset learning
+  // (DatasetLearning.h); JSON numbers round-trip doubles exactly. Null when the optimiser cannot
+  // save it (a resumed run would then not continue exactly, so checkpoints refuse it).
+  virtual nlohmann::json state() const { return nullptr; }
+  // Restores what state() returned; Error(Usage) when it does not fit.
+  virtual void restore(const nlohmann::json& state);
+  // Whether step() compares U at several points (a line search): those points must see the same
+  // samples, so minibatch learning draws the next batch before re-evaluating the current point.
+  virtual bool usesLineSearch() const { return true; }
 };
 
 // The registry entry's optimiser (registry::optimizers()); Error(Usage) naming it and listing the

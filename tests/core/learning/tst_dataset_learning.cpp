@@ -1,0 +1,237 @@
+#include <QtTest>
+
+#include <cmath>
+
+#include "common/Error.h"
+#include "config/Configuration.h"
+#include "data/Dataset.h"
+#include "hypergradients/HypergradientMethod.h"
+#include "learning/DatasetLearning.h"
+#include "learning/ModelFactory.h"
+#include "losses/SquaredError.h"
+
+using namespace bilevel;
+
+namespace {
+
+// Six generated 32² dead-leaves images, two 16² patches each, huber-tv: small enough that a step
+// takes milliseconds.
+Configuration smallProblem(const std::string& algorithm, int batch) {
+  Configuration c;
+  c.set("dataset.folder=generated:dead-leaves");
+  c.set("dataset.count=6");
+  c.set("dataset.size=32");
+  c.set("dataset.patch_size=16");
+  c.set("dataset.patches=2");
+  c.set("dataset.batch=" + std::to_string(batch));
+  c.set("noise.sigma=0.1");
+  c.set("model.lambda=0.02");
+  c.set("outer.optimizer=adam");
+  c.set("outer.step=0.1");
+  c.set("train.algorithm=" + algorithm);
+  c.set("train.steps=6");
+  c.set("train.checkpoint_every=0");
+  c.set("train.validate_every=2");
+  return c;
+}
+
+std::unique_ptr<LearningAlgorithm> make(const Configuration& c, const Dataset& d) {
+  return makeLearningAlgorithm(d, c);
+}
+
+template <typename F>
+Error errorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  return Error(ErrorKind::Numerical, "no error");
+}
+
+}  // namespace
+
+class TestDatasetLearning : public QObject {
+  Q_OBJECT
+
+ private slots:
+  // 6 steps straight and 3 + checkpoint + restore + 3 give the same θ bit for bit: the
+  // checkpoint holds θ, the optimiser's memory, the warm starts and the minibatch generator.
+  // The thread count does not change the numbers (samples are summed in batch order).
+  void resumeContinuesExactly_data() {
+    QTest::addColumn<QString>("algorithm");
+    QTest::addColumn<int>("batch");
+    QTest::newRow("two-loop minibatch adam") << "two-loop" << 3;
+    QTest::newRow("two-loop full batch adam") << "two-loop" << 0;
+    QTest::newRow("soba") << "soba" << 2;
+  }
+  void resumeContinuesExactly() {
+    QFETCH(QString, algorithm);
+    QFETCH(int, batch);
+    const Configuration config = smallProblem(algorithm.toStdString(), batch);
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    auto straight = make(config, dataset);
+    straight->run();
+    QCOMPARE(straight->stepCount(), 6);
+
+    Configuration half = config;
+    half.set("train.steps=3");
+    auto first = make(half, dataset);
+    first->run();
+    QCOMPARE(first->stepCount(), 3);
+    const std::string bytes = first->checkpoint();
+    auto resumed = make(config, dataset);
+    resumed->restore(bytes);
+    QCOMPARE(resumed->stepCount(), 3);
+    resumed->run();
+    QCOMPARE(resumed->stepCount(), 6);
+    QVERIFY2(resumed->parameters() == straight->parameters(),
+             qPrintable(QString::number(resumed->parameters()[0], 'g', 17) + " vs " +
+                        QString::number(straight->parameters()[0], 'g', 17)));
+    QCOMPARE(resumed->history().size(), straight->history().size());
+    QCOMPARE(resumed->history().back().trainingLoss, straight->history().back().trainingLoss);
+    // θ moved, so the comparison is not between two untouched starts.
+    QVERIFY(std::abs(straight->parameters()[0] - 0.02) > 1e-4);
+
+    Configuration oneThread = config;
+    oneThread.set("train.threads=1");
+    auto serial = make(oneThread, dataset);
+    serial->run();
+    QVERIFY(serial->parameters() == straight->parameters());
+  }
+
+  // The reported hypergradient of the full batch is the derivative of the mean loss: central
+  // differences of (1/N) Σ ½‖x_i(λ) − clean_i‖² with tight solves agree to 1e-5.
+  void theFullBatchGradientIsTheMeanLossDerivative() {
+    Configuration config = smallProblem("two-loop", 0);
+    config.set("solver.tolerance=1e-11");
+    config.set("hypergradient.tolerance=1e-11");
+    config.set("solver.max_iterations=100000");
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    auto algorithm = make(config, dataset);
+    const TrainingProgress start = algorithm->step();
+    QCOMPARE(start.step, 0);
+    const auto samples = dataset.samples(DatasetSplit::Training);
+    const auto solver = makeInnerSolver(config.solverType());
+    const auto meanLoss = [&](double lambda) {
+      double sum = 0.0;
+      for (const auto& s : samples) {
+        const auto model = makeModel(config, s.noisy);
+        Vector x = s.noisy.pixels;
+        solver->solve(*model, Vector::Constant(1, lambda), x, config.solveOptions());
+        sum += SquaredError(s.clean.pixels).value(x, {});
+      }
+      return sum / double(samples.size());
+    };
+    const double h = 1e-5 * 0.02;
+    const double fd = (meanLoss(0.02 + h) - meanLoss(0.02 - h)) / (2 * h);
+    QVERIFY2(std::abs(std::abs(fd) - start.hypergradientNorm) <= 1e-5 * std::abs(fd),
+             qPrintable(QString("fd %1, reported %2").arg(fd).arg(start.hypergradientNorm)));
+    QVERIFY(std::abs(start.trainingLoss - meanLoss(0.02)) < 1e-8 * start.trainingLoss);
+  }
+
+  // Learning λ from a too small start raises the validation PSNR (two-loop and SOBA), and the
+  // observer sees every step with its ETA.
+  void learningImprovesValidation_data() {
+    QTest::addColumn<QString>("algorithm");
+    QTest::newRow("two-loop") << "two-loop";
+    QTest::newRow("soba") << "soba";
+  }
+  void learningImprovesValidation() {
+    QFETCH(QString, algorithm);
+    Configuration config = smallProblem(algorithm.toStdString(), 0);
+    config.set("train.steps=12");
+    config.set("outer.step=0.3");
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    auto learning = make(config, dataset);
+    std::vector<int> steps;
+    bool etaShown = true;
+    learning->setObserver([&](const TrainingProgress& p) {
+      steps.push_back(p.step);
+      etaShown = etaShown && p.etaSeconds >= 0.0 && p.totalSteps == 12;
+      return ObserverDecision::Continue;
+    });
+    const TrainingSummary summary = learning->run();
+    QVERIFY(summary.termination == LearnTermination::IterationLimit);
+    QCOMPARE(int(steps.size()), 13);
+    QVERIFY(etaShown);
+    QVERIFY2(summary.finalValidationPsnr > summary.initialValidationPsnr + 0.3,
+             qPrintable(QString("%1 → %2")
+                            .arg(summary.initialValidationPsnr)
+                            .arg(summary.finalValidationPsnr)));
+    QVERIFY(learning->parameters()[0] > 0.02);
+    qInfo("%s: validation PSNR %.3f → %.3f dB, λ 0.02 → %.4f", qPrintable(algorithm),
+          summary.initialValidationPsnr, summary.finalValidationPsnr, learning->parameters()[0]);
+  }
+
+  // A kept adjoint (SolverState::keepAdjoint) is CG's start: a second evaluation at the same θ
+  // and x* needs no CG step; without it, CG starts from 0 again.
+  void theAdjointWarmStartIsKept() {
+    const Configuration config = smallProblem("two-loop", 0);
+    const auto samples =
+        Dataset(DatasetOptions::fromConfiguration(config)).samples(DatasetSplit::Training);
+    const auto model = makeModel(config, samples[0].noisy);
+    const SquaredError loss(samples[0].clean.pixels);
+    const auto solver = makeInnerSolver(config.solverType());
+    const auto method = makeHypergradientMethod("implicit-cg", config.hypergradientOptions());
+    for (const bool keep : {true, false}) {
+      SolverState state;
+      state.keepAdjoint = keep;
+      SolveOptions solve = config.solveOptions();
+      solve.state = &state;
+      const Vector theta = Vector::Constant(1, 0.02);
+      Vector x = samples[0].noisy.pixels, g(1);
+      const auto first = method->evaluate({*model, loss, *solver, solve}, theta, x, g);
+      const auto second = method->evaluate({*model, loss, *solver, solve}, theta, x, g);
+      QVERIFY(first.iterations > 5);
+      QCOMPARE(state.adjoint.size() > 0, keep);
+      if (keep)
+        QVERIFY2(second.iterations <= 1, qPrintable(QString::number(second.iterations)));
+      else
+        QVERIFY(second.iterations > 5);
+    }
+  }
+
+  // Refusals: lbfgs cannot save its memory, so checkpoints are refused with a reason; a
+  // checkpoint of another configuration names the setting that differs; damaged bytes are named.
+  void refusals() {
+    Configuration config = smallProblem("two-loop", 0);
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    config.set("outer.optimizer=lbfgs");
+    config.set("train.checkpoint_every=2");
+    Error e = errorOf([&] { make(config, dataset); });
+    QVERIFY2(QString(e.what()).contains("lbfgs") && QString(e.what()).contains("checkpoint"),
+             e.what());
+    config.set("train.checkpoint_every=0");
+    auto lbfgs = make(config, dataset);
+    lbfgs->run();  // without checkpoints, lbfgs learns
+    QCOMPARE(lbfgs->stepCount() > 0, true);
+
+    const Configuration a = smallProblem("two-loop", 0);
+    auto ran = make(a, dataset);
+    ran->step();
+    Configuration b = a;
+    b.set("model.epsilon=0.02");
+    e = errorOf([&] { make(b, dataset)->restore(ran->checkpoint()); });
+    QCOMPARE(e.kind(), ErrorKind::Usage);
+    QVERIFY2(QString(e.what()).contains("model.epsilon"), e.what());
+    Configuration moreSteps = a;
+    moreSteps.set("train.steps=9");
+    moreSteps.set("train.threads=1");
+    make(moreSteps, dataset)->restore(ran->checkpoint());  // free settings may change
+    std::string bytes = ran->checkpoint();
+    bytes.resize(bytes.size() - 8);
+    e = errorOf([&] { make(a, dataset)->restore(bytes, "checkpoint 'x.bin'"); });
+    QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
+    QVERIFY2(QString(e.what()).contains("x.bin"), e.what());
+    e = errorOf([&] { make(smallProblem("soba", 0), dataset)->restore(ran->checkpoint()); });
+    QVERIFY2(QString(e.what()).contains("two-loop"), e.what());
+    Configuration unknown = a;
+    unknown.set("train.algorithm=saba");
+    e = errorOf([&] { make(unknown, dataset); });
+    QVERIFY2(QString(e.what()).contains("train.algorithm"), e.what());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestDatasetLearning)
+#include "tst_dataset_learning.moc"
