@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "widgets/FilterBankView.h"
+#include "widgets/LearnedFiltersPanel.h"
+#include "widgets/SeriesPlot.h"
 
 using namespace bilevel;
 using namespace bilevel::widgets;
@@ -99,6 +101,29 @@ class FilterBankViewTest : public QObject {
     QCOMPARE(view.filterAt(QPoint(10, 10)), -1);
     view.resize(100, 100);
     QVERIFY(!view.grab().isNull());
+  }
+
+  // The panel shows the model's filters and the curves of its penalty; without filters it says so
+  // and hides the curves.
+  void thePanelShowsTheBankAndThePenalty() {
+    LearnedFiltersPanel panel;
+    std::vector<LearnedFilter> filters(3);
+    for (int k = 0; k < 3; ++k) {
+      filters[k].rows = filters[k].cols = 5;
+      filters[k].kernel = edgeKernel(5, 1.0 + k).pixels;
+      filters[k].weight = 0.1 * (k + 1);
+    }
+    panel.setFilters(filters, PenaltyKind::StudentT);
+    QCOMPARE(panel.bank()->filterCount(), 3);
+    QCOMPARE(panel.bank()->displayOrder(), (std::vector<int>{2, 1, 0}));
+    QCOMPARE(panel.penaltyPlot()->seriesCount(), 2);
+    QCOMPARE(panel.penaltyPlot()->dataCount(0), LearnedFiltersPanel::kCurvePoints);
+    QVERIFY(!panel.penaltyPlot()->isHidden());
+    panel.setFilters(filters, PenaltyKind::Charbonnier);
+    QCOMPARE(panel.penalty(), std::optional(PenaltyKind::Charbonnier));
+    panel.setFilters({}, std::nullopt);
+    QCOMPARE(panel.bank()->filterCount(), 0);
+    QVERIFY(panel.penaltyPlot()->isHidden());
   }
 };
 
