@@ -42,7 +42,7 @@ DerivativeSequence derivativeSequence(const IterationMap& map, const IterationSt
     result.cancelled = true;
     return result;
   }
-  if (cg.termination == Termination::Diverged) {
+  if (cg.termination == Termination::Diverged || cg.termination == Termination::NegativeCurvature) {
     throw numericalError("the Hessian at the solution is not positive definite (CG broke down)");
   }
   const Vector& exact = result.solutionTangent;

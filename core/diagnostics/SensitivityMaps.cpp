@@ -35,7 +35,8 @@ SensitivityMaps sensitivityMaps(const Model& model, const UpperLoss& loss, const
                                            .maxIterations = cgMaxIterations};
   const auto finish = [&](const ConjugateGradientSummary& cg, const char* what) {
     if (cg.termination == Termination::Cancelled) maps.cancelled = true;
-    if (cg.termination == Termination::Diverged) {
+    if (cg.termination == Termination::Diverged ||
+        cg.termination == Termination::NegativeCurvature) {
       throw numericalError(std::string("the Hessian at the solution is not positive definite (CG "
                                        "for the ") +
                            what + " broke down)");

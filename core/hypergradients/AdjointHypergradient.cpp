@@ -1,6 +1,7 @@
 #include "hypergradients/AdjointHypergradient.h"
 
 #include <cmath>
+#include <limits>
 
 #include "common/Stopwatch.h"
 #include "registry/Registry.h"
@@ -47,6 +48,12 @@ HypergradientSummary AdjointHypergradient::evaluate(const BilevelProblem& proble
   problem.loss.gradientX(x, theta, rhs);
   solveAdjoint(problem, theta, x, rhs, adjoint, summary, cancel);
   if (summary.termination == Termination::Cancelled) return summary;
+  if (summary.termination == Termination::NegativeCurvature) {
+    // No adjoint exists to trust: a NaN gradient cannot be taken for a step by a caller that
+    // overlooks the termination (the learning loop refuses non-finite gradients with the message).
+    gradient.setConstant(theta.size(), std::numeric_limits<double>::quiet_NaN());
+    return summary;
+  }
   if (keep) state->adjoint = adjoint;
   if (std::isnan(summary.residual)) {
     Vector product(x.size());

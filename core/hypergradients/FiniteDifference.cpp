@@ -6,9 +6,24 @@
 
 namespace bilevel {
 
+bool FiniteDifference::supports(const BilevelProblem& problem, std::string* why) const {
+  if (!HypergradientMethod::supports(problem, why)) return false;
+  const Eigen::Index p = problem.model.parameterCount();
+  if (p <= kMaxParameters) return true;
+  if (why) {
+    *why = name() + " costs two tight solves per parameter: " + problem.model.name() + " has " +
+           std::to_string(p) + " parameters (" + std::to_string(2 * p) + " solves, the limit is " +
+           std::to_string(kMaxParameters) +
+           " parameters); use implicit-cg and compare it with central differences along a few "
+           "random directions of θ";
+  }
+  return false;
+}
+
 HypergradientSummary FiniteDifference::evaluate(const BilevelProblem& problem, const Vector& theta,
                                                 Vector& x, Vector& gradient,
                                                 const CancellationFlag* cancel) const {
+  requireSupport(*this, problem);
   HypergradientSummary summary;
   summary.method = name();
   SolveOptions tight = problem.solve;

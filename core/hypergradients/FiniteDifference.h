@@ -19,6 +19,10 @@ class FiniteDifference final : public HypergradientMethod {
   HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta, Vector& x,
                                 Vector& gradient,
                                 const CancellationFlag* cancel = nullptr) const override;
+  // Besides the solver: at most kMaxParameters parameters (2·200 tight solves). A filter bank has
+  // hundreds to thousands; check those along a few random directions of θ instead.
+  bool supports(const BilevelProblem& problem, std::string* why = nullptr) const override;
+  static constexpr Eigen::Index kMaxParameters = 200;
 
  private:
   HypergradientOptions options_;

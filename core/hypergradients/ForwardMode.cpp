@@ -1,11 +1,29 @@
 #include "hypergradients/ForwardMode.h"
 
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include "common/Stopwatch.h"
 #include "iterations/IterationRun.h"
 
 namespace bilevel {
+
+bool ForwardMode::supports(const BilevelProblem& problem, std::string* why) const {
+  if (!IterationMapMethod::supports(problem, why)) return false;
+  const double entries =
+      double(problem.model.variableCount()) * double(problem.model.parameterCount());
+  if (entries <= kMaxTangentEntries) return true;
+  if (why) {
+    *why = name() +
+           " keeps one tangent of the lower level's size per parameter: " + problem.model.name() +
+           " has " + std::to_string(problem.model.parameterCount()) + " parameters on " +
+           std::to_string(problem.model.variableCount()) + " pixels, " +
+           std::to_string(std::llround(entries * 8.0 / (1024.0 * 1024.0))) +
+           " MiB per state part, above the limit of 256 MiB; use implicit-cg or fpad";
+  }
+  return false;
+}
 
 HypergradientSummary ForwardMode::evaluate(const BilevelProblem& problem, const Vector& theta,
                                            Vector& x, Vector& gradient,

@@ -23,6 +23,11 @@ class ForwardMode final : public IterationMapMethod {
   HypergradientSummary evaluate(const BilevelProblem& problem, const Vector& theta, Vector& x,
                                 Vector& gradient,
                                 const CancellationFlag* cancel = nullptr) const override;
+  // Besides the solver's map: the p tangents of n entries each must fit in kMaxTangentEntries
+  // doubles (2²⁵, 256 MiB per part of the iteration state). A Fields-of-Experts bank of 24 filters
+  // of 5×5 (600 parameters) on a 256² image is 39·10⁶ entries: refused, use implicit-cg or fpad.
+  bool supports(const BilevelProblem& problem, std::string* why = nullptr) const override;
+  static constexpr double kMaxTangentEntries = 33554432.0;
 
  private:
   HypergradientOptions options_;

@@ -1,5 +1,6 @@
 #include "iterations/AcceleratedGradientMap.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "solvers/AcceleratedGradient.h"
@@ -116,8 +117,8 @@ void AcceleratedGradientMap::tangentProduct(const IterationState& v, const Vecto
 }
 
 double AcceleratedGradientMap::contractionRate() const {
-  return 1.0 -
-         std::sqrt(model().strongConvexityBound(theta()) / model().gradientLipschitzBound(theta()));
+  return 1.0 - std::sqrt(std::max(model().strongConvexityBound(theta()), 0.0) /
+                         model().gradientLipschitzBound(theta()));
 }
 
 }  // namespace bilevel

@@ -57,7 +57,9 @@ void GradientDescentMap::tangentProduct(const IterationState& v, const Vector& d
 }
 
 double GradientDescentMap::contractionRate() const {
-  return 1.0 - model().strongConvexityBound(theta()) / model().gradientLipschitzBound(theta());
+  // μ ≤ 0 (a non-convex lower level): no contraction is guaranteed, the rate is 1.
+  return 1.0 - std::max(model().strongConvexityBound(theta()), 0.0) /
+                   model().gradientLipschitzBound(theta());
 }
 
 }  // namespace bilevel

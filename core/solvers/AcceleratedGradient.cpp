@@ -1,5 +1,6 @@
 #include "solvers/AcceleratedGradient.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/Stopwatch.h"
@@ -9,7 +10,10 @@ namespace bilevel {
 
 NesterovParameters nesterovParameters(const Model& model, const Vector& theta) {
   const double lipschitz = model.gradientLipschitzBound(theta);
-  const double mu = model.strongConvexityBound(theta);
+  // A non-convex lower level (Fields of Experts with the Student-t penalty) has no μ > 0: its
+  // bound may be negative. With μ = 0 the momentum tends to 1 and only the gradient restart keeps
+  // the iteration descending (O'Donoghue & Candès 2015), instead of a NaN momentum from √(μ/L).
+  const double mu = std::max(model.strongConvexityBound(theta), 0.0);
   const double root = std::sqrt(mu / lipschitz);
   return {.step = 1.0 / lipschitz, .momentum = (1.0 - root) / (1.0 + root)};
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <functional>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "common/Cancellation.h"
@@ -11,7 +13,10 @@ namespace bilevel {
 
 // Conjugate gradients for A a = b with A symmetric positive definite, given only as a product
 // v ↦ Av (Hestenes & Stiefel 1952). Stops when ‖b − Aa‖ ≤ tolerance·‖b‖. Used for the adjoint
-// system (∂²_xxE) a = ∂_xL of `implicit-cg`.
+// system (∂²_xxE) a = ∂_xL of `implicit-cg`. A is only assumed positive definite: when a search
+// direction has pᵀAp ≤ 0 the solve stops with Termination::NegativeCurvature (A is indefinite or
+// singular there: the Hessian of a non-convex energy at a saddle point or a flat local minimum)
+// and leaves the last iterate, instead of stepping along a direction of non-positive curvature.
 struct ConjugateGradientOptions {
   double tolerance = 1e-8;  // relative residual
   int maxIterations = 5000;
@@ -22,6 +27,10 @@ struct ConjugateGradientSummary {
   int iterations = 0;
   double relativeResidual = 0.0;
   std::vector<double> residualHistory;  // relative residual after each iteration (and at start)
+  // With NegativeCurvature: pᵀAp / ‖p‖² of the direction that stopped it (≤ 0), a Rayleigh
+  // quotient of A, so an upper bound on its smallest eigenvalue. NaN otherwise.
+  double curvature = std::numeric_limits<double>::quiet_NaN();
+  std::string message;  // why a solve that is not Converged stopped, in one sentence
 };
 
 using LinearOperator = std::function<void(const Vector& in, Vector& out)>;

@@ -19,6 +19,8 @@ std::string toString(Termination termination) {
       return "cancelled";
     case Termination::Diverged:
       return "diverged";
+    case Termination::NegativeCurvature:
+      return "negative-curvature";
     case Termination::Unsupported:
       return "unsupported";
   }

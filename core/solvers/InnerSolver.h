@@ -17,6 +17,10 @@ enum class Termination {
   IterationLimit,  // max_iterations reached first (or the fixed iteration count was run)
   Cancelled,       // the cancellation flag was raised
   Diverged,        // a NaN/Inf or an exploding gradient
+  // A linear solve met a direction of non-positive curvature (CG's pᵀAp ≤ 0): the Hessian at x*
+  // is not positive definite (a saddle point, or a non-convex energy's flat minimum), so the
+  // adjoint system has no reliable solution. Never the outcome of a lower-level solve.
+  NegativeCurvature,
   // A hypergradient method refused the solver/model pair (HypergradientMethod::supports): nothing
   // was computed. Never the outcome of a solve.
   Unsupported,
