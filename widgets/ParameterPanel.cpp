@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "config/Configuration.h"
+#include "models/penalties/Penalty.h"
 #include "registry/Registry.h"
 
 namespace bilevel::widgets {
@@ -75,6 +76,18 @@ void setEntryEnabled(QComboBox* box, int index, bool enabled, const QString& too
   box->setItemData(index, tooltip, Qt::ToolTipRole);
 }
 
+// The row of `form` whose field is `widget` or a layout holding it (λ's slider and spin box, the
+// grid's two spin boxes); -1 when none.
+int formRowOf(QFormLayout* form, QWidget* widget) {
+  for (int row = 0; row < form->rowCount(); ++row) {
+    QLayoutItem* item = form->itemAt(row, QFormLayout::FieldRole);
+    if (!item) continue;
+    if (item->widget() == widget || (item->layout() && item->layout()->indexOf(widget) >= 0))
+      return row;
+  }
+  return -1;
+}
+
 }  // namespace
 
 ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
@@ -105,6 +118,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
 
   auto* model = new QGroupBox(tr("Lower level: model"));
   auto* modelForm = new QFormLayout(model);
+  modelForm_ = modelForm;
   model_ = comboBox();
   model_->setObjectName(QStringLiteral("modelComboBox"));
   for (const auto& entry : registry::models())
@@ -147,6 +161,25 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   const QString gridLabel = describe(gridRows_, "model.grid");
   gridCols_->setToolTip(gridRows_->toolTip());
   modelForm->addRow(gridLabel, gridRow);
+  filters_ = new QSpinBox;
+  filters_->setObjectName(QStringLiteral("filtersSpinBox"));
+  filters_->setRange(1, 96);
+  modelForm->addRow(describe(filters_, "model.filters"), filters_);
+  filterSize_ = new QSpinBox;
+  filterSize_->setObjectName(QStringLiteral("filterSizeSpinBox"));
+  filterSize_->setRange(2, 15);
+  modelForm->addRow(describe(filterSize_, "model.filter_size"), filterSize_);
+  penalty_ = comboBox();
+  penalty_->setObjectName(QStringLiteral("penaltyComboBox"));
+  for (PenaltyKind kind : {PenaltyKind::StudentT, PenaltyKind::Charbonnier})
+    penalty_->addItem(text(toString(kind)), text(toString(kind)));
+  modelForm->addRow(describe(penalty_, "model.penalty"), penalty_);
+  nu_ = new QDoubleSpinBox;
+  nu_->setObjectName(QStringLiteral("nuSpinBox"));
+  nu_->setRange(1e-6, 100.0);
+  nu_->setDecimals(6);
+  nu_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
+  modelForm->addRow(describe(nu_, "model.nu"), nu_);
   layout->addWidget(model);
 
   auto* inner = new QGroupBox(tr("Lower level: solver"));
@@ -201,6 +234,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
             [box, key, emitSetting](int) { emitSetting(key, box->currentData()); });
   };
   connectCombo(model_, QStringLiteral("model.type"));
+  connectCombo(penalty_, QStringLiteral("model.penalty"));
   connectCombo(solver_, QStringLiteral("solver.type"));
   connectCombo(tolerance_, QStringLiteral("solver.tolerance"));
   connectCombo(method_, QStringLiteral("hypergradient.method"));
@@ -215,6 +249,9 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   connectSpin(sigma_, QStringLiteral("noise.sigma"));
   connectSpin(seed_, QStringLiteral("noise.seed"));
   connectSpin(epsilon_, QStringLiteral("model.epsilon"));
+  connectSpin(filters_, QStringLiteral("model.filters"));
+  connectSpin(filterSize_, QStringLiteral("model.filter_size"));
+  connectSpin(nu_, QStringLiteral("model.nu"));
   connectSpin(unrolledIterations_, QStringLiteral("solver.iterations"));
   connectSpin(outerIterations_, QStringLiteral("outer.iterations"));
   connectSpin(outerStep_, QStringLiteral("outer.step"));
@@ -292,6 +329,11 @@ void ParameterPanel::setConfiguration(const nlohmann::json& c) {
   epsilon_->setValue(c["model"]["epsilon"].get<double>());
   gridRows_->setValue(c["model"]["grid"][0].get<int>());
   gridCols_->setValue(c["model"]["grid"][1].get<int>());
+  // Keys of models added later may be absent from configurations written before them.
+  filters_->setValue(c["model"].value("filters", 24));
+  filterSize_->setValue(c["model"].value("filter_size", 5));
+  selectData(penalty_, text(c["model"].value("penalty", std::string("student-t"))));
+  nu_->setValue(c["model"].value("nu", 0.01));
   sigma_->setValue(c["noise"]["sigma"].get<double>());
   seed_->setValue(c["noise"]["seed"].get<int>());
   selectData(solver_, text(c["solver"]["type"]));
@@ -342,9 +384,31 @@ void ParameterPanel::updateEnabledControls() {
   const registry::MethodEntry* method =
       registry::findMethod(method_->currentData().toString().toStdString());
   // The fields the model reads (registry: ModelEntry::settings), not a test of its name.
-  epsilon_->setEnabled(!learning_ && model && model->uses("model.epsilon"));
-  gridRows_->setEnabled(!learning_ && model && model->uses("model.grid"));
+  const auto uses = [model](const char* key) { return model && model->uses(key); };
+  lambdaSlider_->setEnabled(!learning_ && uses("model.lambda"));
+  lambda_->setEnabled(lambdaSlider_->isEnabled());
+  epsilon_->setEnabled(!learning_ && uses("model.epsilon"));
+  gridRows_->setEnabled(!learning_ && uses("model.grid"));
   gridCols_->setEnabled(gridRows_->isEnabled());
+  for (auto [widget, key] :
+       std::initializer_list<std::pair<QWidget*, const char*>>{{filters_, "model.filters"},
+                                                               {filterSize_, "model.filter_size"},
+                                                               {penalty_, "model.penalty"},
+                                                               {nu_, "model.nu"}})
+    widget->setEnabled(!learning_ && uses(key));
+  // A row the model does not read is hidden, not only greyed: a filter bank's four settings have
+  // no place beside Huber-TV's λ and ε in a panel that must fit 700 pixels of height.
+  for (auto [widget, key] :
+       std::initializer_list<std::pair<QWidget*, const char*>>{{lambda_, "model.lambda"},
+                                                               {epsilon_, "model.epsilon"},
+                                                               {gridRows_, "model.grid"},
+                                                               {filters_, "model.filters"},
+                                                               {filterSize_, "model.filter_size"},
+                                                               {penalty_, "model.penalty"},
+                                                               {nu_, "model.nu"}}) {
+    if (const int row = formRowOf(modelForm_, widget); row >= 0)
+      modelForm_->setRowVisible(row, uses(key));
+  }
   // What cannot be picked says why: a model a learning session cannot run yet, a solver of the
   // other kind of lower level, a method that cannot differentiate the model's kind
   // (registry::methodSupportsModel) or the solver (HypergradientMethod::supportsSolver).

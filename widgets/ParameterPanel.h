@@ -6,6 +6,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QSlider;
 class QSpinBox;
@@ -25,7 +26,9 @@ class ParameterPanel : public QWidget {
  public:
   explicit ParameterPanel(QWidget* parent = nullptr);
 
-  // Shows the settings of `configuration` without emitting anything.
+  // Shows the settings of `configuration` without emitting anything. Only the rows of the settings
+  // the chosen model reads (registry: ModelEntry::settings) are shown: λ and ε for Huber-TV, the
+  // filter bank's size, penalty and ν for Fields of Experts.
   void setConfiguration(const nlohmann::json& configuration);
   // What noise σ and PSNR are relative to, under σ: the clean image's intensity range as
   // core/image/IntensityRange.h describes it ("the data range 1000–3000 of the 16-bit file").
@@ -64,6 +67,11 @@ class ParameterPanel : public QWidget {
   QDoubleSpinBox* epsilon_;
   QSpinBox* gridRows_;
   QSpinBox* gridCols_;
+  QSpinBox* filters_;
+  QSpinBox* filterSize_;
+  QComboBox* penalty_;
+  QDoubleSpinBox* nu_;
+  QFormLayout* modelForm_;
   QDoubleSpinBox* sigma_;
   QLabel* intensityRange_;
   QSpinBox* seed_;
