@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "RunOutputs.h"
@@ -14,6 +15,7 @@
 #include "diagnostics/MethodAgreement.h"
 #include "image/ImageIO.h"
 #include "image/Quality.h"
+#include "learning/LearnedModel.h"
 #include "learning/LearningRecords.h"
 #include "learning/LearningSession.h"
 #include "learning/ModelFactory.h"
@@ -232,13 +234,21 @@ int listPresets() {
 
 int solveCommand(const CommandLine& options, const RunControl& control) {
   if (options.out.empty()) throw usageError("--out DIR is required");
-  const Configuration config = loadConfiguration(options);
+  Configuration config = loadConfiguration(options);
+  // --params: a learned model (train's model.json) brings its model, solver and θ.
+  std::optional<LearnedModel> learned;
+  const std::string paramsSource = "--params '" + options.params + "'";
+  if (!options.params.empty()) {
+    learned = readLearnedModel(options.params);
+    learned->applyTo(config, paramsSource);
+  }
   const auto pairs = loadPairs(config);
   prepareOutputDirectory(options.out);
   const TrainingPair& pair = pairs.front();
   const auto model = makeModel(config, pair.noisy);
   const auto solver = makeInnerSolver(config.solverType());
-  const Vector theta = initialParameters(config, *model);
+  const Vector theta =
+      learned ? learned->parametersFor(*model, paramsSource) : initialParameters(config, *model);
   Vector x = pair.noisy.pixels;
   const SolveSummary summary = solver->solve(*model, theta, x, config.solveOptions(), &control);
   if (summary.termination == Termination::Cancelled) {

@@ -17,6 +17,11 @@ struct CommandLine {
   std::string methods;
   std::string out;
   std::vector<std::string> assignments;  // --set key=value
+  std::string params;                    // solve, evaluate: a learned model (model.json)
+  std::string images;                    // evaluate: a folder of clean images
+  double sigma = -1.0;                   // evaluate: noise σ (-1: not given)
+  long long seed = 1;                    // evaluate: noise seed
+  bool resume = false;                   // train: continue from the checkpoint in --out
   int iterations = -2;                   // -2: not given
   int size = 0;
   int repeat = 1;
@@ -34,6 +39,10 @@ int solveCommand(const CommandLine& options, const RunControl& control);
 int learnCommand(const CommandLine& options, const RunControl& control);
 int checkCommand(const CommandLine& options, const RunControl& control);
 int benchCommand(const CommandLine& options, const RunControl& control);
+// Dataset learning with checkpoints (TrainCommand.cpp) and a learned model's quality on a folder
+// of images (EvaluateCommand.cpp).
+int trainCommand(const CommandLine& options, const RunControl& control);
+int evaluateCommand(const CommandLine& options, const RunControl& control);
 
 constexpr int kExitCancelled = 130;
 

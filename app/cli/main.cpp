@@ -71,6 +71,28 @@ int main(int argc, char** argv) {
   bench->add_option("--set", options.assignments, "Override a setting by dotted key");
   bench->add_flag("--json", options.json, "Print the report as one JSON line");
 
+  auto* train = app.add_subcommand(
+      "train", "Learn θ on a dataset (dataset.*, train.* keys), with checkpoints and --resume");
+  train->add_option("--config", options.configFile, "JSON configuration file");
+  train->add_option("--preset", options.preset, "Built-in preset (see `presets`)");
+  train->add_option("--set", options.assignments, "Override a setting by dotted key");
+  train->add_option("--out", options.out, "Output folder (model.json, checkpoint.bin, ...)")
+      ->required();
+  train->add_flag("--resume", options.resume, "Continue from the checkpoint in --out");
+  train->add_flag("--json", options.json, "One JSON object per step, then the summary");
+
+  auto* evaluate = app.add_subcommand(
+      "evaluate", "PSNR and SSIM of a learned model on every image of a folder (CSV)");
+  evaluate->add_option("--params", options.params, "Learned model (model.json of train)")
+      ->required();
+  evaluate->add_option("--images", options.images, "Folder of clean images")->required();
+  evaluate->add_option("--sigma", options.sigma, "Noise σ, a fraction of the data range")
+      ->required();
+  evaluate->add_option("--seed", options.seed, "Noise seed (default 1)");
+  evaluate->add_option("--out", options.out, "Output folder: evaluation.csv, denoised images");
+  evaluate->add_flag("--json", options.json, "Print the summary as one JSON line");
+  solve->add_option("--params", options.params, "Learned model (model.json of train) to apply");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -87,6 +109,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("learn")) return learnCommand(options, interrupted);
     if (app.got_subcommand("check")) return checkCommand(options, interrupted);
     if (app.got_subcommand("bench")) return benchCommand(options, interrupted);
+    if (app.got_subcommand("train")) return trainCommand(options, interrupted);
+    if (app.got_subcommand("evaluate")) return evaluateCommand(options, interrupted);
   } catch (const bilevel::Error& e) {
     std::cerr << "error: " << e.what() << std::endl;
     return e.exitCode();

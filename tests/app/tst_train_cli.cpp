@@ -1,0 +1,188 @@
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include "image/DeadLeaves.h"
+#include "image/ImageIO.h"
+#include "image/Shapes.h"
+
+// bilevel-cli train and evaluate end to end (DESIGN.md §4, issue 11 §2): outputs, JSON lines,
+// exit codes for bad datasets, and a run killed with SIGKILL that resumes from its checkpoint to
+// the same θ as an uninterrupted run.
+class TestTrainCli : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+  struct Run {
+    int exitCode;
+    QString out;
+    QString err;
+  };
+  Run run(const QStringList& arguments, int timeoutMs = 120000) {
+    QProcess process;
+    process.start(BILEVEL_CLI, arguments);
+    process.waitForFinished(timeoutMs);
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+  }
+  QString path(const QString& name) const { return dir_.filePath(name); }
+  void writeFile(const QString& name, const QByteArray& bytes) {
+    QDir().mkpath(QFileInfo(path(name)).absolutePath());
+    QFile file(path(name));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(bytes);
+  }
+  static QByteArray readFile(const QString& file) {
+    QFile f(file);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+  }
+  // θ as model.json writes it (17 significant digits): equal text is equal bits.
+  static QByteArray thetaText(const QString& folder) {
+    const QByteArray text = readFile(folder + "/model.json");
+    const int start = text.indexOf("\"theta\"");
+    return start < 0 ? QByteArray() : text.mid(start, text.indexOf(']', start) - start);
+  }
+  // Four 32² dead-leaves images, whole, huber-tv, Adam on the full batch.
+  QString config(const QString& name, int steps, int checkpointEvery) {
+    const QByteArray text = QStringLiteral(
+                                R"({"dataset": {"folder": "generated:dead-leaves", "count": 4,
+                                    "size": 32, "validation": 0.25},
+                                    "model": {"type": "huber-tv", "lambda": 0.02},
+                                    "outer": {"optimizer": "adam", "step": 0.05},
+                                    "train": {"steps": %1, "checkpoint_every": %2,
+                                              "validate_every": 10}})")
+                                .arg(steps)
+                                .arg(checkpointEvery)
+                                .toUtf8();
+    writeFile(name, text);
+    return path(name);
+  }
+
+ private slots:
+  // train writes model.json (loaded by solve --params and evaluate), history.csv, summary.json and
+  // one JSON line per step; evaluate prints per-image PSNR/SSIM and the mean.
+  void trainThenSolveAndEvaluate() {
+    const Run trained =
+        run({"train", "--config", config("a.json", 6, 3), "--out", path("a"), "--json"});
+    QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+    const QStringList lines = trained.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 8);  // steps 0..6, then the summary
+    const QJsonObject last = QJsonDocument::fromJson(lines[6].toUtf8()).object();
+    QCOMPARE(last["step"].toInt(), 6);
+    QVERIFY(last.contains("eta_seconds") && last["validation_psnr"].isDouble());
+    const QJsonObject model = QJsonDocument::fromJson(readFile(path("a/model.json"))).object();
+    QCOMPARE(model["model"].toObject()["type"].toString(), QStringLiteral("huber-tv"));
+    QCOMPARE(model["layout"].toArray()[0].toObject()["name"].toString(), QStringLiteral("lambda"));
+    QCOMPARE(model["training"].toObject()["steps"].toInt(), 6);
+    QVERIFY(model["training"].toObject().contains("date"));
+    const double lambda = model["theta"].toArray()[0].toDouble();
+    QVERIFY(lambda > 0.02);
+    QCOMPARE(readFile(path("a/history.csv")).count('\n'), 8);  // header and steps 0..6
+
+    // The configuration's model is replaced by the learned one (tv → huber-tv with its λ).
+    writeFile("tv.json", R"({"image": "benchmark:48", "model": {"type": "tv"},
+                             "solver": {"type": "chambolle-pock"},
+                             "hypergradient": {"method": "fpad"}})");
+    const Run solved = run({"solve", "--config", path("tv.json"), "--params", path("a/model.json"),
+                            "--out", path("solved"), "--json"});
+    QVERIFY2(solved.exitCode == 0, qPrintable(solved.err));
+    const QJsonObject report = QJsonDocument::fromJson(solved.out.trimmed().toUtf8()).object();
+    QCOMPARE(report["params"].toObject()["lambda"].toDouble(), lambda);
+
+    QDir().mkpath(path("images"));
+    bilevel::writeImage(bilevel::shapesImage(48).image, path("images/shapes.png").toStdString());
+    bilevel::writeImage(bilevel::deadLeavesImage(48, 7), path("images/leaves.png").toStdString());
+    const Run evaluated = run({"evaluate", "--params", path("a/model.json"), "--images",
+                               path("images"), "--sigma", "0.1", "--out", path("eval")});
+    QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
+    const QStringList rows = evaluated.out.trimmed().split('\n');
+    QCOMPARE(rows.size(), 4);
+    QVERIFY(rows[0].startsWith("image,psnr_noisy,psnr,ssim_noisy,ssim"));
+    QVERIFY(rows[1].startsWith("leaves,") && rows[3].startsWith("mean,"));
+    const double denoised = rows[1].split(',')[2].toDouble(),
+                 noisy = rows[1].split(',')[1].toDouble();
+    QVERIFY2(denoised > noisy + 2.0, qPrintable(rows[1]));
+    QVERIFY(QFile::exists(path("eval/evaluation.csv")) &&
+            QFile::exists(path("eval/shapes_denoised.png")));
+  }
+
+  // A run killed with SIGKILL after a checkpoint loses only the steps since it: --resume ends with
+  // the θ of an uninterrupted run, bit for bit.
+  void resumeAfterKill() {
+    const QString cfg = config("k.json", 60, 5);
+    const Run straight = run({"train", "--config", cfg, "--out", path("straight")});
+    QVERIFY2(straight.exitCode == 0, qPrintable(straight.err));
+
+    QProcess victim;
+    victim.start(BILEVEL_CLI, {"train", "--config", cfg, "--out", path("killed")});
+    QVERIFY(victim.waitForStarted());
+    const QString checkpoint = path("killed/checkpoint.bin");
+    while (!QFile::exists(checkpoint) && victim.state() != QProcess::NotRunning)
+      QThread::msleep(1);
+    victim.kill();  // SIGKILL: no destructor, no clean-up runs
+    victim.waitForFinished();
+    QCOMPARE(victim.exitStatus(), QProcess::CrashExit);
+    QVERIFY(!QFile::exists(path("killed/model.json")));  // it never got to the end
+
+    const Run again = run({"train", "--config", cfg, "--out", path("killed")});
+    QCOMPARE(again.exitCode, 2);  // a checkpoint is there: not overwritten without --resume
+    QVERIFY(again.err.contains("--resume"));
+    const Run resumed = run({"train", "--config", cfg, "--out", path("killed"), "--resume"});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+    const QRegularExpressionMatch from =
+        QRegularExpression("resuming from step (\\d+)").match(resumed.err);
+    QVERIFY2(from.hasMatch(), qPrintable(resumed.err));
+    QVERIFY(from.captured(1).toInt() >= 5 && from.captured(1).toInt() % 5 == 0);
+    QVERIFY(!thetaText(path("straight")).isEmpty());
+    QCOMPARE(thetaText(path("killed")), thetaText(path("straight")));
+    QCOMPARE(readFile(path("killed/history.csv")).count('\n'), 62);
+  }
+
+  // Bad datasets: exit 2 naming the folder or the image, 3 naming an unreadable file.
+  void badDatasetsAreNamed() {
+    QDir().mkpath(path("empty"));
+    writeFile("bad.json", R"({"dataset": {"folder": "empty"}})");
+    Run r = run({"train", "--config", path("bad.json"), "--out", path("o1")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("empty") && r.err.contains("no image"), qPrintable(r.err));
+
+    QDir().mkpath(path("broken"));
+    QFile::copy(QStringLiteral(BILEVEL_SOURCE_DIR "/sample_images/shapes.png"),
+                path("broken/a.png"));
+    writeFile("broken/b.png", "not a png");
+    writeFile("broken.json", R"({"dataset": {"folder": "broken", "validation": 0}})");
+    r = run({"train", "--config", path("broken.json"), "--out", path("o2")});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains("b.png"), qPrintable(r.err));
+
+    writeFile("big.json",
+              R"({"dataset": {"folder": "generated:shapes", "size": 16, "patch_size": 32}})");
+    r = run({"train", "--config", path("big.json"), "--out", path("o3")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("patch_size"), qPrintable(r.err));
+
+    writeFile("unknown.json", R"({"dataset": {"folder": "generated:shapes", "batchsize": 4}})");
+    r = run({"train", "--config", path("unknown.json"), "--out", path("o4")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("dataset.batchsize"), qPrintable(r.err));
+
+    r = run({"train", "--config", config("c.json", 2, 0), "--out", path("o5"), "--resume"});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("no checkpoint"), qPrintable(r.err));
+
+    r = run({"evaluate", "--params", path("missing.json"), "--images", path("broken"), "--sigma",
+             "0.1"});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains("missing.json"), qPrintable(r.err));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainCli)
+#include "tst_train_cli.moc"
