@@ -1,5 +1,6 @@
 // The lower-level models a configuration can name (model.type), DESIGN.md §2.
 #include "common/Error.h"
+#include "models/FieldsOfExperts.h"
 #include "models/HuberTV.h"
 #include "models/Quadratic.h"
 #include "models/TotalVariation.h"
@@ -29,6 +30,21 @@ TotalVariation::Options tvOptions(const Json& model, bool map) {
     options.gridRows = model.at("grid").at(0).get<int>();
     options.gridCols = model.at("grid").at(1).get<int>();
   }
+  return options;
+}
+
+FieldsOfExperts::Options foeOptions(const Json& model) {
+  FieldsOfExperts::Options options;
+  options.filters = model.at("filters").get<int>();
+  options.filterSize = model.at("filter_size").get<int>();
+  options.nu = model.at("nu").get<double>();
+  const std::string penalty = model.at("penalty").get<std::string>();
+  const auto kind = parsePenaltyKind(penalty);
+  if (!kind) {
+    throw usageError("configuration: 'model.penalty' must be one of " + penaltyKindNames() +
+                     " (got \"" + penalty + "\")");
+  }
+  options.penalty = *kind;
   return options;
 }
 
@@ -76,6 +92,20 @@ const std::vector<ModelEntry>& models() {
       return std::make_unique<HuberTV>(noisy, huberOptions(model, true));
     };
     t.push_back(std::move(huberMap));
+
+    ModelEntry foe;
+    foe.name = "foe";
+    foe.label = "Fields of Experts";
+    foe.formula = "E(x) = ½‖x − y‖² + Σ_k ν_k Σ_i ρ((k_k ⋆ x)_i),  k_k = Σ_l ϑ_kl K_l";
+    foe.description =
+        "Learned filters (Roth & Black; Chen, Ranftl & Pock): K filters of s×s in the DCT basis "
+        "without the constant atom, each with a weight ν_k, under a Student-t (non-convex) or "
+        "Charbonnier (convex) penalty; K·s² parameters.";
+    foe.settings = {"model.filters", "model.filter_size", "model.penalty", "model.nu"};
+    foe.makeSmooth = [](const Image& noisy, const Json& model) -> std::unique_ptr<Model> {
+      return std::make_unique<FieldsOfExperts>(noisy, foeOptions(model));
+    };
+    t.push_back(std::move(foe));
 
     ModelEntry tv;
     tv.name = "tv";

@@ -61,9 +61,9 @@ const std::vector<Setting>& settings() {
            "Control grid of a weight map, [rows, cols]: one learned weight per node, bilinear in "
            "between.",
            1.0, kClosed, 256.0, kClosed),
-      make("model.filters", Type::Integer, 24, "Filters",
+      make("model.filters", Type::Integer, 8, "Filters",
            "Fields of Experts: the number K of learned filters.", 1.0, kClosed, 1000.0, kClosed),
-      make("model.filter_size", Type::Integer, 5, "Filter size",
+      make("model.filter_size", Type::Integer, 3, "Filter size",
            "Fields of Experts: the side s of every filter (s² − 1 DCT coefficients each).", 2.0,
            kClosed, 15.0, kClosed),
       make("model.penalty", Type::Choice, "student-t", "Penalty ρ",
