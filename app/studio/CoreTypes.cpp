@@ -50,6 +50,7 @@ void registerCoreMetaTypes() {
   qRegisterMetaType<bilevel::ParameterLayout>();
   qRegisterMetaType<bilevel::studio::RunEnd>();
   qRegisterMetaType<bilevel::studio::ModelViews>();
+  qRegisterMetaType<bilevel::studio::FilterBank>();
 }
 
 }  // namespace bilevel::studio

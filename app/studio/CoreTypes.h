@@ -40,6 +40,13 @@ struct ModelView {
 };
 using ModelViews = QList<ModelView>;
 
+// What a filter-bank model has learned at one θ (LowerLevel::learnedFilters, responsePenalty):
+// empty for models without filters, which is how the window knows to hide its Filters page.
+struct FilterBank {
+  std::vector<LearnedFilter> filters;
+  std::optional<PenaltyKind> penalty;
+};
+
 // How a learning run in the studio ended: the core's LearnTermination, with Stopped told apart by
 // who asked (Pause, or the end of the batch of steps the window asked for), and Failed for a run
 // an error ended (the error dialog says which).
@@ -55,3 +62,4 @@ void registerCoreMetaTypes();
 
 Q_DECLARE_METATYPE(bilevel::studio::RunEnd)
 Q_DECLARE_METATYPE(bilevel::studio::ModelViews)
+Q_DECLARE_METATYPE(bilevel::studio::FilterBank)

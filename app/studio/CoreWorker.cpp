@@ -13,6 +13,7 @@
 #include "learning/LearningSession.h"
 #include "learning/ReconstructionPreview.h"
 #include "models/LowerLevel.h"
+#include "registry/Registry.h"
 
 namespace bilevel::studio {
 
@@ -81,10 +82,20 @@ ModelViews CoreWorker::modelViews(const LowerLevel& model, const Image& x,
 }
 
 Vector CoreWorker::parametersOrUniform(const Vector& theta, double lambda) const {
-  const Eigen::Index count = preview_->model().parameterCount();
+  const LowerLevel& model = preview_->model();
+  const Eigen::Index count = model.parameterCount();
   if (theta.size() == count) return theta;
-  // Every model so far has only weights, so a single λ sets each of them.
-  return Vector::Constant(count, lambda);
+  const registry::ModelEntry* entry = registry::findModel(model.name());
+  if (entry && entry->uses("model.lambda")) return Vector::Constant(count, lambda);
+  return model.defaultParameters();
+}
+
+void CoreWorker::publishFilterBank(const LowerLevel& model, const Vector& theta, bool evenEmpty) {
+  FilterBank bank;
+  if (theta.size() == model.parameterCount()) bank.filters = model.learnedFilters(theta);
+  if (bank.filters.empty() && !evenEmpty) return;
+  bank.penalty = model.responsePenalty();
+  handOver([&] { emit filterBankChanged(bank); });
 }
 
 void CoreWorker::announceModel() {
@@ -94,6 +105,7 @@ void CoreWorker::announceModel() {
     kinds << QString::fromStdString(toString(view.kind));
   handOver([&] { emit modelChanged(model.parameterLayout()); });
   handOver([&] { emit viewsChanged(kinds); });
+  publishFilterBank(model, model.defaultParameters(), true);
 }
 
 void CoreWorker::load(const Configuration& configuration) {
@@ -149,6 +161,7 @@ void CoreWorker::preview(const Vector& theta, quint64 requestId) {
       });
       return;
     }
+    publishFilterBank(preview_->model(), theta, false);
     handOver([&] {
       emit previewReady(preview_->reconstruction(),
                         modelViews(preview_->model(), preview_->reconstruction(), theta), theta,
@@ -201,6 +214,7 @@ void CoreWorker::learn(int steps, const Vector& theta, double lambda) {
         ModelViews views;
         if (last || snapshotsInFlight_.load() < kMaxPicturesInFlight) {
           views = modelViews(session_->model(), snapshot.reconstruction, snapshot.parameters);
+          publishFilterBank(session_->model(), snapshot.parameters, false);
         } else {
           snapshot.reconstruction = Image();
           snapshot.diagnostics.inner.trace = {};

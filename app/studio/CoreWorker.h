@@ -86,6 +86,9 @@ class CoreWorker : public QObject {
   // toString(ViewKind): "reconstruction", "weight-map", ...), so the window picks its views by
   // what the model says, never by its name.
   void viewsChanged(const QStringList& kinds);
+  // The model's learned filters and penalty at the θ of the last announce (default parameters),
+  // preview or pictured snapshot; after load and reconfigure always (empty: the model has none).
+  void filterBankChanged(const bilevel::studio::FilterBank& bank);
   // views: what the model shows besides x (the λ map, the jump set), for this x and θ.
   void previewReady(const bilevel::Image& reconstruction, const bilevel::studio::ModelViews& views,
                     const bilevel::Vector& theta, int iterations, double seconds);
@@ -113,8 +116,12 @@ class CoreWorker : public QObject {
  private:
   // The per-pixel λ image of a weight-map model at θ; an empty image for other models.
   ModelViews modelViews(const LowerLevel& model, const Image& x, const Vector& theta) const;
-  // θ as given, or λ in every entry of the current model's θ when it is empty or does not fit.
+  // θ as given; when it is empty or does not fit, λ in every entry for a model whose parameters
+  // are weights set by model.lambda (registry: ModelEntry::settings), the model's default
+  // parameters for others (a filter bank has no single weight to set).
   Vector parametersOrUniform(const Vector& theta, double lambda) const;
+  // Emits filterBankChanged for `model` at θ when it has filters (always when `evenEmpty`).
+  void publishFilterBank(const LowerLevel& model, const Vector& theta, bool evenEmpty);
   // Emits modelChanged and viewsChanged for the preview's model.
   void announceModel();
 
