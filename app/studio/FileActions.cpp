@@ -6,6 +6,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QKeySequence>
+#include <QLocale>
 #include <QMenu>
 #include <QRegularExpression>
 #include <QSettings>
@@ -296,6 +297,17 @@ void FileActions::setSessionPath(const QString& path) {
 void FileActions::setRecoveredAt(const QDateTime& savedAt) {
   recoveredAt_ = savedAt;
   emit nameChanged();
+}
+
+QString FileActions::documentName() const {
+  QString name = sessionPath_.isEmpty() ? QString() : QFileInfo(sessionPath_).fileName();
+  if (name.isEmpty() && !window_->document()->pair().name.empty())
+    name = QString::fromStdString(window_->document()->pair().name);
+  if (recoveredAt_.isValid()) {
+    name = tr("%1 (recovered, autosaved %2)")
+               .arg(name, QLocale().toString(recoveredAt_, QLocale::ShortFormat));
+  }
+  return name;
 }
 
 void FileActions::refuseToOverwriteInputs(const QString& output, bool includeSession) const {

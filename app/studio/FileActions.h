@@ -18,7 +18,7 @@ class MainWindow;
 // and quit, each asking first to save unsaved changes where an open would replace them; the
 // recent files and the folder the dialogs start in (QSettings); the session file the document
 // belongs to; saving and exporting (the window's public slots forward here, so tests and scripts
-// call them directly, without dialogs or prompts). Opening is the window's.
+// call them directly, without dialogs or prompts). Opening is DocumentLoader's.
 class FileActions : public QObject {
   Q_OBJECT
 
@@ -77,6 +77,10 @@ class FileActions : public QObject {
   // When the restored session had been autosaved; invalid unless the document was recovered.
   QDateTime recoveredAt() const { return recoveredAt_; }
   void setRecoveredAt(const QDateTime& savedAt);
+
+  // What the window's title calls the document: the session file's name, else the image's, and
+  // when it was recovered from an autosave ("" before any).
+  QString documentName() const;
 
   // Error(Usage) when `output` names an image the configuration reads (or, with includeSession,
   // the open session file): nothing the user made is written over.

@@ -37,6 +37,15 @@ int LearningController::learn(int steps, double lambda) {
   return batchSteps;
 }
 
+void LearningController::preview(double lambda) {
+  const quint64 id = worker_->supersedePreviews();
+  if (const Vector& theta = document_->startParameters(); theta.size() > 0) {
+    queueCall(worker_, [w = worker_, theta, id] { w->preview(theta, id); });
+  } else {
+    queueCall(worker_, [w = worker_, lambda, id] { w->previewLambda(lambda, id); });
+  }
+}
+
 void LearningController::pause() {
   worker_->requestPause();
 }

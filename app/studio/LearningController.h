@@ -27,6 +27,9 @@ class LearningController : public QObject {
   // `steps` outer iterations (0: the configuration's outer.iterations) from the document's θ,
   // or from `lambda` when it has none. Returns the number of steps asked for.
   int learn(int steps, double lambda);
+  // A solve x*(θ) of the document's θ, or of `lambda` when it has none; it supersedes the
+  // previews still queued (the worker answers with previewReady).
+  void preview(double lambda);
   void pause();
   void stop();
   // The iteration the current run started from.

@@ -11,11 +11,13 @@
 #include <optional>
 
 #include "CoreTypes.h"
+#include "DocumentLoader.h"
 #include "FileActions.h"
+#include "ImageGrid.h"
 #include "StudioDocument.h"
+#include "WindowLayout.h"
 
 class QAction;
-class QDockWidget;
 class QTabWidget;
 
 namespace bilevel::widgets {
@@ -37,7 +39,6 @@ class DiagnosticsController;
 class LearningController;
 class StatusReport;
 class WindowMenus;
-class ImageGrid;
 class OrphanedSession;
 class RecoveryStore;
 
@@ -47,7 +48,10 @@ class RecoveryStore;
 // shows the snapshots it sends back, so the GUI thread never waits for a solve.
 //
 // The public slots are what the menus, toolbar and shortcuts call, so tests and the
-// --screenshot mode drive the window through the same code paths a person does.
+// --screenshot mode drive the window through the same code paths a person does. The window lays
+// out and wires: opening is DocumentLoader's, learning LearningController's, saving and exporting
+// FileActions', the diagnostics DiagnosticsController's, the status bar StatusReport's, the
+// docks WindowLayout's.
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -81,24 +85,30 @@ class MainWindow : public QMainWindow {
   int lastErrorCode() const { return lastErrorExitCode_; }
 
   // The model's parameter layout, once the worker has built the model.
-  const std::optional<ParameterLayout>& parameterLayout() const { return layout_; }
+  const std::optional<ParameterLayout>& parameterLayout() const {
+    return loader_->parameterLayout();
+  }
   // Runs `action`; an exception becomes the error dialog titled `failureTitle` (with the exit
   // code of its kind) and false.
   bool attempt(const QString& failureTitle, const std::function<void()>& action);
+  // The error dialog (not modal); exitCode 0 counts as a settings error (2).
+  void showError(const QString& title, const QString& message, int exitCode = 0);
+  // True when idle; otherwise says in the status bar that `what` has to wait.
+  bool ensureIdle(const QString& what);
 
   widgets::LearningPlots* plots() const { return plots_; }
   ImageGrid* imageGrid() const { return images_; }
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
-  widgets::ImageView* reconstructionView() const;
-  widgets::ImageView* cleanView() const;
-  widgets::ImageView* noisyView() const;
+  widgets::ImageView* reconstructionView() const { return images_->reconstructionView(); }
+  widgets::ImageView* cleanView() const { return images_->clean(); }
+  widgets::ImageView* noisyView() const { return images_->noisy(); }
   // Shown when the model has a weight map among its views (LowerLevel::views).
-  widgets::ImageView* lambdaView() const;
-  widgets::ImageView* jumpSetView() const;
-  QTabWidget* analysisTabs() const { return tabs_; }
+  widgets::ImageView* lambdaView() const { return images_->lambda(); }
+  widgets::ImageView* jumpSetView() const { return images_->jumpSet(); }
+  QTabWidget* analysisTabs() const { return layout_->tabs(); }
   // Brings the tab holding `page` (plotsWidget, diagnosticsPanel) to the front.
-  void showAnalysisPage(QWidget* page);
+  void showAnalysisPage(QWidget* page) { layout_->showPage(page); }
   // The status bar: progress, the last run's summary, the figures of the last step.
   StatusReport* statusReport() const { return status_; }
   // This window's autosave (issue 8 §4): written after every learning step and every edit,
@@ -118,18 +128,22 @@ class MainWindow : public QMainWindow {
 
  public slots:
   // Replaces the configuration (validated) and reads its images; false with a dialog on error.
-  bool applyConfiguration(const bilevel::Configuration& configuration);
-  bool loadPreset(const QString& name);
+  bool applyConfiguration(const bilevel::Configuration& configuration) {
+    return loader_->applyConfiguration(configuration);
+  }
+  bool loadPreset(const QString& name) { return loader_->loadPreset(name); }
   // File > New (Ctrl+N): after the save prompt, a fresh document: the default preset with its
   // sample image, no history, no session file. One undoable step, like any open.
-  bool newDocument();
+  bool newDocument() { return loader_->newDocument(); }
   // Shows which preset the settings came from ("" for a file or a session).
   void setPresetName(const QString& name);
   // File > Open Image: the clean image; noise is added with the current σ.
-  bool openImage(const QString& path);
+  bool openImage(const QString& path) { return loader_->openImage(path); }
   // File > Open Noisy/Clean Pair.
-  bool openImagePair(const QString& cleanPath, const QString& noisyPath);
-  bool openSession(const QString& path);
+  bool openImagePair(const QString& cleanPath, const QString& noisyPath) {
+    return loader_->openImagePair(cleanPath, noisyPath);
+  }
+  bool openSession(const QString& path) { return loader_->openSession(path); }
   // Saving and exporting are FileActions'.
   bool saveSession(const QString& path) { return files_->saveSession(path); }
   bool exportReconstruction(const QString& path) { return files_->exportReconstruction(path); }
@@ -139,15 +153,15 @@ class MainWindow : public QMainWindow {
 
   // Learn runs the configured number of outer iterations (continuing a paused run); Step runs
   // one; Pause stops after the current step; Stop interrupts it within one inner iteration.
-  void learn();
+  void learn() { learnSteps(0); }
   void learnSteps(int steps);
   // Forgets the learned θ and the history, so the next Learn repeats the run from model.lambda.
   void restartFromConfiguredLambda();
-  void step();
+  void step() { learnSteps(1); }
   void pause();
   void stop();
   void runDiagnostics();
-  void fitViews();
+  void fitViews() { images_->fit(); }
   // Edit > Undo / Redo (when idle).
   void undo();
   void redo();
@@ -163,44 +177,21 @@ class MainWindow : public QMainWindow {
   void errorShown(const QString& message, int exitCode);
 
  protected:
-  void showEvent(QShowEvent* event) override;
-  void resizeEvent(QResizeEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
  private:
-  // What an open (image, pair, preset, session) will show once the worker has read its images;
-  // committed in onLoaded, dropped if reading fails, so a failed open changes nothing.
-  struct PendingDocument {
-    Configuration configuration;
-    std::vector<Snapshot> history = {};
-    std::vector<int> segmentStarts = {};
-    Vector parameters = {};
-    QString sessionPath = {};
-    QString recentFile = {};
-    std::optional<QString> presetName = {};  // unset: keep the preset shown; "" shows "custom"
-    std::shared_ptr<OrphanedSession> recovered = {};  // set when restoring an autosave
-  };
   void buildViews();
   void connectWorker();
-  void restoreSettings();
-  // Narrower than kTwoDockColumnsWidth the Analysis dock is a tab of the Parameters dock (one
-  // column beside the images); wider, it is on the right again. Floating docks are left alone.
-  void arrangeDocks();
-  void sizeDocks();
   void setActivity(Activity activity);
-  // True when idle; otherwise says in the status bar that `what` has to wait.
-  bool ensureIdle(const QString& what);
-  bool beginLoading(PendingDocument document);
+  // The λ of the document's configuration: the next Learn's start when there is no θ.
+  double configuredLambda() const;
   void onLambdaEdited(double lambda);
   // The document's settings changed (an edit, undo or redo): panel, worker, preview, autosave.
   void onDocumentSettingsChanged();
   void refreshPanel();
-  void showError(const QString& title, const QString& message);
   void onSettingChanged(const QString& key, const QVariant& value);
-  void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
-                int pairCount);
   void onSnapshot(const bilevel::Snapshot& snapshot, const bilevel::studio::ModelViews& views);
   void onPreview(const bilevel::Image& reconstruction, const bilevel::studio::ModelViews& views,
                  const bilevel::Vector& theta, int iterations, double seconds);
@@ -216,18 +207,11 @@ class MainWindow : public QMainWindow {
 
   StudioDocument* document_ = nullptr;
   FileActions* files_ = nullptr;
-  // The configuration the worker was last given: an edit reloads the images, rebuilds the model
-  // or only changes θ, by what differs from it.
-  std::optional<Configuration> workerConfiguration_;
-  bool reloadNext_ = false;      // a preset: read the images again even if their settings match
+  DocumentLoader* loader_ = nullptr;
   bool closeAfterStop_ = false;  // quit asked while learning: close once the run has stopped
-  std::optional<PendingDocument> pending_;
-  std::optional<ParameterLayout> layout_;
   QString lastError_;
-  int lastErrorCode_ = 0;  // the kind of the error about to be shown
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;
-  double lambdaRequest_ = 0.0;
 
   LearningController* learning_ = nullptr;
   CoreWorker* worker_ = nullptr;  // learning_'s
@@ -241,12 +225,7 @@ class MainWindow : public QMainWindow {
   widgets::ParameterPanel* parameterPanel_ = nullptr;
   widgets::LearningPlots* plots_ = nullptr;
   widgets::DiagnosticsPanel* diagnostics_ = nullptr;
-  QTabWidget* tabs_ = nullptr;
-  QDockWidget* parameterDock_ = nullptr;
-  QDockWidget* analysisDock_ = nullptr;
-  bool layoutRestored_ = false;
-  bool docksSized_ = false;
-  bool docksCollapsed_ = false;  // arrangeDocks made the two docks one column
+  WindowLayout* layout_ = nullptr;  // the docks
 
   StatusReport* status_ = nullptr;
   DiagnosticsController* diagnosticsRun_ = nullptr;

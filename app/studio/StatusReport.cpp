@@ -63,6 +63,12 @@ StatusReport::StatusReport(QStatusBar* bar, ProgressProbe probe, QObject* parent
   connect(&pollTimer_, &QTimer::timeout, this, &StatusReport::poll);
 }
 
+void StatusReport::showPreview(int iterations, double seconds, double psnr) {
+  const QString time = seconds < 1.0 ? tr("%1 ms").arg(seconds * 1e3, 0, 'f', 0)
+                                     : tr("%1 s").arg(seconds, 0, 'f', 2);
+  say(tr("x*(θ) in %1 iterations, %2 · PSNR %3 dB").arg(iterations).arg(time).arg(psnr, 0, 'f', 2));
+}
+
 void StatusReport::say(const QString& text) {
   statusText_->setText(text);
   statusText_->setToolTip(text);

@@ -56,6 +56,8 @@ class StatusReport : public QObject {
   // Images were opened: their name, size and noisy PSNR, and the notices about how they were read
   // (colour made grey, a data range other than the type's).
   void showOpened(const TrainingPair& pair, int pairCount);
+  // A preview solve x*(θ) took `iterations` and `seconds`; its reconstruction's PSNR.
+  void showPreview(int iterations, double seconds, double psnr);
   // The window restored an autosave from `savedAt` with `steps` learning steps.
   void announceRecovery(const QDateTime& savedAt, int steps);
 

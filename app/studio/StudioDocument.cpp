@@ -201,6 +201,27 @@ void StudioDocument::editSetting(const QString& key, const QVariant& value) {
   edit(setting ? QString::fromStdString(setting->label) : key, std::move(settings));
 }
 
+void StudioDocument::editLambda(double lambda) {
+  // The shown λ is the configuration's, whether or not the slider was released: a saved session
+  // and the next Learn start from it.
+  Settings next = content_.settings;
+  try {
+    next.configuration.set("model.lambda=" + nlohmann::json(lambda).dump());
+  } catch (const std::exception&) {
+    return;  // the slider's range lies inside the valid one; nothing to report
+  }
+  next.startParameters.resize(0);
+  edit(tr("λ = %1").arg(lambda, 0, 'g', 4), std::move(next), Merge::Lambda);
+}
+
+void StudioDocument::restart(const QString& text) {
+  if (content_.history.empty() && content_.settings.startParameters.size() == 0) return;
+  Content next{content_.settings};
+  next.settings.startParameters.resize(0);
+  next.settings.segmentPending = false;
+  replace(text, std::move(next));
+}
+
 void StudioDocument::closeMerging() {
   mergeOpen_ = false;
 }

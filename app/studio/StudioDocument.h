@@ -71,6 +71,11 @@ class StudioDocument : public QObject {
   // and, where needed, a method of that kind; a model edit drops θ (the next run starts a new
   // segment from λ).
   void editSetting(const QString& key, const QVariant& value);
+  // λ from the slider or the spin box: the configuration's, with θ dropped (the next Learn starts
+  // from it); consecutive λ edits merge (Merge::Lambda). A λ outside the valid range is ignored.
+  void editLambda(double lambda);
+  // Forgets the learned θ and the history, as one undoable step (nothing when there are none).
+  void restart(const QString& text);
   // An open (images, session): one undoable step that replaces everything, after which the
   // document counts as unmodified (modified when it is a recovered autosave).
   void open(const QString& text, Content next, bool recovered = false);
