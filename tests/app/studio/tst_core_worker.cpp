@@ -7,49 +7,68 @@
 #include <utility>
 #include <vector>
 
+#include "StudioTestSupport.h"
 #include "app/studio/CoreTypes.h"
 #include "app/studio/CoreWorker.h"
 #include "app/studio/QueuedCall.h"
-#include "config/Configuration.h"
 
 using namespace bilevel;
 using bilevel::studio::CoreWorker;
 using bilevel::studio::ModelViews;
+
+namespace {
+
+// A CoreWorker on a thread of its own, as the window runs it; stopped on every way out, a failed
+// check included. The test's connections are dropped in this thread first: their slot objects
+// were called here, and freeing them in the worker thread when it deletes the worker would be
+// ordered only by Qt's atomic reference counts, which ThreadSanitizer cannot see
+// (app/studio/QueuedCall.h).
+class WorkerThread {
+ public:
+  explicit WorkerThread(QObject* test) : test_(test) {
+    studio::registerCoreMetaTypes();
+    worker_->moveToThread(&thread_);
+    QObject::connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+    thread_.start();
+  }
+  ~WorkerThread() {
+    QObject::disconnect(worker_, nullptr, test_, nullptr);
+    {
+      // Orders the disconnect before the worker thread deletes the worker on finishing.
+      const studio::QueuedCallScope handover;
+      thread_.quit();
+    }
+    thread_.wait();
+  }
+  WorkerThread(const WorkerThread&) = delete;
+  WorkerThread& operator=(const WorkerThread&) = delete;
+
+  CoreWorker* worker() const { return worker_; }
+
+ private:
+  QObject* test_;
+  QThread thread_;
+  CoreWorker* worker_ = new CoreWorker;
+};
+
+// Adam without a stop on the loss's decrease: every requested step runs.
+Configuration everyStepRuns() {
+  Configuration configuration = studio::test::presetOn("benchmark:32");
+  configuration.set("outer.optimizer=adam");
+  configuration.set("outer.tolerance=0");
+  return configuration;
+}
+
+}  // namespace
 
 class CoreWorkerTest : public QObject {
   Q_OBJECT
 
  private slots:
   void aBusyWindowGetsEveryStepButFewPictures() {
-    studio::registerCoreMetaTypes();
-    QThread thread;
-    auto* worker = new CoreWorker;
-    worker->moveToThread(&thread);
-    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
-    thread.start();
-    // Stopped on every way out, a failed check included. The test's connections are dropped in
-    // this thread first: their slot objects were called here, and freeing them in the worker
-    // thread when it deletes the worker would be ordered only by Qt's atomic reference counts,
-    // which ThreadSanitizer cannot see (app/studio/QueuedCall.h).
-    const struct Joined {
-      QThread& thread;
-      CoreWorker* worker;
-      QObject* test;
-      ~Joined() {
-        QObject::disconnect(worker, nullptr, test, nullptr);
-        {
-          // Orders the disconnect before the worker thread deletes the worker on finishing.
-          const studio::QueuedCallScope handover;
-          thread.quit();
-        }
-        thread.wait();
-      }
-    } joined{thread, worker, this};
-
-    Configuration configuration = Configuration::fromPreset("tv-denoise");
-    configuration.merge({{"image", "benchmark:32"}}, "test");
-    configuration.set("outer.optimizer=adam");
-    configuration.set("outer.tolerance=0");
+    const WorkerThread thread(this);
+    CoreWorker* worker = thread.worker();
+    const Configuration configuration = everyStepRuns();
     bool loaded = false;
     std::vector<std::pair<int, bool>> received;  // iteration, with a picture
     QString stopped;
@@ -101,30 +120,9 @@ class CoreWorkerTest : public QObject {
   // finishes the step in progress and keeps the session, so Learn continues with the next
   // iteration; Stop ends it. The views the model shows come from the model (LowerLevel::views).
   void pauseKeepsTheSessionAndStopEndsIt() {
-    studio::registerCoreMetaTypes();
-    QThread thread;
-    auto* worker = new CoreWorker;
-    worker->moveToThread(&thread);
-    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
-    thread.start();
-    const struct Joined {
-      QThread& thread;
-      CoreWorker* worker;
-      QObject* test;
-      ~Joined() {
-        QObject::disconnect(worker, nullptr, test, nullptr);
-        {
-          const studio::QueuedCallScope handover;
-          thread.quit();
-        }
-        thread.wait();
-      }
-    } joined{thread, worker, this};
-
-    Configuration configuration = Configuration::fromPreset("tv-denoise");
-    configuration.merge({{"image", "benchmark:32"}}, "test");
-    configuration.set("outer.optimizer=adam");
-    configuration.set("outer.tolerance=0");
+    const WorkerThread thread(this);
+    CoreWorker* worker = thread.worker();
+    Configuration configuration = everyStepRuns();
     configuration.set("model.type=huber-tv-map");
     bool loaded = false;
     QStringList views;

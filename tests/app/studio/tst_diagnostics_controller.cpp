@@ -3,62 +3,30 @@
 // returns to their settings, and stale ("θ changed") after learning moved θ. Before the
 // DiagnosticsController they stayed as they were, unmarked.
 
-#include <QSignalSpy>
 #include <QSlider>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-#include <QtTest>
 
-#include "app/studio/MainWindow.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
+#include "StudioTestSupport.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ParameterPanel.h"
 
 using namespace bilevel;
 using studio::MainWindow;
-
-namespace {
-
-constexpr int kTimeoutMs = 120000;
-
-bool waitFor(QSignalSpy& spy, int count = 1) {
-  while (spy.count() < count) {
-    if (!spy.wait(kTimeoutMs)) return false;
-  }
-  return true;
-}
-
-// The preview of the document's current state; later previews supersede earlier ones.
-bool settle(MainWindow& window) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  if (!waitFor(preview)) return false;
-  while (preview.wait(300)) {
-  }
-  return window.activity() == MainWindow::Activity::Idle;
-}
-
-}  // namespace
+using namespace studio::test;
 
 class TestDiagnosticsController : public QObject {
   Q_OBJECT
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioDiagnosticsTest"));
+    isolateSettings(QStringLiteral("BilevelStudioDiagnosticsTest"));
     QVERIFY(dir_.isValid());
-    image_ = dir_.filePath(QStringLiteral("diagnostics.png"));
-    writeImage(benchmarkImage(24), image_.toStdString(), 8);
+    image_ = writeBenchmarkPng(dir_, 24, QStringLiteral("diagnostics.png"));
   }
 
   void resultsAreMarkedStaleWhenTheConfigurationOrThetaChanges() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy preview(&window, &MainWindow::previewShown);
-    window.openImage(image_);
-    QVERIFY(waitFor(preview));
+    QVERIFY(showAndWait(window));
+    QVERIFY(openAndWait(window, image_));
 
     widgets::DiagnosticsPanel* panel = window.diagnosticsPanel();
     QSignalSpy diagnosed(&window, &MainWindow::diagnosticsFinished);
@@ -83,9 +51,7 @@ class TestDiagnosticsController : public QObject {
     QVERIFY2(!panel->isStale(), qPrintable(panel->staleText()));
 
     // Learning moves θ.
-    QSignalSpy finished(&window, &MainWindow::learningFinished);
-    window.learnSteps(2);
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(window, 2));
     QVERIFY(panel->isStale());
     QCOMPARE(panel->staleText(), QStringLiteral("stale: θ changed"));
 

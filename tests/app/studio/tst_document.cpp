@@ -3,22 +3,14 @@
 // the window before the document: a λ nudge wiped the history, Ctrl+Q quit at once, a preset
 // left the panel showing the model and method of before.
 
-#include <QAction>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QSettings>
-#include <QSignalSpy>
 #include <QSlider>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QUndoStack>
-#include <QtTest>
 
-#include "app/studio/MainWindow.h"
+#include "StudioTestSupport.h"
 #include "app/studio/RecoveryStore.h"
 #include "app/studio/StudioDocument.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
 #include "learning/SessionFile.h"
 #include "widgets/LearningPlots.h"
 #include "widgets/ParameterPanel.h"
@@ -26,21 +18,9 @@
 
 using namespace bilevel;
 using studio::MainWindow;
+using namespace studio::test;
 
 namespace {
-
-constexpr int kTimeoutMs = 120000;
-
-bool waitFor(QSignalSpy& spy, int count = 1) {
-  while (spy.count() < count) {
-    if (!spy.wait(kTimeoutMs)) return false;
-  }
-  return true;
-}
-
-QAction* action(MainWindow& window, const char* name) {
-  return window.findChild<QAction*>(QString::fromLatin1(name));
-}
 
 QComboBox* combo(MainWindow& window, const char* name) {
   return window.parameterPanel()->findChild<QComboBox*>(QString::fromLatin1(name));
@@ -52,31 +32,6 @@ void pick(QComboBox* box, const QString& value) {
   QVERIFY2(index >= 0, qPrintable(value));
   box->setCurrentIndex(index);
   emit box->activated(index);
-}
-
-bool learnAndWait(MainWindow& window, int steps) {
-  QSignalSpy finished(&window, &MainWindow::learningFinished);
-  window.learnSteps(steps);
-  return waitFor(finished);
-}
-
-bool openAndWait(MainWindow& window, const QString& path) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  window.openImage(path);
-  return waitFor(preview);
-}
-
-// Waits for the preview of the document's current state (a settings change may reload first).
-bool settle(MainWindow& window) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  if (!waitFor(preview)) {
-    qWarning("no preview; activity %d", int(window.activity()));
-    return false;
-  }
-  // Later previews supersede earlier ones; let the last arrive.
-  while (preview.wait(300)) {
-  }
-  return window.activity() == MainWindow::Activity::Idle;
 }
 
 void pressKeys(MainWindow& window, const QKeySequence& keys) {
@@ -95,12 +50,9 @@ class DocumentTest : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioDocumentTest"));
-    QSettings().clear();
+    isolateSettings(QStringLiteral("BilevelStudioDocumentTest"));
     QVERIFY(dir_.isValid());
-    image_ = dir_.filePath(QStringLiteral("doc.png"));
-    writeImage(benchmarkImage(40), image_.toStdString(), 8);
+    image_ = writeBenchmarkPng(dir_, 40, QStringLiteral("doc.png"));
   }
   void cleanup() { MainWindow::setPromptAnswer({}); }
 
@@ -108,8 +60,7 @@ class DocumentTest : public QObject {
   // plots) and Ctrl+Z returns to the learned λ.
   void aLambdaNudgeAfterLearningKeepsTheHistoryAndUndoRestoresIt() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
     QVERIFY(learnAndWait(window, 2));
     const std::size_t rows = window.history().size();
@@ -181,8 +132,7 @@ class DocumentTest : public QObject {
   // session and quits; while learning it asks to stop first.
   void quitWithUnsavedChangesAsks() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
     QVERIFY(!window.isWindowModified());
     QVERIFY(window.windowTitle().contains(QStringLiteral("[*]")));
@@ -231,8 +181,7 @@ class DocumentTest : public QObject {
   // run uses them.
   void aPresetShowsItsModelAndMethodInThePanel() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
     pick(combo(window, "modelComboBox"), QStringLiteral("quadratic"));
     QVERIFY(settle(window));
@@ -276,8 +225,7 @@ class DocumentTest : public QObject {
   // Every edit kind is one undo step, and undoing them all and redoing them all round-trips.
   void theUndoStackRoundTripsEveryEditKind() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
     QUndoStack* stack = window.document()->undoStack();
     const int base = stack->index();  // the open
@@ -308,8 +256,7 @@ class DocumentTest : public QObject {
     QVERIFY(window.loadPreset(QStringLiteral("tv-denoise")));
     QVERIFY(settle(window));
     record();
-    const QString other = dir_.filePath(QStringLiteral("other.png"));
-    writeImage(benchmarkImage(24), other.toStdString(), 8);
+    const QString other = writeBenchmarkPng(dir_, 24, QStringLiteral("other.png"));
     QVERIFY(openAndWait(window, other));
     record();
     QCOMPARE(stack->count(), base + int(states.size()) - 1);

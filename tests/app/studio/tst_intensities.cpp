@@ -6,26 +6,20 @@
 #include <QContextMenuEvent>
 #include <QLabel>
 #include <QMessageBox>
-#include <QSettings>
-#include <QSignalSpy>
-#include <QStandardPaths>
 #include <QStatusBar>
-#include <QTemporaryDir>
-#include <QtTest>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "app/studio/MainWindow.h"
+#include "StudioTestSupport.h"
 #include "widgets/ImageView.h"
 #include "widgets/ParameterPanel.h"
 
 using namespace bilevel;
 using studio::MainWindow;
+using namespace studio::test;
 
 namespace {
-
-constexpr int kTimeoutMs = 120000;
 
 // The phantom (0–255) at 40×40 as 16-bit 1000 + 2000·v/255.
 cv::Mat phantom1000To3000() {
@@ -35,12 +29,6 @@ cv::Mat phantom1000To3000() {
   small.convertTo(scaled, CV_64F, 2000.0 / 255.0, 1000.0);
   scaled.convertTo(out, CV_16U);
   return out;
-}
-
-bool openAndWait(MainWindow& window, const QString& path) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  window.openImage(path);
-  return preview.wait(kTimeoutMs) || preview.count() > 0;
 }
 
 QString labelText(const MainWindow& window, const char* name) {
@@ -56,9 +44,7 @@ class IntensitiesTest : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioTest"));
-    QSettings().clear();
+    isolateSettings(QStringLiteral("BilevelStudioIntensitiesTest"));
     QVERIFY(dir_.isValid());
   }
 
@@ -67,8 +53,7 @@ class IntensitiesTest : public QObject {
     QVERIFY(cv::imwrite(path.toStdString(), phantom1000To3000()));
     MainWindow window;
     window.resize(1400, 900);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, path));
     QVERIFY(window.findChildren<QMessageBox*>().isEmpty());
 

@@ -5,63 +5,30 @@
 // sample folder an image was opened from, Ctrl+N asking to save before a fresh document, and the
 // docks that collapse into one column rather than squeeze the images at 1024×700.
 
-#include <QAction>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QSettings>
-#include <QSignalSpy>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-#include <QtTest>
 
+#include "StudioTestSupport.h"
 #include "app/studio/FileActions.h"
-#include "app/studio/MainWindow.h"
 #include "app/studio/StudioDocument.h"
 #include "config/Configuration.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 
 using namespace bilevel;
 using studio::FileActions;
 using studio::MainWindow;
-
-namespace {
-
-constexpr int kTimeoutMs = 120000;
-
-bool waitFor(QSignalSpy& spy, int count = 1) {
-  while (spy.count() < count) {
-    if (!spy.wait(kTimeoutMs)) return false;
-  }
-  return true;
-}
-
-bool openAndWait(MainWindow& window, const QString& path) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  window.openImage(path);
-  return waitFor(preview);
-}
-
-QAction* action(MainWindow& window, const char* name) {
-  return window.findChild<QAction*>(QString::fromLatin1(name));
-}
-
-}  // namespace
+using namespace studio::test;
 
 class TestSmallScreen : public QObject {
   Q_OBJECT
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioSmallScreenTest"));
-    QSettings().clear();
+    isolateSettings(QStringLiteral("BilevelStudioSmallScreenTest"));
     QVERIFY(dir_.isValid());
-    image_ = dir_.filePath(QStringLiteral("small.png"));
-    writeImage(benchmarkImage(32), image_.toStdString(), 8);
+    image_ = writeBenchmarkPng(dir_, 32, QStringLiteral("small.png"));
   }
   void cleanup() {
     FileActions::setSaveDialog({});
@@ -71,12 +38,9 @@ class TestSmallScreen : public QObject {
   void theWindowFitsAt1024x700AndEveryViewReFits() {
     MainWindow window;
     window.resize(1024, 700);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
-    QSignalSpy finished(&window, &MainWindow::learningFinished);
-    window.learnSteps(1);  // the derived views get their pictures
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(window, 1));  // the derived views get their pictures
     QTest::qWait(50);
     const QSize minimum = window.minimumSizeHint();
     QVERIFY2(
@@ -110,8 +74,7 @@ class TestSmallScreen : public QObject {
   void theDocksCollapseIntoOneColumnWhenNarrow() {
     MainWindow window;
     window.resize(1600, 1000);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     auto* parameters = window.findChild<QDockWidget*>(QStringLiteral("ParametersDock"));
     auto* analysis = window.findChild<QDockWidget*>(QStringLiteral("AnalysisDock"));
     QVERIFY(parameters && analysis);
@@ -138,8 +101,7 @@ class TestSmallScreen : public QObject {
 
   void exportsSuggestANameAndAddTheChosenExtension() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     // Opened from the sample folder, whose folder the last open remembers.
     const QString sample = QDir(QString::fromStdString(sampleImageDirectory().string()))
                                .absoluteFilePath(QStringLiteral("shapes.png"));
@@ -183,12 +145,9 @@ class TestSmallScreen : public QObject {
 
   void newAsksToSaveAndStartsAFreshDocument() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QVERIFY(openAndWait(window, image_));
-    QSignalSpy finished(&window, &MainWindow::learningFinished);
-    window.learnSteps(1);
-    QVERIFY(waitFor(finished));
+    QVERIFY(learnAndWait(window, 1));
     QVERIFY(window.isWindowModified());
     QStringList asked;
     MainWindow::setPromptAnswer([&](const QString& question, QMessageBox::StandardButtons) {

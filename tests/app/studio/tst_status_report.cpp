@@ -6,34 +6,20 @@
 // after a slider move or another image.
 
 #include <QRegularExpression>
-#include <QSignalSpy>
 #include <QSlider>
-#include <QStandardPaths>
 #include <QStatusBar>
-#include <QTemporaryDir>
-#include <QtTest>
 
-#include "app/studio/MainWindow.h"
+#include "StudioTestSupport.h"
 #include "app/studio/StatusReport.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
 #include "widgets/ParameterPanel.h"
 
 using namespace bilevel;
 using studio::MainWindow;
 using studio::RunEnd;
 using studio::StatusReport;
+using namespace studio::test;
 
 namespace {
-
-constexpr int kTimeoutMs = 120000;
-
-bool waitFor(QSignalSpy& spy, int count = 1) {
-  while (spy.count() < count) {
-    if (!spy.wait(kTimeoutMs)) return false;
-  }
-  return true;
-}
 
 Snapshot row(int iteration, double lambda, double psnr, double stepSeconds) {
   Snapshot s;
@@ -51,13 +37,10 @@ class TestStatusReport : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioStatusTest"));
+    isolateSettings(QStringLiteral("BilevelStudioStatusTest"));
     QVERIFY(dir_.isValid());
-    image_ = dir_.filePath(QStringLiteral("status.png"));
-    writeImage(benchmarkImage(40), image_.toStdString(), 8);
-    other_ = dir_.filePath(QStringLiteral("other.png"));
-    writeImage(benchmarkImage(32), other_.toStdString(), 8);
+    image_ = writeBenchmarkPng(dir_, 40, QStringLiteral("status.png"));
+    other_ = writeBenchmarkPng(dir_, 32, QStringLiteral("other.png"));
   }
 
   // During a step: the running loop's iteration, residual and tolerance, and the time left from
@@ -123,8 +106,7 @@ class TestStatusReport : public QObject {
   void theWindowReportsARunAndForgetsItsFiguresWhenTheyNoLongerApply() {
     MainWindow window;
     window.resize(1024, 700);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showAndWait(window));
     QSignalSpy preview(&window, &MainWindow::previewShown);
     window.openImage(image_);
     QVERIFY(waitFor(preview));

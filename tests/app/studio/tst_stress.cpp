@@ -13,18 +13,12 @@
 // Replay a failure with the seed it prints: BILEVEL_STRESS_SEED=<seed> (and BILEVEL_STRESS_EVENTS
 // to shorten the sequence while debugging). Runs under ThreadSanitizer too (preset tsan).
 
-#include <QAction>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMessageBox>
-#include <QSettings>
-#include <QSignalSpy>
 #include <QSlider>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTimer>
-#include <QtTest>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,9 +30,7 @@
 #include <random>
 #include <thread>
 
-#include "app/studio/MainWindow.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
+#include "StudioTestSupport.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearningPlots.h"
@@ -46,6 +38,7 @@
 
 using namespace bilevel;
 using studio::MainWindow;
+using namespace studio::test;
 
 namespace {
 
@@ -182,16 +175,6 @@ const std::vector<Weighted> kEvents = {
     {Kind::Linger, "linger", 3},
 };
 
-QString writeBenchmarkPng(const QTemporaryDir& dir, int n) {
-  const QString path = dir.filePath(QStringLiteral("benchmark-%1.png").arg(n));
-  writeImage(benchmarkImage(n), path.toStdString(), 8);
-  return path;
-}
-
-QAction* action(MainWindow& window, const char* name) {
-  return window.findChild<QAction*>(QString::fromLatin1(name));
-}
-
 // The panel's combo box that offers `value` among its entries.
 QComboBox* comboOffering(MainWindow& window, const QString& value) {
   for (QComboBox* box : window.parameterPanel()->findChildren<QComboBox*>()) {
@@ -213,9 +196,7 @@ class StressTest : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioStressTest"));
-    QSettings().clear();
+    isolateSettings(QStringLiteral("BilevelStudioStressTest"));
     QVERIFY(dir_.isValid());
   }
 

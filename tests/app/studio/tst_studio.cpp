@@ -1,22 +1,14 @@
 // The studio window driven as a person drives it: the same slots the menus call, the toolbar's
 // actions, the error dialog. Runs offscreen (QT_QPA_PLATFORM=offscreen).
 
-#include <QAction>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMessageBox>
-#include <QSettings>
-#include <QSignalSpy>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-#include <QtTest>
 #include <fstream>
 
-#include "app/studio/MainWindow.h"
+#include "StudioTestSupport.h"
 #include "app/studio/StallMonitor.h"
-#include "image/BenchmarkImage.h"
-#include "image/ImageIO.h"
 #include "learning/SessionFile.h"
 #include "registry/Registry.h"
 #include "widgets/DiagnosticsPanel.h"
@@ -27,61 +19,21 @@
 
 using namespace bilevel;
 using studio::MainWindow;
+using namespace studio::test;
 
 namespace {
 
-// Long enough for a learning step on a shared, loaded machine; the waits return as soon as the
-// signal arrives.
-constexpr int kTimeoutMs = 120000;
-
-Configuration smallConfiguration(const std::string& image) {
-  Configuration c = Configuration::fromPreset("tv-denoise");
-  c.merge({{"image", image}}, "test");
-  return c;
-}
-
 // Outer steps long enough to interrupt: unrolled through 4000 iterations on 192².
 Configuration slowStepConfiguration() {
-  Configuration c = smallConfiguration("benchmark:192");
+  Configuration c = presetOn("benchmark:192");
   c.set("hypergradient.method=unrolled");
   c.set("solver.iterations=4000");
   return c;
 }
 
-QString writeBenchmarkPng(const QTemporaryDir& dir, int n, const QString& name) {
-  const QString path = dir.filePath(name);
-  writeImage(benchmarkImage(n), path.toStdString(), 8);
-  return path;
-}
-
-bool waitFor(QSignalSpy& spy, int count = 1) {
-  while (spy.count() < count) {
-    if (!spy.wait(kTimeoutMs)) return false;
-  }
-  return true;
-}
-
-QAction* action(MainWindow& window, const char* name) {
-  return window.findChild<QAction*>(QString::fromLatin1(name));
-}
-
 bool applyAndWait(MainWindow& window, const Configuration& configuration) {
   QSignalSpy preview(&window, &MainWindow::previewShown);
   window.applyConfiguration(configuration);
-  return waitFor(preview);
-}
-
-// Runs `steps` learning steps through the Learn path and waits for the run to end.
-bool learnAndWait(MainWindow& window, int steps) {
-  QSignalSpy finished(&window, &MainWindow::learningFinished);
-  window.learnSteps(steps);
-  return waitFor(finished);
-}
-
-// Opens `path` through File > Open's slot and waits for the first reconstruction.
-bool openAndWait(MainWindow& window, const QString& path) {
-  QSignalSpy preview(&window, &MainWindow::previewShown);
-  window.openImage(path);
   return waitFor(preview);
 }
 
@@ -92,9 +44,7 @@ class StudioTest : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("BilevelStudioTest"));
-    QSettings().clear();
+    isolateSettings(QStringLiteral("BilevelStudioTest"));
     QVERIFY(dir_.isValid());
   }
 
@@ -309,7 +259,7 @@ class StudioTest : public QObject {
     }
     MainWindow window;
     window.show();
-    Configuration tv = smallConfiguration("benchmark:16");
+    Configuration tv = presetOn("benchmark:16");
     tv.merge({{"model", {{"type", "tv"}, {"lambda", 0.02}}},
               {"solver", {{"type", "chambolle-pock"}}},
               {"hypergradient", {{"method", "fpad"}}}},
@@ -326,7 +276,7 @@ class StudioTest : public QObject {
     QVERIFY(panel->derivativeSequencePlot()->seriesCount() >= 2);
     QVERIFY(panel->sensitivityView()->hasImage());
     // A smooth model's run hides them again.
-    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:16")));
+    QVERIFY(applyAndWait(window, presetOn("benchmark:16")));
     action(window, "diagnosticsAction")->trigger();
     QVERIFY(waitFor(finished, 2));
     QVERIFY(!panel->supportShown());
@@ -359,7 +309,7 @@ class StudioTest : public QObject {
     const QString moved = writeBenchmarkPng(dir_, 32, QStringLiteral("moved.png"));
     const QString sessionPath = dir_.filePath(QStringLiteral("moved-session.json"));
     {
-      SessionRecord record{smallConfiguration(moved.toStdString()), Vector::Constant(1, 0.3), {}};
+      SessionRecord record{presetOn(moved.toStdString()), Vector::Constant(1, 0.3), {}};
       writeSessionFile(sessionPath.toStdString(), record);
     }
     QVERIFY(QFile::remove(moved));
@@ -408,7 +358,7 @@ class StudioTest : public QObject {
   void theLambdaViewFollowsTheModelsViews() {
     MainWindow window;
     window.show();
-    Configuration map = smallConfiguration("benchmark:32");
+    Configuration map = presetOn("benchmark:32");
     map.set("model.type=huber-tv-map");
     QVERIFY(applyAndWait(window, map));
     QVERIFY(window.lambdaView()->isVisibleTo(&window));
@@ -425,9 +375,7 @@ class StudioTest : public QObject {
   void theJumpSetViewShowsTvsSupport() {
     MainWindow window;
     window.show();
-    Configuration tv = Configuration::fromPreset("rof-denoise");
-    tv.merge({{"image", "benchmark:24"}}, "test");
-    QVERIFY(applyAndWait(window, tv));
+    QVERIFY(applyAndWait(window, presetOn("benchmark:24", "rof-denoise")));
     QVERIFY(window.jumpSetView()->isVisibleTo(&window));
     QVERIFY(!window.lambdaView()->isVisibleTo(&window));
     QTRY_VERIFY_WITH_TIMEOUT(window.jumpSetView()->hasImage(), kTimeoutMs);
@@ -463,7 +411,7 @@ class StudioTest : public QObject {
   void pickingTvBringsASolverAndMethodThatServeIt() {
     MainWindow window;
     window.show();
-    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:24")));
+    QVERIFY(applyAndWait(window, presetOn("benchmark:24")));
     QCOMPARE(window.configuration().method(), std::string("implicit-cg"));
     QSignalSpy preview(&window, &MainWindow::previewShown);
     emit window.parameterPanel()->settingChanged(QStringLiteral("model.type"),
@@ -487,7 +435,7 @@ class StudioTest : public QObject {
   void refusedMethodsSayWhyInTheListAndTheDiagnostics() {
     MainWindow window;
     window.show();
-    Configuration config = smallConfiguration("benchmark:24");
+    Configuration config = presetOn("benchmark:24");
     config.set("solver.type=lbfgs");
     QVERIFY(applyAndWait(window, config));
     QVERIFY(!window.parameterPanel()->entryEnabled("hypergradient.method", "unrolled"));
@@ -523,7 +471,7 @@ class StudioTest : public QObject {
   void theGuiThreadKeepsServingEventsWhileLearning() {
     MainWindow window;
     window.show();
-    QVERIFY(applyAndWait(window, smallConfiguration("benchmark:256")));
+    QVERIFY(applyAndWait(window, presetOn("benchmark:256")));
     studio::StallMonitor monitor;
     QSignalSpy finished(&window, &MainWindow::learningFinished);
     monitor.start();

@@ -14,38 +14,11 @@ using namespace bilevel;
 
 namespace {
 
-// 12×12: four constant blocks (0.2, 0.7, 0.5, 0.9) plus Gaussian noise of σ = 0.05, λ ≈ 0.1: a
-// piecewise constant solution whose jump set is stable under small changes of θ (the problem of
-// tst_tv_hypergradients), so x*(θ) is differentiable and central differences are a reference.
-Image noisyBlocks() {
-  Image noisy(12, 12);
-  const Vector noise = test::randomVector(144, 17, 0.05);
-  for (int r = 0; r < 12; ++r)
-    for (int c = 0; c < 12; ++c)
-      noisy.at(r, c) = (r < 6 ? (c < 6 ? 0.2 : 0.7) : (c < 6 ? 0.5 : 0.9)) + noise[r * 12 + c];
-  return noisy;
-}
-
-TotalVariation::Options options(bool map) {
-  TotalVariation::Options o;
-  o.lambda = 0.1;
-  if (map) o.gridRows = o.gridCols = 2;
-  return o;
-}
-
-Vector parameters(const TotalVariation& model) {
-  Vector theta = model.defaultParameters();
-  if (model.parameterCount() > 1) theta += test::randomVector(theta.size(), 3, 0.01).cwiseAbs();
-  return theta;
-}
-
-// A solve to a relative gap of 1e-15: after identification Chambolle–Pock converges linearly, so
-// x* is exact to rounding.
-SolveOptions tightSolve() {
-  SolveOptions solve;
-  solve.tolerance = 1e-15;
-  solve.maxIterations = 200000;
-  return solve;
+// TV of test::fourBlocks' noisy image at λ = 0.1 (a 2×2 weight map for tv-map): x*(θ) is
+// differentiable there and central differences are a reference.
+TotalVariation blocksModel(bool map) {
+  return TotalVariation(test::fourBlocks().noisy,
+                        map ? test::tvOptions(0.1, 2, 2) : test::tvOptions(0.1));
 }
 
 Vector direction(const TotalVariation& model) {
@@ -67,11 +40,11 @@ class TestTvDerivativeSequence : public QObject {
   // J*v on the identified manifold against (x*(θ + hv) − x*(θ − hv)) / 2h, h = 1e-4·|θ|.
   void manifoldTangentMatchesFiniteDifferences() {
     QFETCH(bool, map);
-    const TotalVariation model(noisyBlocks(), options(map));
-    const Vector theta = parameters(model), v = direction(model);
+    const TotalVariation model = blocksModel(map);
+    const Vector theta = test::spreadParameters(model), v = direction(model);
     const ChambollePock solver;
     Vector x = model.initialPoint();
-    QVERIFY(solver.solve(model, theta, x, tightSolve()).usable());
+    QVERIFY(solver.solve(model, theta, x, test::exactTvSolve()).usable());
     Vector tangent;
     const ConjugateGradientSummary cg =
         solveSolutionTangent(model, theta, x, v, tangent, {.tolerance = 1e-13});
@@ -80,8 +53,8 @@ class TestTvDerivativeSequence : public QObject {
     const double h = 1e-4 * theta.norm();
     Vector plus = model.initialPoint(), minus = model.initialPoint();
     const Vector thetaPlus = theta + h * v, thetaMinus = theta - h * v;
-    QVERIFY(solver.solve(model, thetaPlus, plus, tightSolve()).usable());
-    QVERIFY(solver.solve(model, thetaMinus, minus, tightSolve()).usable());
+    QVERIFY(solver.solve(model, thetaPlus, plus, test::exactTvSolve()).usable());
+    QVERIFY(solver.solve(model, thetaMinus, minus, test::exactTvSolve()).usable());
     const Vector difference = (plus - minus) / (2.0 * h);
     const double error = test::relativeError(tangent, difference);
     qInfo("%s: ‖J*v‖ = %.6g, relative error against central differences %.3g (%d CG steps)",
@@ -98,10 +71,10 @@ class TestTvDerivativeSequence : public QObject {
   // solve) makes its pixel a jump of x* although its neighbours stay in its region: the manifold
   // leaves it out of S (its TV term vanishes on M) and the tangent is that of the exact x*.
   void aJumpInsideOneRegionIsLeftOut() {
-    const TotalVariation model(noisyBlocks(), options(false));
+    const TotalVariation model = blocksModel(false);
     const Vector theta = model.defaultParameters();
     Vector x = model.initialPoint();
-    QVERIFY(ChambollePock().solve(model, theta, x, tightSolve()).usable());
+    QVERIFY(ChambollePock().solve(model, theta, x, test::exactTvSolve()).usable());
     const IdentifiedManifold exact(model, theta, x);
     QCOMPARE(exact.mergedJumps(), Eigen::Index(0));
     // A pixel whose 3×3 neighbourhood is flat (no jump at it, left, up, right or below).
@@ -145,13 +118,14 @@ class TestTvDerivativeSequence : public QObject {
   // iterates have identified x*'s jump set (seed 004 §II).
   void sequencesReachTheManifoldTangent() {
     QFETCH(bool, map);
-    const TotalVariation model(noisyBlocks(), options(map));
-    const Vector theta = parameters(model);
+    const TotalVariation model = blocksModel(map);
+    const Vector theta = test::spreadParameters(model);
     const ChambollePock solver;
     const auto iteration = solver.iterationMap(model, theta);
     IterationState z = iteration->makeState();
     Vector x = model.initialPoint();
-    QVERIFY(solver.solveToFixedPoint(model, theta, x, tightSolve(), *iteration, z).usable());
+    QVERIFY(
+        solver.solveToFixedPoint(model, theta, x, test::exactTvSolve(), *iteration, z).usable());
     DerivativeSequenceOptions options;
     options.iterations = kSteps;
     options.cgTolerance = 1e-13;
@@ -199,7 +173,7 @@ class TestTvDerivativeSequence : public QObject {
 
   // PrimalDualMap's fixed point needs the solver's q*: the x*-only entry refuses it, naming why.
   void thePrimalDualMapNeedsTheSolversFixedPoint() {
-    const TotalVariation model(noisyBlocks(), options(false));
+    const TotalVariation model = blocksModel(false);
     const Vector theta = model.defaultParameters();
     const auto iteration = ChambollePock().iterationMap(model, theta);
     QVERIFY_THROWS_EXCEPTION(

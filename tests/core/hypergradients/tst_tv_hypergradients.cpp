@@ -16,39 +16,9 @@ using namespace bilevel;
 
 namespace {
 
-// 12×12: four constant blocks (0.2, 0.7, 0.5, 0.9) plus Gaussian noise of σ = 0.05. At λ ≈ 0.08
-// TV's solution is piecewise constant with a jump set that stays put under small changes of λ
-// (the support-stability assumption of seed 004 §III), so U(θ) is smooth there and central
-// differences are a reference.
-struct Problem {
-  Image clean{12, 12}, noisy{12, 12};
-};
-Problem testProblem() {
-  Problem p;
-  const Vector noise = test::randomVector(144, 17, 0.05);
-  for (int r = 0; r < 12; ++r)
-    for (int c = 0; c < 12; ++c) {
-      const double value = r < 6 ? (c < 6 ? 0.2 : 0.7) : (c < 6 ? 0.5 : 0.9);
-      p.clean.at(r, c) = value;
-      p.noisy.at(r, c) = value + noise[r * 12 + c];
-    }
-  return p;
-}
-
+// test::fourBlocks at λ = 0.08, with a 2×2 weight map for tv-map.
 TotalVariation::Options options(bool map) {
-  TotalVariation::Options o;
-  o.lambda = 0.08;
-  if (map) {
-    o.gridRows = 2;
-    o.gridCols = 2;
-  }
-  return o;
-}
-
-Vector parameters(const TotalVariation& model) {
-  Vector theta = model.defaultParameters();
-  if (model.parameterCount() > 1) theta += test::randomVector(theta.size(), 3, 0.01).cwiseAbs();
-  return theta;
+  return map ? test::tvOptions(0.08, 2, 2) : test::tvOptions(0.08);
 }
 
 Vector gradientOf(const QString& method, const TotalVariation& model, const UpperLoss& loss,
@@ -73,13 +43,6 @@ Vector gradientOf(const QString& method, const TotalVariation& model, const Uppe
   return gradient;
 }
 
-SolveOptions tightSolve() {
-  SolveOptions solve;
-  solve.tolerance = 1e-15;
-  solve.maxIterations = 200000;
-  return solve;
-}
-
 }  // namespace
 
 class TestTvHypergradients : public QObject {
@@ -95,12 +58,13 @@ class TestTvHypergradients : public QObject {
   void methodsAgreeWithFiniteDifferences() {
     QFETCH(QString, method);
     QFETCH(bool, map);
-    const Problem p = testProblem();
+    const auto p = test::fourBlocks();
     const TotalVariation model(p.noisy, options(map));
     const SquaredError loss(p.clean.pixels);
-    const Vector theta = parameters(model);
-    const Vector reference = gradientOf("finite-difference", model, loss, theta, tightSolve());
-    SolveOptions solve = tightSolve();
+    const Vector theta = test::spreadParameters(model);
+    const Vector reference =
+        gradientOf("finite-difference", model, loss, theta, test::exactTvSolve());
+    SolveOptions solve = test::exactTvSolve();
     // unrolled / forward: K fixed steps of Algorithm 1 from the cold start. Their error is not
     // monotone before the jump set is identified (measured, tv-map: K = 1000: 7e-4, 4000: 1.8e-5,
     // 16000: 2.6e-5, 32000: 1.1e-5, 64000: 4.4e-10, then equal to fpad's); 64000 steps of a 12×12
@@ -127,16 +91,14 @@ class TestTvHypergradients : public QObject {
     Configuration config = Configuration::fromPreset("rof-denoise");
     config.set("image=\"benchmark:32\"");
     const TrainingPair pair = loadTrainingPairs(config).front();
-    TotalVariation::Options o;
-    o.lambda = 0.1;
-    const TotalVariation model(pair.noisy, o);
+    const TotalVariation model(pair.noisy, test::tvOptions(0.1));
     const SquaredError loss(pair.clean.pixels);
     const ChambollePock solver;
     const Vector theta = model.defaultParameters();
 
     // The reference: central differences of exact solves, h = 1e-5·λ, where the jump set is the
     // same at λ − h, λ and λ + h (the support-stability assumption under which U is smooth).
-    const SolveOptions exact = tightSolve();
+    const SolveOptions exact = test::exactTvSolve();
     const double h = 1e-5 * theta[0];
     double u[2];
     std::vector<std::uint8_t> masks[3];
@@ -180,12 +142,12 @@ class TestTvHypergradients : public QObject {
 
   // The Jacobi preconditioner of the manifold's CG is the diagonal of H_M: e_rᵀ H_M e_r per region.
   void manifoldPreconditionerIsTheHessianDiagonal() {
-    const Problem p = testProblem();
+    const auto p = test::fourBlocks();
     for (bool map : {false, true}) {
       const TotalVariation model(p.noisy, options(map));
-      const Vector theta = parameters(model);
+      const Vector theta = test::spreadParameters(model);
       Vector x = model.initialPoint();
-      QVERIFY(ChambollePock().solve(model, theta, x, tightSolve()).usable());
+      QVERIFY(ChambollePock().solve(model, theta, x, test::exactTvSolve()).usable());
       const IdentifiedManifold manifold(model, theta, x);
       QVERIFY(manifold.regionCount() > 1 && manifold.jumpCount() > 0);
       Vector e = Vector::Zero(manifold.regionCount()), column;
@@ -203,7 +165,7 @@ class TestTvHypergradients : public QObject {
   }
 
   void unsupportedPairsAreRefusedNamingThem() {
-    const Problem p = testProblem();
+    const auto p = test::fourBlocks();
     const TotalVariation tv(p.noisy, options(false));
     const HuberTV huber(p.noisy, test::huberOptions(false));
     const SquaredError loss(p.clean.pixels);

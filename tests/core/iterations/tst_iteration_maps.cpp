@@ -309,6 +309,27 @@ class TestIterationMaps : public QObject {
     const std::string assignments[] = {"model.type=quadratic",
                                        "hypergradient.method=" + method.toStdString(),
                                        "solver.type=" + solver.toStdString()};
+    // A refused combination is refused by evaluate() (Error(Usage)), by the configuration with a
+    // Usage error whose message names `culprits`, and as a row of the agreement table that gives
+    // supports()' reason.
+    const auto refusedEverywhere = [&](const std::vector<std::string>& culprits) {
+      Vector x = model.initialPoint(), gradient(1);
+      QVERIFY(isUsageError([&] { instance->evaluate(problem, theta, x, gradient); }));
+      try {
+        for (const auto& a : assignments)
+          configuration.set(a);
+        QFAIL("the configuration accepted a refused method, model and solver");
+      } catch (const Error& e) {
+        QCOMPARE(e.kind(), ErrorKind::Usage);
+        for (const std::string& culprit : culprits)
+          QVERIFY2(std::string(e.what()).find(culprit) != std::string::npos, e.what());
+      }
+      const MethodAgreementReport report = compareHypergradientMethods(
+          problem, theta, model.initialPoint(), test::tightHypergradient(), {method.toStdString()});
+      QCOMPARE(report.rows.size(), std::size_t(1));
+      QCOMPARE(report.rows[0].refusal, why);
+      QVERIFY(report.rows[0].summary.termination == Termination::Unsupported);
+    };
     // A method of the other kind of lower level (implicit-manifold: nonsmooth TV only) refuses the
     // model whatever the solver, and says so naming both; the configuration refuses it too.
     if (!registry::method(method.toStdString())
@@ -316,23 +337,7 @@ class TestIterationMaps : public QObject {
       QVERIFY(!supported);
       QVERIFY2(why.find(method.toStdString()) != std::string::npos, why.c_str());
       QVERIFY2(why.find("quadratic is smooth") != std::string::npos, why.c_str());
-      Vector x = model.initialPoint(), gradient(1);
-      QVERIFY(isUsageError([&] { instance->evaluate(problem, theta, x, gradient); }));
-      try {
-        for (const auto& a : assignments)
-          configuration.set(a);
-        QFAIL("the configuration accepted a method that refuses the model");
-      } catch (const Error& e) {
-        QCOMPARE(e.kind(), ErrorKind::Usage);
-        const std::string message = e.what();
-        QVERIFY2(message.find("'" + method.toStdString() + "'") != std::string::npos, e.what());
-        QVERIFY2(message.find("'quadratic'") != std::string::npos, e.what());
-      }
-      const MethodAgreementReport report = compareHypergradientMethods(
-          problem, theta, model.initialPoint(), test::tightHypergradient(), {method.toStdString()});
-      QCOMPARE(report.rows.size(), std::size_t(1));
-      QCOMPARE(report.rows[0].refusal, why);
-      QVERIFY(report.rows[0].summary.termination == Termination::Unsupported);
+      refusedEverywhere({"'" + method.toStdString() + "'", "'quadratic'"});
       return;
     }
     QCOMPARE(supported, instance->supportsSolver(*inner));
@@ -342,21 +347,7 @@ class TestIterationMaps : public QObject {
     if (!supported) {
       QVERIFY2(why.find(method.toStdString()) != std::string::npos, why.c_str());
       QVERIFY2(why.find(solver.toStdString()) != std::string::npos, why.c_str());
-      Vector x = model.initialPoint(), gradient(1);
-      QVERIFY(isUsageError([&] { instance->evaluate(problem, theta, x, gradient); }));
-      try {
-        for (const auto& a : assignments)
-          configuration.set(a);
-        QFAIL("the configuration accepted a refused pair");
-      } catch (const Error& e) {
-        QCOMPARE(e.kind(), ErrorKind::Usage);
-        QVERIFY2(std::string(e.what()).find(why) != std::string::npos, e.what());
-      }
-      const MethodAgreementReport report = compareHypergradientMethods(
-          problem, theta, model.initialPoint(), test::tightHypergradient(), {method.toStdString()});
-      QCOMPARE(report.rows.size(), std::size_t(1));
-      QCOMPARE(report.rows[0].refusal, why);
-      QVERIFY(report.rows[0].summary.termination == Termination::Unsupported);
+      refusedEverywhere({why});
       return;
     }
     QVERIFY(why.empty());

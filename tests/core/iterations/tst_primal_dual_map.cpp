@@ -27,13 +27,7 @@ Image testImage() {
 }
 
 TotalVariation::Options options(bool map) {
-  TotalVariation::Options o;
-  o.lambda = 0.06;
-  if (map) {
-    o.gridRows = 2;
-    o.gridCols = 3;
-  }
-  return o;
+  return map ? test::tvOptions(0.06, 2, 3) : test::tvOptions(0.06);
 }
 
 // A random state whose dual argument v = q + σ K x̄ stays at least `margin` (relative) away from

@@ -19,14 +19,9 @@ Image imageOf(int rows, int cols, const Vector& pixels) {
   return image;
 }
 
+// A scalar λ, or a weight map on a 4×5 control grid starting at λ.
 TotalVariation::Options tvOptions(double lambda, bool map = false) {
-  TotalVariation::Options options;
-  options.lambda = lambda;
-  if (map) {
-    options.gridRows = 4;
-    options.gridCols = 5;
-  }
-  return options;
+  return map ? test::tvOptions(lambda, 4, 5) : test::tvOptions(lambda);
 }
 
 // A 1-D signal: "random" (seeded Gaussian around a few plateaus), "constant" or "step".
@@ -164,8 +159,7 @@ class TestChambollePock : public QObject {
   }
   void twoDimensionalSolveReachesOptimality() {
     QFETCH(bool, map);
-    const auto pair = test::benchmarkPair(64);
-    const TotalVariation model(pair.noisy, tvOptions(0.08, map));
+    const auto [pair, model] = test::tvBenchmark(64, tvOptions(0.08, map));
     Vector theta = model.defaultParameters();
     theta += test::randomVector(theta.size(), 5, 0.02).cwiseAbs();
     PrimalDualOptions options;
@@ -210,8 +204,7 @@ class TestChambollePock : public QObject {
   }
 
   void warmStartFromTheSolutionStopsAtOnce() {
-    const auto pair = test::benchmarkPair(48);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(48, tvOptions(0.08));
     const Vector theta = model.defaultParameters();
     PrimalDualState state;
     PrimalDualOptions options;
@@ -237,8 +230,7 @@ class TestChambollePock : public QObject {
   // and needs fewer iterations than from x alone with q = 0, to the same solution; a fixed
   // iteration count neither reads nor writes it.
   void solverStateCarriesTheDualBetweenSolves() {
-    const auto pair = test::benchmarkPair(48);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(48, tvOptions(0.08));
     const ChambollePock solver;
     SolverState state;
     SolveOptions options;
@@ -273,8 +265,7 @@ class TestChambollePock : public QObject {
   }
 
   void fixedIterationsRunExactlyThatMany() {
-    const auto pair = test::benchmarkPair(32);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(32, tvOptions(0.08));
     const Vector theta = model.defaultParameters();
     PrimalDualOptions options;
     options.tolerance = 0.5;  // met long before; ignored with fixed iterations
@@ -303,8 +294,7 @@ class TestChambollePock : public QObject {
 
   // γ = 0 is Algorithm 1: the steps stay τ_0, σ_0 and the iteration still converges.
   void zeroAccelerationKeepsTheStepsConstant() {
-    const auto pair = test::benchmarkPair(32);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(32, tvOptions(0.08));
     PrimalDualOptions options;
     options.acceleration = 0.0;
     options.initialPrimalStep = 1.0 / std::sqrt(8.0);
@@ -319,8 +309,7 @@ class TestChambollePock : public QObject {
 
   // The relative gap of the last evaluation is what a user interface sees while the solve runs.
   void reportsTheGapAsProgress() {
-    const auto pair = test::benchmarkPair(32);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(32, tvOptions(0.08));
     CancellationFlag flag;
     PrimalDualState state;
     PrimalDualOptions options;
@@ -335,8 +324,7 @@ class TestChambollePock : public QObject {
   }
 
   void cancellationStopsTheSolve() {
-    const auto pair = test::benchmarkPair(32);
-    const TotalVariation model(pair.noisy, tvOptions(0.08));
+    const auto [pair, model] = test::tvBenchmark(32, tvOptions(0.08));
     CancellationFlag flag;
     flag.cancel();
     PrimalDualState state;
@@ -350,8 +338,7 @@ class TestChambollePock : public QObject {
     QCOMPARE(state.x, pair.noisy.pixels);
     // Raised from another thread during a long solve.
     CancellationFlag later;
-    const auto big = test::benchmarkPair(256);
-    const TotalVariation bigModel(big.noisy, tvOptions(0.08));
+    const auto [big, bigModel] = test::tvBenchmark(256, tvOptions(0.08));
     options.tolerance = 1e-15;
     options.maxIterations = 1000000;
     PrimalDualState bigState;
