@@ -142,6 +142,7 @@ bool DocumentLoader::restoreRecovered(std::shared_ptr<OrphanedSession> orphan,
   if (!window_->ensureIdle(tr("restoring a session"))) return false;
   PendingDocument document{std::move(session.configuration)};
   document.history = std::move(session.history);
+  document.segmentStarts = std::move(session.segmentStarts);
   document.parameters = session.parameters;
   document.presetName = QString();  // like a session: "custom"
   document.recovered = std::move(orphan);

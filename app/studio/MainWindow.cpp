@@ -412,7 +412,7 @@ void MainWindow::autosave() {
   // The store appends what is new (a learning step's row) or rewrites the file after an edit.
   recovery_->saveLater([this] {
     return RecoveryStore::SessionView{document_->configuration(), document_->startParameters(),
-                                      document_->history()};
+                                      document_->history(), document_->segmentStarts()};
   });
 }
 

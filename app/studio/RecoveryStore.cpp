@@ -7,6 +7,7 @@
 #include <QLockFile>
 #include <QRandomGenerator>
 #include <QStandardPaths>
+#include <algorithm>
 #include <chrono>
 
 #include "OrphanedSession.h"
@@ -114,24 +115,34 @@ bool sameVector(const Vector& a, const Vector& b) {
 void RecoveryStore::queueWhole(SessionRecord session) {
   queued_ = Queued{session.configuration.json(), session.history.size(),
                    session.history.empty() ? Snapshot() : fileRow(session.history.back()),
-                   session.parameters};
-  pending_ = Update{std::move(session), {}, {}};
+                   session.parameters, session.segmentStarts};
+  pending_ = Update{std::move(session), {}, {}, {}};
   rewrite_ = false;
 }
 
 void RecoveryStore::queueView(const SessionView& view) {
   const std::vector<Snapshot>& history = view.history;
+  const std::vector<int>& segments = view.segmentStarts;
+  const auto segmentsExtendQueued = [&] {
+    // The queued starts are still there, and a new one marks a row not written yet.
+    const std::vector<int>& queued = queued_->segmentStarts;
+    return segments.size() >= queued.size() &&
+           std::equal(queued.begin(), queued.end(), segments.begin()) &&
+           (segments.size() == queued.size() || queued_->rows == 0 ||
+            segments[queued.size()] > queued_->lastRow.iteration);
+  };
   const bool appendable =
       !rewrite_ && queued_ && view.configuration.json() == queued_->configuration &&
       history.size() >= queued_->rows &&
-      (queued_->rows == 0 || sameRow(history[queued_->rows - 1], queued_->lastRow));
+      (queued_->rows == 0 || sameRow(history[queued_->rows - 1], queued_->lastRow)) &&
+      segmentsExtendQueued();
   if (!appendable) {
-    queueWhole(SessionRecord{view.configuration, view.parameters, history});
+    queueWhole(SessionRecord{view.configuration, view.parameters, history, segments});
     return;
   }
   const bool newRows = history.size() > queued_->rows;
   const bool newParameters = !sameVector(view.parameters, queued_->parameters);
-  if (!newRows && !newParameters) return;  // nothing to write
+  if (!newRows && !newParameters) return;  // nothing to write (a segment begins with its row)
   if (!pending_) pending_ = Update{};
   Update& update = *pending_;
   std::vector<Snapshot>& rows = update.whole ? update.whole->history : update.rows;
@@ -139,12 +150,15 @@ void RecoveryStore::queueView(const SessionView& view) {
     rows.push_back(fileRow(history[i]));
   if (update.whole) {
     update.whole->parameters = view.parameters;
-  } else if (newParameters) {
-    update.parameters = view.parameters;
+    update.whole->segmentStarts = segments;
+  } else {
+    if (newParameters) update.parameters = view.parameters;
+    update.segmentStarts = segments;  // the appended rows among them are marked
   }
   queued_->rows = history.size();
   if (newRows) queued_->lastRow = fileRow(history.back());
   queued_->parameters = view.parameters;
+  queued_->segmentStarts = segments;
 }
 
 void RecoveryStore::save(SessionRecord session) {
@@ -254,7 +268,8 @@ void RecoveryStore::run() {
         writeSessionJournal(target, *update.whole);
       } else {
         appendToSessionJournal(target, update.rows,
-                               update.parameters ? &*update.parameters : nullptr);
+                               update.parameters ? &*update.parameters : nullptr,
+                               update.segmentStarts);
       }
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());

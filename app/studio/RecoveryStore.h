@@ -62,6 +62,8 @@ class RecoveryStore : public QObject {
     const Configuration& configuration;
     const Vector& parameters;
     const std::vector<Snapshot>& history;
+    // The iterations at which a segment of the history after the first begins (StudioDocument).
+    const std::vector<int>& segmentStarts;
   };
 
   // Queues `session` to be written whole; ignored after discard().
@@ -69,12 +71,12 @@ class RecoveryStore : public QObject {
   // The autosave after every learning step and every edit: `view` is called, on this object's
   // thread, only when the writer is ready for an update (or by flush()), so saves that come while
   // a write is in progress or the writer rests cost nothing, and the session is then compared
-  // with what was queued last: when only rows were added (the same configuration, and the last
-  // row queued still where it was), just those rows and the parameters are queued, to be
-  // appended; otherwise the whole session is copied, to be rewritten; when nothing changed,
-  // nothing is written. The state is the one when `view` runs, so the file still never goes
-  // backwards. `view` must stay callable until discard(); the destructor drops a save not yet
-  // made.
+  // with what was queued last: when only rows were added (the same configuration, the last row
+  // queued still where it was, and segments begun only at new rows), just those rows, their
+  // segment marks and the parameters are queued, to be appended; otherwise the whole session is
+  // copied, to be rewritten; when nothing changed, nothing is written. The state is the one when
+  // `view` runs, so the file still never goes backwards. `view` must stay callable until discard();
+  // the destructor drops a save not yet made.
   void saveLater(std::function<SessionView()> view);
   // Blocks until every queued save has been written (tests, and before removing the file).
   void flush();
@@ -95,12 +97,13 @@ class RecoveryStore : public QObject {
   void writeFailed(const QString& message);
 
  private:
-  // What the writer does next: rewrite `whole` (then append `rows`), or append `rows` and set
-  // `parameters`.
+  // What the writer does next: rewrite `whole` (then append `rows`), or append `rows` (marking
+  // those whose iteration is in `segmentStarts`) and set `parameters`.
   struct Update {
     std::optional<SessionRecord> whole;
     std::vector<Snapshot> rows;
     std::optional<Vector> parameters;
+    std::vector<int> segmentStarts;
   };
   // What the file holds once every queued update is written (this object's thread).
   struct Queued {
@@ -108,6 +111,7 @@ class RecoveryStore : public QObject {
     std::size_t rows = 0;
     Snapshot lastRow;  // its serialised fields
     Vector parameters;
+    std::vector<int> segmentStarts;
   };
 
   void run();

@@ -155,10 +155,14 @@ json rowJson(const Snapshot& s) {
 }
 
 // The journal's lines for `rows` and `parameters` (see appendToSessionJournal).
-std::string journalLines(const std::vector<Snapshot>& rows, const Vector* parameters) {
+std::string journalLines(const std::vector<Snapshot>& rows, const Vector* parameters,
+                         const std::vector<int>& segmentStarts) {
   std::string text;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     json line = {{"row", rowJson(rows[i])}};
+    if (std::find(segmentStarts.begin(), segmentStarts.end(), rows[i].iteration) !=
+        segmentStarts.end())
+      line["segment"] = true;
     if (parameters && i + 1 == rows.size()) line["parameters"] = vectorJson(*parameters);
     text += line.dump();
     text += '\n';
@@ -202,6 +206,16 @@ SessionRecord readJournal(const std::filesystem::path& path, const std::string& 
     if (update.contains("row")) {
       record.history.push_back(
           reader.row(update.at("row"), "history[" + std::to_string(record.history.size()) + "]"));
+    }
+    if (update.contains("segment")) {
+      // As a session file's "segments": a row after the first, later than the last start.
+      if (update.at("segment") != json(true) || !update.contains("row"))
+        reader.fail("segment", "must be true, on a row");
+      const int start = record.history.back().iteration;
+      if (record.history.size() < 2 ||
+          (!record.segmentStarts.empty() && start <= record.segmentStarts.back()))
+        reader.fail("segment", "must mark a row after the first, later than the segment before");
+      record.segmentStarts.push_back(start);
     }
     if (update.contains("parameters"))
       record.parameters = reader.finiteVector(update.at("parameters"), "parameters");
@@ -250,13 +264,13 @@ void writeSessionJournal(const std::filesystem::path& path, const SessionRecord&
                      "\",\"version\":" + std::to_string(kVersion) +
                      ",\"configuration\":" + configuration.dump() +
                      ",\"parameters\":" + vectorJson(session.parameters).dump() + "}\n";
-  text += journalLines(session.history, nullptr);
+  text += journalLines(session.history, nullptr, session.segmentStarts);
   writeTextFileAtomically(path, text);
 }
 
 void appendToSessionJournal(const std::filesystem::path& path, const std::vector<Snapshot>& rows,
-                            const Vector* parameters) {
-  const std::string text = journalLines(rows, parameters);
+                            const Vector* parameters, const std::vector<int>& segmentStarts) {
+  const std::string text = journalLines(rows, parameters, segmentStarts);
   if (text.empty()) return;
   // No O_CREAT: a journal that is gone must be rewritten whole, header first.
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);

@@ -19,7 +19,7 @@ struct SessionRecord {
   // The iterations at which a segment of the history after the first begins (an edit was made
   // between the rows before and from there; the studio marks them on its plots). Increasing,
   // each the iteration of a history row after the first. Written as "segments" only when there
-  // are any; the journal does not keep them.
+  // are any; the journal marks the rows that begin one instead.
   std::vector<int> segmentStarts = {};
 };
 
@@ -31,7 +31,8 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
 // grows by appending. The first line is the header
 //   {"format":"bilevel-studio-session-journal","version":1,"configuration":{...},"parameters":[...]}
 // and every later line an update: {"row":{...}} adds a history row (the fields of a session
-// file's history rows), {"parameters":[...]} replaces the parameters, and a line may hold both.
+// file's history rows), {"parameters":[...]} replaces the parameters, and a line may hold both; a
+// row that begins a segment of the history (SessionRecord::segmentStarts) has "segment":true.
 // The autosave after a learning step then writes that step's row, not the whole history: a
 // rewrite costs the window a copy of the history and the writer the text of the whole file
 // (about 0.9 KiB a row), and a few of those per second after a few thousand steps keep megabytes
@@ -40,13 +41,14 @@ void writeSessionFile(const std::filesystem::path& path, const SessionRecord& se
 // Written atomically (a temporary file renamed into place, as writeSessionFile).
 void writeSessionJournal(const std::filesystem::path& path, const SessionRecord& session);
 // Appends one line per row (the last one carries `parameters` when given; only `parameters` when
-// there are no rows) with a single write, then flushes it to the disk (fdatasync). A crash or a
+// there are no rows; a row whose iteration is in `segmentStarts` is marked as a segment's first)
+// with a single write, then flushes it to the disk (fdatasync). A crash or a
 // power cut can therefore tear only the last line, which readSessionFile ignores. A journal that
 // does not exist is not created (it would lack its header), and a failed write is cut off again:
 // Error(UnreadableInput) naming the file and the system's reason; the journal then holds what it
 // held before, unless even the cut failed (the caller rewrites it then, see RecoveryStore).
 void appendToSessionJournal(const std::filesystem::path& path, const std::vector<Snapshot>& rows,
-                            const Vector* parameters);
+                            const Vector* parameters, const std::vector<int>& segmentStarts = {});
 
 // Reads and validates a session file or journal (told apart by the journal's header line).
 // Error(UnreadableInput) when the file is missing or not JSON; Error(Usage) naming the key (and,

@@ -228,7 +228,12 @@ class RecoveryTest : public QObject {
       dead.show();
       QVERIFY(applyAndWait(dead, smallConfiguration()));
       QVERIFY(learnAndWait(dead, 3));
+      // λ by hand, then learning: a second segment of the history (issue 10).
+      emit dead.parameterPanel()->lambdaEdited(0.05);
+      QVERIFY(learnAndWait(dead, 1));
+      QCOMPARE(dead.document()->segmentStarts().size(), std::size_t(1));
       expected = savedNow(dead);
+      QCOMPARE(expected.segmentStarts, dead.document()->segmentStarts());
       bytes = contents(dead.recovery()->path());
     }
     const QString orphan = plantOrphan(recoveryDirectory(), QStringLiteral("dead-1"), bytes);
@@ -243,6 +248,7 @@ class RecoveryTest : public QObject {
     QVERIFY(window.configuration().json() == expected.configuration.json());
     QCOMPARE(window.history().size(), expected.history.size());
     compareHistories(window.history(), expected.history, expected.history.size());
+    QCOMPARE(window.document()->segmentStarts(), expected.segmentStarts);
     QCOMPARE(window.parameters()[0], expected.parameters[0]);
     QVERIFY(window.recoveredAt().isValid());
     QVERIFY2(window.windowTitle().contains(QStringLiteral("recovered")),
@@ -254,6 +260,7 @@ class RecoveryTest : public QObject {
     QCOMPARE(continued.history.size(), expected.history.size() + 1);
     QCOMPARE(continued.history.back().iteration, expected.history.back().iteration + 1);
     compareHistories(continued.history, expected.history, expected.history.size());
+    QCOMPARE(continued.segmentStarts, expected.segmentStarts);
     QVERIFY(window.close());
     QVERIFY(!QFile::exists(orphan));
   }

@@ -38,7 +38,8 @@ struct Window {
   Configuration configuration = Configuration::fromPreset("tv-denoise");
   Vector parameters = Vector::Constant(64, 0.1);
   std::vector<Snapshot> history;
-  int viewed = 0;  // views made (a view is what a save costs the window)
+  std::vector<int> segmentStarts;  // a row's iteration is its index
+  int viewed = 0;                  // views made (a view is what a save costs the window)
 
   void learn(int steps) {
     for (int k = 0; k < steps; ++k) {
@@ -49,7 +50,7 @@ struct Window {
   std::function<RecoveryStore::SessionView()> view() {
     return [this] {
       ++viewed;
-      return RecoveryStore::SessionView{configuration, parameters, history};
+      return RecoveryStore::SessionView{configuration, parameters, history, segmentStarts};
     };
   }
 };
@@ -73,11 +74,12 @@ int linesIn(const QString& path) {
 
 // The recovery file restores exactly what File > Save Session would have saved of the window.
 void compareWithSavedSession(const QString& journal, const Window& window, const QString& saved) {
-  writeSessionFile(saved.toStdString(),
-                   SessionRecord{window.configuration, window.parameters, window.history});
+  writeSessionFile(saved.toStdString(), SessionRecord{window.configuration, window.parameters,
+                                                      window.history, window.segmentStarts});
   const SessionRecord expected = readSessionFile(saved.toStdString());
   const SessionRecord actual = readSessionFile(journal.toStdString());
   QVERIFY(actual.configuration.json() == expected.configuration.json());
+  QCOMPARE(actual.segmentStarts, expected.segmentStarts);
   QCOMPARE(actual.parameters, expected.parameters);
   QCOMPARE(actual.history.size(), expected.history.size());
   for (std::size_t i = 0; i < expected.history.size(); ++i) {
@@ -190,6 +192,69 @@ class RecoveryStoreTest : public QObject {
     store.flush();
     QCOMPARE(store.writesDone(), writes);
     store.discard();
+  }
+
+  // Learning after a parameter change begins a new segment of the history (issue 10); the file
+  // keeps where each segment begins, whether its first row is appended or the file rewritten.
+  void segmentsAreKept() {
+    QTemporaryDir dir;
+    const QString saved = dir.filePath(QStringLiteral("saved.json"));
+    RecoveryStore store(dir.filePath(QStringLiteral("recovery")));
+    Window window;
+    window.learn(5);
+    store.saveLater(window.view());
+    store.flush();
+
+    // An edit, then a run: its first row begins a segment, appended with it.
+    window.segmentStarts.push_back(static_cast<int>(window.history.size()));
+    window.learn(3);
+    store.saveLater(window.view());
+    window.segmentStarts.push_back(static_cast<int>(window.history.size()));
+    window.learn(2);
+    store.saveLater(window.view());
+    store.flush();
+    QCOMPARE(store.rewritesDone(), 1);
+    QCOMPARE(readSessionFile(store.path().toStdString()).segmentStarts, (std::vector<int>{5, 8}));
+    compareWithSavedSession(store.path(), window, saved);
+
+    // A setting rewrites the file, segments and all.
+    window.configuration.set("solver.tolerance=1e-7");
+    store.saveLater(window.view());
+    store.flush();
+    QCOMPARE(store.rewritesDone(), 2);
+    compareWithSavedSession(store.path(), window, saved);
+
+    // Undoing the last run takes its segment with its rows; the next run's segment is appended.
+    window.history.resize(8);
+    window.segmentStarts.pop_back();
+    store.saveLater(window.view());
+    store.flush();
+    QCOMPARE(store.rewritesDone(), 3);
+    compareWithSavedSession(store.path(), window, saved);
+    window.segmentStarts.push_back(static_cast<int>(window.history.size()));
+    window.learn(1);
+    store.saveLater(window.view());
+    store.flush();
+    QCOMPARE(store.rewritesDone(), 3);
+    QCOMPARE(readSessionFile(store.path().toStdString()).segmentStarts, (std::vector<int>{5, 8}));
+    compareWithSavedSession(store.path(), window, saved);
+    store.discard();
+
+    // A mark on the first row, or not later than the one before, is refused naming it.
+    for (const int first : {0, 3}) {
+      SessionRecord bad = record(5);
+      bad.segmentStarts = {first};
+      const std::string path = dir.filePath(QStringLiteral("bad.json")).toStdString();
+      writeSessionJournal(path, bad);
+      if (first == 3) appendToSessionJournal(path, {bad.history[3]}, nullptr, {3});
+      std::string error;
+      try {
+        readSessionFile(path);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      QVERIFY2(error.find("segment") != std::string::npos, error.c_str());
+    }
   }
 
   // Whatever changes more than the end of the history rewrites the file whole.
