@@ -327,6 +327,7 @@ def conjugate_gradient(hvp, b, tolerance, max_iterations):
 
 
 def peak_rss_mb():
+    """The process's peak resident set so far, in MiB (ru_maxrss is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -344,35 +345,56 @@ def median_seconds(function, repeat):
 
 
 def hypergradient(model, theta0, clean, args):
-    """Solve, adjoint and hypergradient at θ₀; returns (∇U, x*, U, timings)."""
+    """Solve, adjoint and hypergradient at θ₀; returns (∇U, x*, U, stages). With --per-patch each
+    patch is solved and its adjoint system is solved on its own (as the C++ does, one model a
+    patch); otherwise the batch is one problem in the stacked x."""
     batch = clean.shape[0]
+    groups = ([(FieldsOfExperts(model.y[b : b + 1], model.filters, model.s), clean[b : b + 1])
+               for b in range(batch)] if args.per_patch else [(model, clean)])
+    theta = theta0.detach().clone().requires_grad_(True)
+
     start = time.perf_counter()
-    x, iterations, evaluations, relative = lbfgs(model, theta0, model.y.clone(), args.tolerance,
-                                                 args.max_iterations)
+    solutions, iterations, evaluations, relative = [], [], 0, 0.0
+    for group, _ in groups:
+        x, k, n, r = lbfgs(group, theta0, group.y.clone(), args.tolerance, args.max_iterations)
+        solutions.append(x)
+        iterations.append(k)
+        evaluations += n
+        relative = max(relative, r)
     solve_seconds = time.perf_counter() - start
+    x = torch.cat(solutions)
     loss = 0.5 * float(((x - clean) ** 2).sum()) / batch
 
     start = time.perf_counter()
-    theta = theta0.detach().clone().requires_grad_(True)
-    x_star = x.detach().requires_grad_(True)
-    e = model.energy(x_star, theta)
-    (g,) = torch.autograd.grad(e, x_star, create_graph=True)
+    graphs, cg_iterations, residual, statuses = [], [], 0.0, set()
+    for (group, group_clean), solution in zip(groups, solutions):
+        x_star = solution.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(group.energy(x_star, theta), x_star, create_graph=True)
 
-    def hvp(v):
-        return torch.autograd.grad(g, x_star, grad_outputs=v, retain_graph=True)[0]
+        def hvp(v, g=g, x_star=x_star):
+            return torch.autograd.grad(g, x_star, grad_outputs=v, retain_graph=True)[0]
 
-    a, cg_iterations, residual, status = conjugate_gradient(
-        hvp, (x.detach() - clean) / batch, args.cg_tolerance, args.cg_max_iterations)
+        a, k, r, status = conjugate_gradient(hvp, (solution - group_clean) / batch,
+                                             args.cg_tolerance, args.cg_max_iterations)
+        graphs.append((g, a))
+        cg_iterations.append(k)
+        residual = max(residual, r)
+        statuses.add(status)
     adjoint_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    (mixed,) = torch.autograd.grad(g, theta, grad_outputs=a)
-    gradient = -mixed
+    gradient = torch.zeros_like(theta0)
+    for g, a in graphs:
+        gradient -= torch.autograd.grad(g, theta, grad_outputs=a)[0]
     hypergradient_seconds = time.perf_counter() - start
-    stages = dict(solve=(solve_seconds, iterations, dict(gradient_evaluations=evaluations,
-                                                          relative_gradient_norm=relative)),
-                  adjoint=(adjoint_seconds, cg_iterations,
-                           dict(relative_residual=residual, termination=status)),
+
+    per_patch = lambda counts: dict(per_patch=counts) if args.per_patch else {}
+    stages = dict(solve=(solve_seconds, sum(iterations),
+                         dict(gradient_evaluations=evaluations, relative_gradient_norm=relative,
+                              **per_patch(iterations))),
+                  adjoint=(adjoint_seconds, sum(cg_iterations),
+                           dict(relative_residual=residual, termination=",".join(sorted(statuses)),
+                                **per_patch(cg_iterations))),
                   hypergradient=(hypergradient_seconds, 1, {}))
     return gradient.detach(), x.detach(), loss, stages
 
@@ -447,6 +469,10 @@ def main():
                         help="runs of each per-iteration product timed, the median reported "
                         "(default 21)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--per-patch", action="store_true",
+                        help="solve and take the adjoint patch by patch, each stopped by its own "
+                        "relative tolerance, as the C++ (one model a patch) does; iterations are "
+                        "then summed over the patches, each costing 1/B of a batched one")
     parser.add_argument("--check", action="store_true",
                         help="also check ∇U against central differences (two tight solves) and "
                         "one Hessian-vector product against differences of the gradient")
@@ -497,10 +523,11 @@ def main():
              seconds_per_iteration=seconds / max(iterations, 1), peak_rss_mb=peak_rss_mb(),
              **extra)
     total = time.perf_counter() - total_start
-    psnr = float(10 * np.log10(1.0 / np.mean((x_star.numpy() - clean_np) ** 2)))
+    psnr = float(10 * np.log10(1.0 / np.mean((x_star.numpy()[:, 0] - clean_np) ** 2)))
     emit(stage="total", seconds=sum(s for s, _, _ in stages.values()),
          seconds_with_setup=total, iterations=None, seconds_per_iteration=None,
          peak_rss_mb=peak_rss_mb(), upper_loss=loss, psnr=psnr,
+         x_min=float(x_star.min()), x_max=float(x_star.max()),
          hypergradient_norm=float(gradient.norm()))
 
     # The per-iteration costs, over the whole batch, at x*.
