@@ -10,10 +10,14 @@ namespace bilevel {
 
 NesterovParameters nesterovParameters(const Model& model, const Vector& theta) {
   const double lipschitz = model.gradientLipschitzBound(theta);
-  // A non-convex lower level (Fields of Experts with the Student-t penalty) has no μ > 0: its
-  // bound may be negative. With μ = 0 the momentum tends to 1 and only the gradient restart keeps
-  // the iteration descending (O'Donoghue & Candès 2015), instead of a NaN momentum from √(μ/L).
-  const double mu = std::max(model.strongConvexityBound(theta), 0.0);
+  // A non-convex lower level (Fields of Experts with the Student-t penalty) has no bound μ > 0
+  // (its bound may be negative). √(μ/L) would be NaN, and μ = 0 gives β = 1, a map that does not
+  // contract, so unrolled, forward and fpad through it would not converge. Any constant β < 1 is
+  // contractive at a strict local minimum: per eigenvalue λ ∈ (0, L] of the Hessian the map's
+  // roots solve r² − a(1 + β)r + aβ = 0 with a = 1 − λ/L ∈ [0, 1), inside the unit circle (Jury).
+  // The curvature of the data term ½‖x − y‖², 1, stands in for μ there.
+  const double bound = model.strongConvexityBound(theta);
+  const double mu = bound > 0.0 ? bound : std::min(1.0, lipschitz);
   const double root = std::sqrt(mu / lipschitz);
   return {.step = 1.0 / lipschitz, .momentum = (1.0 - root) / (1.0 + root)};
 }

@@ -2,9 +2,11 @@
 
 #include "../TestProblems.h"
 #include "common/Error.h"
+#include "diagnostics/DirectionalAgreement.h"
 #include "hypergradients/HypergradientMethod.h"
 #include "losses/SquaredError.h"
 #include "models/FieldsOfExperts.h"
+#include "solvers/AcceleratedGradient.h"
 #include "solvers/ConjugateGradient.h"
 #include "solvers/InnerGradientDescent.h"
 #include "solvers/Lbfgs.h"
@@ -126,6 +128,31 @@ class TestFoeHypergradients : public QObject {
     const BilevelProblem smallProblem{*small.model, *small.loss, solver, {}};
     QVERIFY(makeHypergradientMethod("forward", {})->supports(smallProblem));
     QVERIFY(makeHypergradientMethod("finite-difference", {})->supports(smallProblem));
+  }
+
+  // What `bilevel-cli check` does for a bank too large for the coordinate-wise reference: central
+  // differences along random directions; accelerated gradient keeps a momentum < 1 on a
+  // non-convex bank, so fpad through it agrees as well.
+  void directionalAgreementChecksLargeBanks() {
+    Problem p = makeProblem(PenaltyKind::StudentT);
+    p.theta.head(3) *= 10.0;  // ν large enough that the Student-t bound is negative
+    QVERIFY(p.model->strongConvexityBound(p.theta) <= 0.0);
+    const NesterovParameters nesterov = nesterovParameters(*p.model, p.theta);
+    QVERIFY(nesterov.momentum >= 0.0 && nesterov.momentum < 1.0);
+    AcceleratedGradient solver;
+    const BilevelProblem problem{*p.model, *p.loss, solver, test::tightSolve()};
+    HypergradientOptions options = test::tightHypergradient();
+    options.finiteDifferenceStep = 1e-6;
+    options.finiteDifferenceTolerance = 1e-13;
+    const DirectionalAgreementReport report = compareAlongDirections(
+        problem, p.theta, p.model->initialPoint(), options, {"implicit-cg", "fpad"}, 3, 7);
+    QCOMPARE(int(report.rows.size()), 2);
+    QCOMPARE(report.differences.size(), Eigen::Index(3));
+    for (const auto& row : report.rows) {
+      QVERIFY2(row.refusal.empty() && row.summary.usable(), row.method.c_str());
+      QVERIFY2(row.relativeError <= 1e-5,
+               qPrintable(QString("%1: %2").arg(row.method.c_str()).arg(row.relativeError)));
+    }
   }
 
   void conjugateGradientStopsOnNegativeCurvature() {
