@@ -49,6 +49,7 @@ json progressJson(const TrainingProgress& p) {
           {"hypergradient_norm", p.hypergradientNorm},
           {"seconds", p.stepSeconds},
           {"elapsed_seconds", p.elapsedSeconds},
+          {"validation_seconds", p.validationSeconds},
           {"eta_seconds", p.etaSeconds},
           {"inner_iterations", p.innerIterations},
           {"adjoint_iterations", p.adjointIterations},

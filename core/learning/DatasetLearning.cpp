@@ -138,9 +138,16 @@ LearningAlgorithm::LearningAlgorithm(const Dataset& dataset, const Configuration
 LearningAlgorithm::~LearningAlgorithm() = default;
 
 void LearningAlgorithm::forEach(const std::vector<std::size_t>& indices,
-                                const std::function<void(std::size_t, int)>& body) const {
+                                const std::function<void(std::size_t, int)>& body,
+                                bool light) const {
   const int count = int(indices.size());
-  const int threads = std::max(1, std::min(options_.threads, count));
+  int threads = std::max(1, std::min(options_.threads, count));
+  if (light) {
+    Eigen::Index pixels = 0;
+    for (const std::size_t i : indices)
+      pixels += training_[i].x.size();
+    if (pixels < kParallelPixels) threads = 1;
+  }
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
   // One sample per iteration, dynamically scheduled (samples differ in cost); each thread uses its
   // own solver and method (slot). The inner loops' own parallel regions run on one thread inside
@@ -243,6 +250,7 @@ TrainingProgress LearningAlgorithm::makeProgress(const StepReport& report, doubl
   p.hypergradientNorm = report.hypergradientNorm;
   p.stepSeconds = stepSeconds;
   p.elapsedSeconds = elapsed_;
+  p.validationSeconds = validationSeconds_;
   const double mean = sessionSteps_ > 0 ? sessionSeconds_ / sessionSteps_ : stepSeconds;
   p.etaSeconds = mean * std::max(0, options_.steps - step_);
   p.innerIterations = report.innerIterations;
@@ -291,7 +299,9 @@ TrainingProgress LearningAlgorithm::step(const CancellationFlag* cancel) {
   }
   const bool validate_ =
       !started_ || step_ % options_.validateEvery == 0 || step_ >= options_.steps || finished_;
+  Stopwatch validationClock;
   const double validationPsnr = validate_ ? validate(cancel) : 0.0;
+  validationSeconds_ += validate_ ? validationClock.seconds() : 0.0;
   const double seconds = clock.seconds();
   elapsed_ += seconds;
   if (started_) {
@@ -377,6 +387,7 @@ std::string LearningAlgorithm::checkpoint() const {
   header["termination"] = toString(summary_.termination);
   header["stalled"] = stalled_;
   header["elapsed"] = elapsed_;
+  header["validation_seconds"] = validationSeconds_;
   header["phi"] = toList(phi_);
   header["theta"] = toList(theta_);
   header["batch"] = batch_;
@@ -491,6 +502,7 @@ void LearningAlgorithm::restore(std::string_view bytes, const std::string& sourc
     step_ = header.at("step").get<int>();
     stalled_ = header.at("stalled").get<int>();
     elapsed_ = header.at("elapsed").get<double>();
+    validationSeconds_ = header.at("validation_seconds").get<double>();
     phi_ = fromList(header.at("phi"));
     theta_ = fromList(header.at("theta"));
     if (theta_.size() != model().parameterLayout().size()) throw damaged("θ has the wrong size");

@@ -60,9 +60,12 @@ struct TrainingProgress {
   double stepSeconds = 0.0;
   double elapsedSeconds = 0.0;  // since the start of the run, across resumes
   double etaSeconds = 0.0;      // the remaining steps at the mean step time of this session
-  int innerIterations = 0;      // lower-level iterations in this step, all samples
-  int adjointIterations = 0;    // adjoint iterations (CG steps) in this step, all samples
-  Vector parameters;            // θ after the step (empty in history())
+  // Of elapsedSeconds, the time spent solving validation samples (not learning: benchmarks of
+  // learning speed subtract it, as benchmark_bilevel does).
+  double validationSeconds = 0.0;
+  int innerIterations = 0;    // lower-level iterations in this step, all samples
+  int adjointIterations = 0;  // adjoint iterations (CG steps) in this step, all samples
+  Vector parameters;          // θ after the step (empty in history())
   double parameterMin = 0.0, parameterMax = 0.0;
   LearnTermination status = LearnTermination::Running;
 };
@@ -165,9 +168,14 @@ class LearningAlgorithm {
   virtual void restoreAlgorithmState(const nlohmann::json& state) = 0;
 
   // Runs body(i, slot) for every index in `indices` on up to options_.threads threads (slot in
-  // [0, threads): the per-thread solver and method); rethrows the first exception.
+  // [0, threads): the per-thread solver and method); rethrows the first exception. `light` work
+  // (a single gradient step per sample) runs on one thread unless the samples hold at least
+  // kParallelPixels pixels in all: below that a thread team's start and barrier cost more than
+  // the work (on a busy machine a descheduled partner stalls the barrier for milliseconds).
   void forEach(const std::vector<std::size_t>& indices,
-               const std::function<void(std::size_t index, int slot)>& body) const;
+               const std::function<void(std::size_t index, int slot)>& body,
+               bool light = false) const;
+  static constexpr Eigen::Index kParallelPixels = 2 * 128 * 128;
   std::vector<std::size_t> allTrainingSamples() const;
   bool fullBatch() const;
   std::vector<std::size_t> drawBatch();
@@ -197,6 +205,7 @@ class LearningAlgorithm {
   bool started_ = false;
   bool finished_ = false;
   double elapsed_ = 0.0;
+  double validationSeconds_ = 0.0;
   double sessionSeconds_ = 0.0;  // step time of this process, for the ETA
   int sessionSteps_ = 0;
 };

@@ -20,31 +20,34 @@ LearningAlgorithm::StepReport SingleLoopSoba::measure(const std::vector<std::siz
   const Eigen::Index p = theta_.size();
   std::vector<Vector> directions(training_.size());
   std::vector<double> losses(training_.size()), psnrs(training_.size());
-  forEach(batch, [&](std::size_t i, int) {
-    Sample& sample = training_[i];
-    const Model& model = requireSmoothModel(*sample.model, "train.algorithm soba");
-    Vector& x = sample.x;
-    Vector& v = sample.state.adjoint;
-    const Eigen::Index n = x.size();
-    Vector gradientX(n), lossGradient(n), hv(n), mixed(p), lossTheta(p);
-    model.gradient(x, theta_, gradientX);
-    sample.loss->gradientX(x, theta_, lossGradient);
-    model.hessianVectorProduct(x, theta_, v, hv);
-    model.mixedProduct(x, theta_, v, mixed);
-    sample.loss->gradientTheta(x, theta_, lossTheta);
-    losses[i] = sample.loss->value(x, theta_);
-    psnrs[i] = psnr(x, sample.data.clean.pixels);
-    directions[i] = lossTheta - mixed;
-    if (move) {
-      const double rho = options_.innerStep / model.gradientLipschitzBound(theta_);
-      x -= rho * gradientX;
-      v -= rho * (hv - lossGradient);
-      if (!x.allFinite() || !v.allFinite()) {
-        throw numericalError("soba diverged on sample '" + sample.data.name +
-                             "' (lower train.inner_step or outer.step)");
-      }
-    }
-  });
+  forEach(
+      batch,
+      [&](std::size_t i, int) {
+        Sample& sample = training_[i];
+        const Model& model = requireSmoothModel(*sample.model, "train.algorithm soba");
+        Vector& x = sample.x;
+        Vector& v = sample.state.adjoint;
+        const Eigen::Index n = x.size();
+        Vector gradientX(n), lossGradient(n), hv(n), mixed(p), lossTheta(p);
+        model.gradient(x, theta_, gradientX);
+        sample.loss->gradientX(x, theta_, lossGradient);
+        model.hessianVectorProduct(x, theta_, v, hv);
+        model.mixedProduct(x, theta_, v, mixed);
+        sample.loss->gradientTheta(x, theta_, lossTheta);
+        losses[i] = sample.loss->value(x, theta_);
+        psnrs[i] = psnr(x, sample.data.clean.pixels);
+        directions[i] = lossTheta - mixed;
+        if (move) {
+          const double rho = options_.innerStep / model.gradientLipschitzBound(theta_);
+          x -= rho * gradientX;
+          v -= rho * (hv - lossGradient);
+          if (!x.allFinite() || !v.allFinite()) {
+            throw numericalError("soba diverged on sample '" + sample.data.name +
+                                 "' (lower train.inner_step or outer.step)");
+          }
+        }
+      },
+      /*light=*/true);
   StepReport r;
   direction = Vector::Zero(p);
   for (const std::size_t i : batch) {  // in batch order: the same sum on any thread count
