@@ -7,6 +7,7 @@
 #include "common/Stopwatch.h"
 #include "image/Quality.h"
 #include "learning/ModelFactory.h"
+#include "learning/ParameterTransform.h"
 
 namespace bilevel {
 
@@ -42,24 +43,10 @@ class LearningSession::Objective final : public OuterObjective {
   const Vector& accepted(std::size_t i) const { return accepted_.at(i); }
 
   Vector toTheta(const Vector& phi) const {
-    Vector theta = phi;
-    for (const auto& block : models_.front()->parameterLayout().blocks()) {
-      if (block.positive) {
-        theta.segment(block.offset, block.size) =
-            phi.segment(block.offset, block.size).array().exp();
-      }
-    }
-    return theta;
+    return thetaFromPhi(models_.front()->parameterLayout(), phi);
   }
   Vector toPhi(const Vector& theta) const {
-    Vector phi = theta;
-    for (const auto& block : models_.front()->parameterLayout().blocks()) {
-      if (block.positive) {
-        phi.segment(block.offset, block.size) =
-            theta.segment(block.offset, block.size).array().log();
-      }
-    }
-    return phi;
+    return phiFromTheta(models_.front()->parameterLayout(), theta);
   }
 
   bool evaluate(const Vector& phi, OuterEvaluation& result) override {
@@ -105,14 +92,7 @@ class LearningSession::Objective final : public OuterObjective {
     lastTheta_ = theta;
     lastGradientTheta_ = total;
     result.value = value;
-    // ∂θ/∂φ = θ on positive blocks, 1 elsewhere.
-    result.gradient = total;
-    for (const auto& block : models_.front()->parameterLayout().blocks()) {
-      if (block.positive) {
-        result.gradient.segment(block.offset, block.size).array() *=
-            theta.segment(block.offset, block.size).array();
-      }
-    }
+    result.gradient = gradientInPhi(models_.front()->parameterLayout(), theta, total);
     return true;
   }
 
