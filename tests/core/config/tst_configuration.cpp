@@ -2,20 +2,16 @@
 #include <QtTest>
 #include <fstream>
 
+#include "../TestErrors.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
 
 using namespace bilevel;
 
 namespace {
+// A configuration refuses bad settings with Usage and unreadable files with UnreadableInput.
 QString usageMessage(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::Usage && e.kind() != ErrorKind::UnreadableInput) return "wrong kind";
-    return e.what();
-  }
-  return "no error";
+  return test::errorMessage(action, {ErrorKind::Usage, ErrorKind::UnreadableInput});
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "../TestErrors.h"
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "diagnostics/DerivativeSequence.h"
@@ -122,15 +123,6 @@ void addProblemRows(const QStringList& kinds) {
   QTest::addColumn<QString>("kind");
   for (const auto& kind : kinds)
     QTest::newRow(qPrintable(kind)) << kind;
-}
-
-bool isUsageError(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.kind() == ErrorKind::Usage;
-  }
-  return false;
 }
 
 }  // namespace
@@ -451,7 +443,7 @@ class TestDiagnostics : public QObject {
     AcceleratedGradient solver;
     const BilevelProblem bilevel{model, loss, solver, {}};
     int rows = 0;
-    QVERIFY(isUsageError([&] {
+    QVERIFY(test::isUsageError([&] {
       compareHypergradientMethods(bilevel, problem.theta, model.initialPoint(), {},
                                   {"implicit-cg", "newton"}, nullptr,
                                   [&](const MethodAgreementRow&) { ++rows; });
@@ -465,17 +457,17 @@ class TestDiagnostics : public QObject {
     const Model& model = *problem.model;
     const SquaredError loss(problem.pair.clean.pixels);
     const Vector& x = model.initialPoint();
-    QVERIFY(
-        isUsageError([&] { derivativeSequence(model, problem.theta, x, Vector::Ones(3), {}); }));
-    QVERIFY(isUsageError([&] {
+    QVERIFY(test::isUsageError(
+        [&] { derivativeSequence(model, problem.theta, x, Vector::Ones(3), {}); }));
+    QVERIFY(test::isUsageError([&] {
       derivativeSequence(model, problem.theta, x, Vector::Zero(problem.theta.size()), {});
     }));
-    QVERIFY(
-        isUsageError([&] { derivativeSequence(model, problem.theta, Vector::Zero(5), {}, {}); }));
-    QVERIFY(
-        isUsageError([&] { derivativeSequence(model, problem.theta, x, {}, {.iterations = -1}); }));
-    QVERIFY(isUsageError([&] { sensitivityMaps(model, loss, Vector::Ones(2), x, {}); }));
-    QVERIFY(isUsageError([&] { sensitivityMaps(model, loss, problem.theta, x, {}, 0.0); }));
+    QVERIFY(test::isUsageError(
+        [&] { derivativeSequence(model, problem.theta, Vector::Zero(5), {}, {}); }));
+    QVERIFY(test::isUsageError(
+        [&] { derivativeSequence(model, problem.theta, x, {}, {.iterations = -1}); }));
+    QVERIFY(test::isUsageError([&] { sensitivityMaps(model, loss, Vector::Ones(2), x, {}); }));
+    QVERIFY(test::isUsageError([&] { sensitivityMaps(model, loss, problem.theta, x, {}, 0.0); }));
   }
 
   // A flag raised beforehand stops every diagnostic after at most a handful of evaluations (the

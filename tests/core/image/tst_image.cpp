@@ -3,6 +3,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "../TestErrors.h"
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "image/ImageIO.h"
@@ -12,17 +13,6 @@ using namespace bilevel;
 namespace fs = std::filesystem;
 
 namespace {
-// Runs `action` and returns the Error it throws; fails the test if it throws nothing.
-template <class Action>
-std::optional<Error> errorOf(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 void writeBytes(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
@@ -108,7 +98,7 @@ class TestImage : public QObject {
       writeBytes(path(stem == std::string("png") ? "truncated.png" : "truncated.jpg"),
                  bytes.substr(0, bytes.size() / 2));
     }
-    const auto error = errorOf([&] { readImage(path(qPrintable(name))); });
+    const auto error = test::errorOf([&] { readImage(path(qPrintable(name))); });
     QVERIFY2(error.has_value(), "no error was raised");
     QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
     const QString message = error->what();
@@ -118,7 +108,8 @@ class TestImage : public QObject {
 
   void outputsNeverReplaceTheInput() {
     writeImage(benchmarkImage(16), path("input.png"), 8);
-    const auto error = errorOf([&] { refuseToOverwrite(path("input.png"), path("input.png")); });
+    const auto error =
+        test::errorOf([&] { refuseToOverwrite(path("input.png"), path("input.png")); });
     QVERIFY(error.has_value());
     QCOMPARE(error->kind(), ErrorKind::Usage);
     refuseToOverwrite(path("input.png"), path("other.png"));  // different file: fine

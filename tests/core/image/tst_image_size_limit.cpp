@@ -6,6 +6,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "../TestErrors.h"
 #include "common/Error.h"
 #include "image/BenchmarkImage.h"
 #include "image/ImageHeader.h"
@@ -78,16 +79,6 @@ std::string crafted(const QString& format, std::uint32_t width, std::uint32_t he
   return bmpHeader(width, height);
 }
 
-template <class Action>
-std::optional<Error> errorOf(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 class TestImageSizeLimit : public QObject {
@@ -122,7 +113,7 @@ class TestImageSizeLimit : public QObject {
     QFETCH(QString, format);
     QFETCH(int, side);
     const fs::path file = write("huge." + format.toStdString(), crafted(format, side, side));
-    const auto error = errorOf([&] { readImage(file); });
+    const auto error = test::errorOf([&] { readImage(file); });
     QVERIFY2(error.has_value(), "the oversized image was accepted");
     QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
     const QString message = error->what();
@@ -143,14 +134,14 @@ class TestImageSizeLimit : public QObject {
     const fs::path file = write("large." + format.toStdString(), crafted(format, 2000, 1500));
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "2999999");
     QCOMPARE(maximumImagePixels(), std::int64_t(2999999));
-    auto error = errorOf([&] { readImage(file); });
+    auto error = test::errorOf([&] { readImage(file); });
     QVERIFY(error.has_value());
     QString message = error->what();
     QVERIFY2(message.contains("2000×1500 pixels (3000000 pixels)"), qPrintable(message));
     QVERIFY2(message.contains("the limit is 2999999 pixels"), qPrintable(message));
 
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "3000000");
-    error = errorOf([&] { readImage(file); });
+    error = test::errorOf([&] { readImage(file); });
     QVERIFY(error.has_value());
     message = error->what();
     QVERIFY2(!message.contains("too large"), qPrintable(message));
@@ -160,7 +151,7 @@ class TestImageSizeLimit : public QObject {
   void limitAppliesToRealImages() {
     writeImage(benchmarkImage(40), path("real.png"), 8);
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1599");
-    const auto error = errorOf([&] { readImage(path("real.png")); });
+    const auto error = test::errorOf([&] { readImage(path("real.png")); });
     QVERIFY(error.has_value());
     QVERIFY2(QString(error->what()).contains("40×40 pixels"), error->what());
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1600");
@@ -179,7 +170,7 @@ class TestImageSizeLimit : public QObject {
   void malformedLimitNamesTheVariable() {
     QFETCH(QByteArray, value);
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", value);
-    const auto error = errorOf([] { maximumImagePixels(); });
+    const auto error = test::errorOf([] { maximumImagePixels(); });
     QVERIFY(error.has_value());
     QCOMPARE(error->kind(), ErrorKind::Usage);
     QVERIFY2(QString(error->what()).contains("BILEVEL_MAX_IMAGE_PIXELS"), error->what());
@@ -261,7 +252,7 @@ class TestImageSizeLimit : public QObject {
     QFETCH(QByteArray, bytes);
     QFETCH(QString, expected);
     const fs::path file = write("bad.img", bytes.toStdString());
-    const auto error = errorOf([&] { readImage(file); });
+    const auto error = test::errorOf([&] { readImage(file); });
     QVERIFY(error.has_value());
     QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(error->what()).contains(QString::fromStdString(file.string())), error->what());
@@ -274,7 +265,7 @@ class TestImageSizeLimit : public QObject {
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1000");
     const fs::path file = write("sparse.png", pngHeader(20, 20));
     fs::resize_file(file, std::uintmax_t(100) << 20);
-    const auto error = errorOf([&] { readImage(file); });
+    const auto error = test::errorOf([&] { readImage(file); });
     QVERIFY(error.has_value());
     QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(error->what()).contains("larger than 64 MiB"), error->what());
@@ -283,7 +274,7 @@ class TestImageSizeLimit : public QObject {
   // A device is not read to its end either.
   void endlessInputIsNotReadIntoMemory() {
     qputenv("BILEVEL_MAX_IMAGE_PIXELS", "1000");
-    const auto error = errorOf([] { readImage("/dev/zero"); });
+    const auto error = test::errorOf([] { readImage("/dev/zero"); });
     QVERIFY(error.has_value());
     QCOMPARE(error->kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(error->what()).contains("larger than"), error->what());

@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 
+#include "../TestErrors.h"
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "diagnostics/DerivativeSequence.h"
@@ -108,15 +109,6 @@ void addMapRows() {
     for (const QString kind : {"quadratic", "huber-tv-map"})
       QTest::newRow(qPrintable(solver + " " + kind)) << solver << kind;
   }
-}
-
-bool isUsageError(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.kind() == ErrorKind::Usage;
-  }
-  return false;
 }
 
 const QStringList kSolvers = {"accelerated-gradient", "gradient-descent", "lbfgs"};
@@ -314,7 +306,7 @@ class TestIterationMaps : public QObject {
     // supports()' reason.
     const auto refusedEverywhere = [&](const std::vector<std::string>& culprits) {
       Vector x = model.initialPoint(), gradient(1);
-      QVERIFY(isUsageError([&] { instance->evaluate(problem, theta, x, gradient); }));
+      QVERIFY(test::isUsageError([&] { instance->evaluate(problem, theta, x, gradient); }));
       try {
         for (const auto& a : assignments)
           configuration.set(a);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 
+#include "../TestErrors.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
 #include "image/BenchmarkImage.h"
@@ -12,16 +13,6 @@
 using namespace bilevel;
 
 namespace {
-
-QString usageMessage(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::Usage) return "wrong kind";
-    return e.what();
-  }
-  return "no error";
-}
 
 // A value of `setting` just outside its range on one side, as a JSON literal for --set.
 std::string outside(const registry::Setting& setting, bool below) {
@@ -155,7 +146,7 @@ class TestRegistry : public QObject {
         if (!(below ? setting.minimum : setting.maximum)) continue;
         Configuration config;
         const std::string assignment = setting.key + "=" + outside(setting, below);
-        const QString message = usageMessage([&] { config.set(assignment); });
+        const QString message = test::errorMessage([&] { config.set(assignment); });
         QVERIFY2(message.contains(QString::fromStdString(setting.key)),
                  qPrintable(QString::fromStdString(assignment) + ": " + message));
         QCOMPARE(config.json(), Configuration().json());  // the last valid settings stay
@@ -184,7 +175,7 @@ class TestRegistry : public QObject {
     QFETCH(QString, key);
     QFETCH(QString, names);
     Configuration config;
-    const QString message = usageMessage([&] { config.set(key.toStdString() + "=magic"); });
+    const QString message = test::errorMessage([&] { config.set(key.toStdString() + "=magic"); });
     QVERIFY2(message.contains(key) && message.contains(names) && message.contains("magic"),
              qPrintable(message));
   }
@@ -198,7 +189,7 @@ class TestRegistry : public QObject {
       QVERIFY(entry->kind == registry::LowerLevelKind::PrimalDual);
       if (entry->unavailable.empty()) continue;  // integrated: learnable
       Configuration config;
-      const QString message = usageMessage([&] { config.set("model.type=" + name); });
+      const QString message = test::errorMessage([&] { config.set("model.type=" + name); });
       QVERIFY2(message.contains(QString::fromStdString("'" + name + "'")) &&
                    message.contains(QString::fromStdString(entry->unavailable)),
                qPrintable(message));
@@ -280,11 +271,11 @@ class TestRegistry : public QObject {
           }
           QVERIFY2(why.find(methodEntry.name) != std::string::npos, why.c_str());
           const QString evaluated =
-              usageMessage([&] { method->evaluate(problem, theta, x, gradient); });
+              test::errorMessage([&] { method->evaluate(problem, theta, x, gradient); });
           QVERIFY2(evaluated.contains(QString::fromStdString(methodEntry.name)),
                    qPrintable(evaluated));
           Configuration config;
-          const QString configured = usageMessage([&] {
+          const QString configured = test::errorMessage([&] {
             config.merge({{"model", {{"type", modelEntry.name}}},
                           {"solver", {{"type", solverEntry.name}}},
                           {"hypergradient", {{"method", methodEntry.name}}}},
@@ -305,7 +296,7 @@ class TestRegistry : public QObject {
 
   // A solver of the other kind is refused naming both and the solvers that fit.
   void solverKindMustMatchTheModel() {
-    const QString message = usageMessage([] {
+    const QString message = test::errorMessage([] {
       Configuration c;
       c.set("solver.type=chambolle-pock");
     });
@@ -328,11 +319,12 @@ class TestRegistry : public QObject {
   }
 
   void lookupsThatThrowNameTheEntry() {
-    const QString message = usageMessage([] { registry::model("fft"); });
+    const QString message = test::errorMessage([] { registry::model("fft"); });
     QVERIFY2(message.contains("'fft'") &&
                  message.contains(QString::fromStdString(registry::modelNames())),
              qPrintable(message));
-    QVERIFY(usageMessage([] { makeHypergradientMethod("magic", {}); }).contains("implicit-cg"));
+    QVERIFY(
+        test::errorMessage([] { makeHypergradientMethod("magic", {}); }).contains("implicit-cg"));
   }
 };
 
