@@ -61,14 +61,19 @@ class TestDatasetLearning : public QObject {
   void resumeContinuesExactly_data() {
     QTest::addColumn<QString>("algorithm");
     QTest::addColumn<int>("batch");
-    QTest::newRow("two-loop minibatch adam") << "two-loop" << 3;
-    QTest::newRow("two-loop full batch adam") << "two-loop" << 0;
-    QTest::newRow("soba") << "soba" << 2;
+    QTest::addColumn<QString>("optimizer");
+    QTest::newRow("two-loop minibatch adam") << "two-loop" << 3 << "adam";
+    QTest::newRow("two-loop full batch adam") << "two-loop" << 0 << "adam";
+    // A line search re-evaluates the current θ on each new batch (TwoLoopLearning.h).
+    QTest::newRow("two-loop minibatch gradient-descent") << "two-loop" << 3 << "gradient-descent";
+    QTest::newRow("soba") << "soba" << 2 << "adam";
   }
   void resumeContinuesExactly() {
     QFETCH(QString, algorithm);
     QFETCH(int, batch);
-    const Configuration config = smallProblem(algorithm.toStdString(), batch);
+    QFETCH(QString, optimizer);
+    Configuration config = smallProblem(algorithm.toStdString(), batch);
+    config.set("outer.optimizer=" + optimizer.toStdString());
     const Dataset dataset(DatasetOptions::fromConfiguration(config));
     auto straight = make(config, dataset);
     straight->run();
