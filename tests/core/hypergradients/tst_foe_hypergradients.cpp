@@ -3,6 +3,7 @@
 #include "../TestProblems.h"
 #include "common/Error.h"
 #include "diagnostics/DirectionalAgreement.h"
+#include "diagnostics/HessianSpectrum.h"
 #include "hypergradients/HypergradientMethod.h"
 #include "losses/SquaredError.h"
 #include "models/FieldsOfExperts.h"
@@ -152,6 +153,41 @@ class TestFoeHypergradients : public QObject {
       QVERIFY2(row.refusal.empty() && row.summary.usable(), row.method.c_str());
       QVERIFY2(row.relativeError <= 1e-5,
                qPrintable(QString("%1: %2").arg(row.method.c_str()).arg(row.relativeError)));
+    }
+  }
+
+  // Lanczos: exact extremes of a known spectrum, and at a FoE solution Ritz values inside the
+  // model's curvature bounds that no Rayleigh quotient beats.
+  void lanczosFindsTheExtremeEigenvalues() {
+    Vector diagonal(200);
+    for (int i = 0; i < 200; ++i)
+      diagonal[i] = 1.0 + i / 199.0;  // [1, 2], with one negative and one large outlier
+    diagonal[17] = -0.5;
+    diagonal[199] = 3.0;
+    const auto apply = [&](const Vector& v, Vector& out) { out = diagonal.cwiseProduct(v); };
+    const HessianSpectrum spectrum = lanczosSpectrum(apply, 200, {.steps = 80});
+    QVERIFY2(std::abs(spectrum.smallest - (-0.5)) < 1e-8,
+             qPrintable(QString::number(spectrum.smallest)));
+    QVERIFY(std::abs(spectrum.largest - 3.0) < 1e-8);
+    QVERIFY(spectrum.smallestResidual < 1e-6);
+
+    for (PenaltyKind kind : {PenaltyKind::StudentT, PenaltyKind::Charbonnier}) {
+      const Problem p = makeProblem(kind);
+      Lbfgs solver;
+      Vector x = p.model->initialPoint();
+      QVERIFY(solver.solve(*p.model, p.theta, x, test::tightSolve()).termination ==
+              Termination::Converged);
+      const HessianSpectrum h = hessianSpectrum(*p.model, x, p.theta, {.steps = 120});
+      QVERIFY(h.smallest >= p.model->strongConvexityBound(p.theta) - 1e-10);
+      QVERIFY(h.largest <= p.model->gradientLipschitzBound(p.theta) + 1e-10);
+      QVERIFY(h.smallest > 0.0);  // a strict local minimum
+      Vector hv(x.size());
+      for (unsigned seed : {81u, 82u}) {
+        const Vector v = test::randomVector(x.size(), seed);
+        p.model->hessianVectorProduct(x, p.theta, v, hv);
+        const double rayleigh = v.dot(hv) / v.squaredNorm();
+        QVERIFY(h.smallest <= rayleigh + 1e-10 && rayleigh <= h.largest + 1e-10);
+      }
     }
   }
 
