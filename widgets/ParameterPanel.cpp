@@ -357,6 +357,13 @@ void ParameterPanel::setConfiguration(const nlohmann::json& c) {
 }
 
 void ParameterPanel::showParameters(double lambdaMin, double lambdaMax) {
+  // Only λ-weighted models show their weights here; a filter bank shows them on its own page.
+  const registry::ModelEntry* model =
+      registry::findModel(model_->currentData().toString().toStdString());
+  if (!model || !model->uses("model.lambda")) {
+    learnedRange_->setVisible(false);
+    return;
+  }
   if (lambdaMin == lambdaMax) {
     setLambdaControls(lambdaMin);
     learnedRange_->setVisible(false);

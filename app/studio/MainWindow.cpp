@@ -26,6 +26,7 @@
 #include "learning/TrainingPair.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageViewLink.h"
+#include "widgets/LearnedFiltersPanel.h"
 #include "widgets/LearningPlots.h"
 #include "widgets/ParameterPanel.h"
 
@@ -100,6 +101,9 @@ void MainWindow::buildViews() {
   plots_ = new widgets::LearningPlots;
   diagnostics_ = new widgets::DiagnosticsPanel;
   layout_ = new WindowLayout(this, parameterPanel_, plots_, diagnostics_);
+  filters_ = new widgets::LearnedFiltersPanel;
+  layout_->addPage(filters_, tr("Filters"));
+  layout_->setPageVisible(filters_, false);
 
   status_ = new StatusReport(
       statusBar(), [w = worker_] { return w->progress(); }, this);
@@ -154,6 +158,12 @@ void MainWindow::connectWorker() {
   // whatever model.
   connect(worker_, &CoreWorker::viewsChanged, this,
           [this](const QStringList& kinds) { images_->setModelViewKinds(kinds); });
+  // A filter-bank model's filters and penalty, on a page shown only for such a model.
+  connect(worker_, &CoreWorker::modelChanged, status_, &StatusReport::setParameterLayout);
+  connect(worker_, &CoreWorker::filterBankChanged, this, [this](const FilterBank& bank) {
+    filters_->setFilters(bank.filters, bank.penalty);
+    layout_->setPageVisible(filters_, !bank.filters.empty());
+  });
   connect(worker_, &CoreWorker::previewReady, this, &MainWindow::onPreview);
   connect(worker_, &CoreWorker::snapshotReady, this, &MainWindow::onSnapshot);
   connect(worker_, &CoreWorker::learningStopped, this, &MainWindow::onLearningStopped);

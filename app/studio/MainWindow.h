@@ -24,6 +24,7 @@ namespace bilevel::widgets {
 class DiagnosticsPanel;
 class ImageView;
 class ImageViewLink;
+class LearnedFiltersPanel;
 class LearningPlots;
 class ParameterPanel;
 }  // namespace bilevel::widgets
@@ -99,6 +100,8 @@ class MainWindow : public QMainWindow {
   widgets::LearningPlots* plots() const { return plots_; }
   ImageGrid* imageGrid() const { return images_; }
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
+  widgets::LearnedFiltersPanel* filtersPanel() const { return filters_; }
+  WindowLayout* windowLayout() const { return layout_; }
   widgets::ParameterPanel* parameterPanel() const { return parameterPanel_; }
   widgets::ImageView* reconstructionView() const { return images_->reconstructionView(); }
   widgets::ImageView* cleanView() const { return images_->clean(); }
@@ -225,6 +228,7 @@ class MainWindow : public QMainWindow {
   widgets::ParameterPanel* parameterPanel_ = nullptr;
   widgets::LearningPlots* plots_ = nullptr;
   widgets::DiagnosticsPanel* diagnostics_ = nullptr;
+  widgets::LearnedFiltersPanel* filters_ = nullptr;
   WindowLayout* layout_ = nullptr;  // the docks
 
   StatusReport* status_ = nullptr;

@@ -13,6 +13,7 @@
 #include "common/AtomicFile.h"
 #include "widgets/DiagnosticsPanel.h"
 #include "widgets/ImageView.h"
+#include "widgets/LearnedFiltersPanel.h"
 #include "widgets/LearningPlots.h"
 
 namespace bilevel::studio {
@@ -60,6 +61,11 @@ void ScriptedRun::onLearningFinished(const QString& reason) {
                                                               : window_.history().back().iteration)
                                .arg(window_.reconstructionView()->image().cols)
                                .arg(window_.reconstructionView()->image().rows);
+  }
+  if (options_.page == QLatin1String("filters")) {
+    window_.showAnalysisPage(window_.filtersPanel());
+  } else if (options_.page == QLatin1String("diagnostics")) {
+    window_.showAnalysisPage(window_.diagnosticsPanel());
   }
   QTimer::singleShot(kSettleMs, this, [this] {
     if (!options_.screenshot.isEmpty() && !capture(options_.screenshot)) return;

@@ -21,6 +21,8 @@ class ScriptedRun : public QObject {
     QString screenshot;             // the main window after the steps
     QString diagnosticsScreenshot;  // the window with the diagnostics tab after running them
     bool measureStall = false;
+    // The Analysis page the screenshot shows: "learning" (default), "diagnostics", "filters".
+    QString page;
   };
 
   // Starts by itself once the window shows its first reconstruction.

@@ -25,7 +25,14 @@ QString formatDuration(double seconds) {
   return StatusReport::tr("%1 min").arg(seconds / 60.0, 0, 'f', 1);
 }
 
-// A scalar θ is λ; a weight map is summarised by its median.
+// Four decimals, as a weight slider shows it ("0.0200"); smaller weights (ν of a filter bank is
+// often 1e-3 or less) with three significant digits instead of rounding to 0.
+QString formatWeight(double value) {
+  return std::abs(value) >= 0.01 || value == 0.0 ? QString::number(value, 'f', 4)
+                                                 : QString::number(value, 'g', 3);
+}
+
+// A scalar block is its value; a weight map or a filter bank's ν by their median.
 double summaryValue(const Vector& theta) {
   if (theta.size() == 0) return std::nan("");
   std::vector<double> values(theta.data(), theta.data() + theta.size());
@@ -261,12 +268,26 @@ void StatusReport::endRun(const RunOutcome& outcome) {
     const Snapshot& first = *outcome.first;
     const Snapshot& last = *outcome.last;
     const int steps = last.iteration - first.iteration;
-    const QString name = last.parameters.size() > 1 ? tr("λ median") : tr("λ");
+    // The first block of θ (the whole θ when the layout is not known or does not fit).
+    Eigen::Index offset = 0, size = last.parameters.size();
+    QString symbol = tr("λ");
+    if (layout_ && !layout_->blocks().empty() && layout_->size() == last.parameters.size() &&
+        first.parameters.size() == last.parameters.size()) {
+      const ParameterBlock& block = layout_->blocks().front();
+      offset = block.offset;
+      size = block.size;
+      symbol = QString::fromStdString(block.symbol.empty() ? block.name : block.symbol);
+    }
+    const auto value = [&](const Vector& theta) {
+      return theta.size() >= offset + size ? summaryValue(theta.segment(offset, size))
+                                           : summaryValue(theta);
+    };
+    const QString name = size > 1 ? tr("%1 median").arg(symbol) : symbol;
     const QString count = steps == 1 ? tr("1 step") : tr("%1 steps").arg(steps);
     summary_ = tr("%1 %2 → %3, PSNR %4 → %5 dB in %6, %7")
                    .arg(name)
-                   .arg(summaryValue(first.parameters), 0, 'f', 4)
-                   .arg(summaryValue(last.parameters), 0, 'f', 4)
+                   .arg(formatWeight(value(first.parameters)))
+                   .arg(formatWeight(value(last.parameters)))
                    .arg(first.psnr, 0, 'f', 1)
                    .arg(last.psnr, 0, 'f', 1)
                    .arg(count, formatDuration(seconds));

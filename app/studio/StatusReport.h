@@ -72,6 +72,9 @@ class StatusReport : public QObject {
   void stepShown(const Snapshot& row, int stepsDone);
   // The run has ended: the summary line and the reason replace the progress.
   void endRun(const RunOutcome& outcome);
+  // The model's parameter blocks: the summary reports the first one (λ of Huber-TV, ν of a filter
+  // bank) by its symbol, its median when it has several entries.
+  void setParameterLayout(const ParameterLayout& layout) { layout_ = layout; }
   // "λ 0.0200 → 0.1216, PSNR 23.2 → 35.2 dB in 8 steps, 2.6 s" for the last run ("" before any).
   QString summary() const { return summary_; }
   // The ending in words, from the enum (e.g. "converged: ..."); `message` only for Failed, the
@@ -136,6 +139,7 @@ class StatusReport : public QObject {
 
   std::optional<Snapshot> figuresRow_;
   bool figuresStale_ = false;
+  std::optional<ParameterLayout> layout_;
 };
 
 }  // namespace bilevel::studio

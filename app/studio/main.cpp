@@ -73,6 +73,11 @@ int main(int argc, char** argv) {
       QStringLiteral("measure-stall"),
       QStringLiteral("Print the GUI thread's longest stall during the learning steps (JSON), "
                      "then exit."));
+  const QCommandLineOption page(
+      QStringLiteral("page"),
+      QStringLiteral("Analysis page the screenshot shows: learning (default), diagnostics, or "
+                     "filters (a filter-bank model's filters and penalty)."),
+      QStringLiteral("NAME"), QStringLiteral("learning"));
   const QCommandLineOption size(QStringLiteral("window-size"),
                                 QStringLiteral("Window size for screenshots (default 1600x1000)."),
                                 QStringLiteral("WxH"), QStringLiteral("1600x1000"));
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
       QStringLiteral("no-recover"),
       QStringLiteral("Do not look for autosaved sessions; they stay for a later start."));
   parser.addOptions({preset, image, config, set, learnSteps, screenshot, diagnosticsScreenshot,
-                     measureStall, size, recover, noRecover});
+                     measureStall, page, size, recover, noRecover});
   parser.addPositionalArgument(QStringLiteral("file"),
                                QStringLiteral("An image or a saved session (.json) to open."),
                                QStringLiteral("[file]"));
@@ -105,6 +110,11 @@ int main(int argc, char** argv) {
   if (width < 400 || height < 300 || width > 8000 || height > 8000) {
     return usage(QStringLiteral("--window-size must be WxH with 400 ≤ W, 300 ≤ H, both ≤ 8000"));
   }
+  if (!QStringList{QStringLiteral("learning"), QStringLiteral("diagnostics"),
+                   QStringLiteral("filters")}
+           .contains(parser.value(page)))
+    return usage(QStringLiteral("--page must be learning, diagnostics or filters (got '%1')")
+                     .arg(parser.value(page)));
   if (parser.positionalArguments().size() > 1)
     return usage(QStringLiteral("open one file at a time"));
   if (parser.isSet(recover) && parser.isSet(noRecover))
@@ -131,6 +141,7 @@ int main(int argc, char** argv) {
     options.screenshot = parser.value(screenshot);
     options.diagnosticsScreenshot = parser.value(diagnosticsScreenshot);
     options.measureStall = parser.isSet(measureStall);
+    options.page = parser.value(page);
     new studio::ScriptedRun(window, options);
     window.resize(width, height);
   }

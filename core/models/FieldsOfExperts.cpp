@@ -57,8 +57,18 @@ FieldsOfExperts::FieldsOfExperts(const Image& noisy, const Options& options)
                      std::to_string(noisy.cols) + "): a Fields-of-Experts filter must fit in it");
   }
   const int K = options.filters, atoms = basis_.atomCount();
-  layout_.add({.name = "nu", .size = K, .rows = 1, .cols = K, .lower = 0.0, .positive = true});
-  layout_.add({.name = "filters", .size = Eigen::Index(K) * atoms, .rows = K, .cols = atoms});
+  layout_.add({.name = "nu",
+               .symbol = "ν",
+               .size = K,
+               .rows = 1,
+               .cols = K,
+               .lower = 0.0,
+               .positive = true});
+  layout_.add({.name = "filters",
+               .symbol = "ϑ",
+               .size = Eigen::Index(K) * atoms,
+               .rows = K,
+               .cols = atoms});
   const double work = double(K) * atoms * correlation_.outputCount();
   threads_ = std::max(1, omp_get_max_threads());
   parallel_ = threads_ > 1 && work >= kParallelWork;

@@ -13,6 +13,8 @@ namespace bilevel {
 // optimisers, configuration files and the window treat every model alike.
 struct ParameterBlock {
   std::string name;
+  // How people write it ("λ", "ν", "ϑ"): the window's summaries and legends. Empty: the name.
+  std::string symbol;
   Eigen::Index offset = 0;
   Eigen::Index size = 1;
   int rows = 1;  // shape of the block as an image (maps, filters); rows·cols == size

@@ -11,7 +11,7 @@ Quadratic::Quadratic(const Image& noisy, double initialLambda)
       horizontal_(noisy.size()),
       vertical_(noisy.size()),
       scratch_(noisy.size()) {
-  layout_.add({.name = "lambda", .size = 1, .lower = 0.0, .positive = true});
+  layout_.add({.name = "lambda", .symbol = "λ", .size = 1, .lower = 0.0, .positive = true});
 }
 
 Vector Quadratic::defaultParameters() const {

@@ -38,13 +38,14 @@ TotalVariation::TotalVariation(const Image& noisy, const Options& options)
   if (options.gridRows > 0) {
     upsampling_.emplace(options.gridRows, options.gridCols, noisy.rows, noisy.cols);
     layout_.add({.name = "lambda",
+                 .symbol = "λ",
                  .size = Eigen::Index(options.gridRows) * options.gridCols,
                  .rows = options.gridRows,
                  .cols = options.gridCols,
                  .lower = 0.0,
                  .positive = true});
   } else {
-    layout_.add({.name = "lambda", .size = 1, .lower = 0.0, .positive = true});
+    layout_.add({.name = "lambda", .symbol = "λ", .size = 1, .lower = 0.0, .positive = true});
   }
   pixelScratch_.resize(noisy_.size());
 }

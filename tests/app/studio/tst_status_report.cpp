@@ -77,6 +77,29 @@ class TestStatusReport : public QObject {
              qPrintable(QString::number(*report.secondsLeft())));
   }
 
+  // A filter bank's summary names its first block by its symbol (ν), by the median of its
+  // entries, with the filters' coefficients left out; small weights keep their digits.
+  void summaryNamesTheFirstBlockOfTheLayout() {
+    QStatusBar bar;
+    StatusReport report(&bar, {});
+    ParameterLayout layout;
+    layout.add({.name = "nu", .symbol = "ν", .size = 3, .lower = 0.0, .positive = true});
+    layout.add({.name = "filters", .symbol = "ϑ", .size = 6});
+    report.setParameterLayout(layout);
+    report.beginRun(5, QStringLiteral("implicit-cg"));
+    StatusReport::RunOutcome outcome{RunEnd::Steps, {}};
+    outcome.first = row(0, 0.0, 30.0, 0.1);
+    outcome.first->parameters = Vector::Constant(9, 100.0);
+    outcome.first->parameters.head(3) << 0.0025, 0.0025, 0.0025;
+    outcome.last = row(5, 0.0, 31.6, 0.3);
+    outcome.last->parameters = Vector::Constant(9, -100.0);
+    outcome.last->parameters.head(3) << 0.002, 0.00312, 0.004;
+    report.endRun(outcome);
+    QVERIFY2(report.summary().startsWith(
+                 QStringLiteral("ν median 0.0025 → 0.00312, PSNR 30.0 → 31.6 dB in 5 steps, ")),
+             qPrintable(report.summary()));
+  }
+
   // The end: "λ a → b, PSNR c → d dB in n steps, t", then why it ended, decided by the enum.
   void summaryLineAndReasonInWords() {
     QStatusBar bar;
