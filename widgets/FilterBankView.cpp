@@ -50,21 +50,27 @@ void FilterBankView::setFilters(std::vector<FilterTile> filters) {
 }
 
 void FilterBankView::setTileSize(int pixels) {
-  tileSize_ = std::max(8, pixels);
+  tileSize_ = pixels <= 0 ? 0 : std::max(8, pixels);
   updateGeometry();
   update();
 }
 
-int FilterBankView::cellWidth() const {
-  return tileSize_ + kGap;
+int FilterBankView::tileSizeFor(int width) const {
+  if (tileSize_ > 0) return tileSize_;
+  const int columns = std::max(1, int(std::ceil(std::sqrt(1.5 * std::max(1, filterCount())))));
+  return std::clamp((width - kGap) / columns - kGap, kMinimumTile, kMaximumTile);
 }
 
-int FilterBankView::cellHeight() const {
-  return tileSize_ + fontMetrics().height() + 2 + kGap;
+int FilterBankView::cellWidth(int width) const {
+  return tileSizeFor(width) + kGap;
+}
+
+int FilterBankView::cellHeight(int width) const {
+  return tileSizeFor(width) + fontMetrics().height() + 2 + kGap;
 }
 
 int FilterBankView::columnsFor(int width) const {
-  return std::max(1, (width - kGap) / cellWidth());
+  return std::max(1, (width - kGap) / cellWidth(width));
 }
 
 int FilterBankView::columnCount() const {
@@ -74,25 +80,28 @@ int FilterBankView::columnCount() const {
 int FilterBankView::heightForWidth(int width) const {
   const int columns = columnsFor(width);
   const int rows = (filterCount() + columns - 1) / columns;
-  return kGap + std::max(1, rows) * cellHeight();
+  return kGap + std::max(1, rows) * cellHeight(width);
 }
 
 QSize FilterBankView::sizeHint() const {
+  const int side = tileSize_ > 0 ? tileSize_ : kMinimumTile;
   const int columns = std::clamp(filterCount(), 1, 8);
-  return {kGap + columns * cellWidth(), heightForWidth(kGap + columns * cellWidth())};
+  const int width = kGap + columns * (side + kGap);
+  return {width, heightForWidth(width)};
 }
 
 QSize FilterBankView::minimumSizeHint() const {
-  return {kGap + cellWidth(), kGap + cellHeight()};
+  const int side = tileSize_ > 0 ? tileSize_ : kMinimumTile;
+  return {kGap + side + kGap, kGap + side + fontMetrics().height() + 2 + kGap};
 }
 
 QRect FilterBankView::tileRect(int filter) const {
   const auto it = std::find(order_.begin(), order_.end(), filter);
   if (it == order_.end()) return {};
   const int position = static_cast<int>(it - order_.begin());
-  const int columns = columnCount();
+  const int columns = columnCount(), side = tileSize();
   const int row = position / columns, column = position % columns;
-  return {kGap + column * cellWidth(), kGap + row * cellHeight(), tileSize_, tileSize_};
+  return {kGap + column * cellWidth(width()), kGap + row * cellHeight(width()), side, side};
 }
 
 int FilterBankView::filterAt(QPoint point) const {
@@ -119,8 +128,10 @@ void FilterBankView::paintEvent(QPaintEvent*) {
     painter.setPen(palette().color(QPalette::Mid));
     painter.drawRect(tile.adjusted(0, 0, -1, -1));
     painter.setPen(palette().color(QPalette::WindowText));
-    const QString label = QStringLiteral("ν %1").arg(filters_[filter].weight, 0, 'g', 3);
-    const QRect text(tile.left() - kGap / 2, tile.bottom() + 2, cellWidth(), metrics.height());
+    // The number alone: the caption says the labels are ν, and "ν 0.0025" does not fit a tile.
+    const QString label = QString::number(filters_[filter].weight, 'g', 2);
+    const QRect text(tile.left() - kGap / 2, tile.bottom() + 2, tile.width() + kGap,
+                     metrics.height());
     painter.drawText(text, Qt::AlignHCenter | Qt::AlignTop,
                      metrics.elidedText(label, Qt::ElideRight, text.width()));
   }

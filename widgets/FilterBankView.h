@@ -32,9 +32,13 @@ class FilterBankView : public QWidget {
   void clear() { setFilters({}); }
   int filterCount() const { return static_cast<int>(filters_.size()); }
 
-  // Side of a tile's picture in pixels (the kernel is scaled up without smoothing); default 40.
+  // Side of a tile's picture in pixels (the kernel is scaled up without smoothing). 0, the
+  // default, fits the tiles to the width: about √(1.5 K) columns (6 for 24 filters, 9 for 48),
+  // each between kMinimumTile and kMaximumTile pixels.
+  static constexpr int kMinimumTile = 36;
+  static constexpr int kMaximumTile = 96;
   void setTileSize(int pixels);
-  int tileSize() const { return tileSize_; }
+  int tileSize() const { return tileSizeFor(width()); }
 
   // The filters' indices in display order (by ν, largest first; ties keep θ's order).
   const std::vector<int>& displayOrder() const { return order_; }
@@ -54,14 +58,15 @@ class FilterBankView : public QWidget {
   bool event(QEvent* event) override;
 
  private:
+  int tileSizeFor(int width) const;
   int columnsFor(int width) const;
-  int cellWidth() const;
-  int cellHeight() const;
+  int cellWidth(int width) const;
+  int cellHeight(int width) const;
 
   std::vector<FilterTile> filters_;
   std::vector<int> order_;
   std::vector<QImage> pictures_;  // per filter, θ's order
-  int tileSize_ = 40;
+  int tileSize_ = 0;              // 0: fitted to the width
 };
 
 }  // namespace bilevel::widgets

@@ -46,8 +46,8 @@ void LearnedFiltersPanel::setFilters(const std::vector<LearnedFilter>& filters,
         tr("This model has no learned filters. Fields of Experts (foe) learns a "
            "bank of filters; pick it as the model to see them here."));
   } else {
-    caption_->setText(tr("%n filter(s) of %1×%2, strongest ν first; blue negative, red positive, "
-                         "each on its own range.",
+    caption_->setText(tr("%n filter(s) of %1×%2 with their weight ν, strongest first; blue "
+                         "negative, red positive, each on its own range.",
                          nullptr, int(filters.size()))
                           .arg(filters.front().rows)
                           .arg(filters.front().cols));

@@ -69,9 +69,25 @@ class FilterBankViewTest : public QObject {
     FilterBankView view;
     std::vector<FilterTile> tiles(24, FilterTile{edgeKernel(5, 1.0), 1.0});
     view.setFilters(tiles);
+    view.setTileSize(40);  // fitted tiles grow with the width instead
     QVERIFY(view.hasHeightForWidth());
     const int wide = view.heightForWidth(800), narrow = view.heightForWidth(200);
     QVERIFY2(narrow > 2 * wide, qPrintable(QStringLiteral("%1 vs %2").arg(narrow).arg(wide)));
+  }
+
+  // Without a fixed size the tiles fit the width: about √(1.5 K) columns, within the bounds.
+  void tilesFitTheWidth() {
+    FilterBankView view;
+    view.setFilters(std::vector<FilterTile>(24, FilterTile{edgeKernel(5, 1.0), 1.0}));
+    view.resize(600, view.heightForWidth(600));
+    QCOMPARE(view.columnCount(), 6);
+    QVERIFY2(view.tileSize() > 80 && view.tileSize() <= FilterBankView::kMaximumTile,
+             qPrintable(QString::number(view.tileSize())));
+    view.resize(120, view.heightForWidth(120));
+    QCOMPARE(view.tileSize(), FilterBankView::kMinimumTile);
+    QVERIFY(view.columnCount() >= 1);
+    view.resize(4000, view.heightForWidth(4000));
+    QCOMPARE(view.tileSize(), FilterBankView::kMaximumTile);
   }
 
   // Each tile has its own range symmetric about 0, so a weak filter is drawn as strongly as a
