@@ -1,5 +1,7 @@
 #include "outer/OuterLbfgs.h"
 
+#include "common/Error.h"
+
 namespace bilevel {
 
 OuterStep OuterLbfgs::step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) {
@@ -31,6 +33,41 @@ OuterStep OuterLbfgs::step(Vector& phi, OuterEvaluation& current, OuterObjective
     report.message = "line search failed; L-BFGS memory reset";
   }
   return report;
+}
+
+namespace {
+std::vector<double> toList(const Vector& v) {
+  return std::vector<double>(v.data(), v.data() + v.size());
+}
+}  // namespace
+
+nlohmann::json OuterLbfgs::state() const {
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& [s, y] : memory_.pairs())
+    pairs.push_back({toList(s), toList(y)});
+  return {{"optimizer", name()},
+          {"dimension", memory_.dimension()},
+          {"pairs", pairs},
+          {"initial_gradient_norm", initialGradientNorm_}};
+}
+
+void OuterLbfgs::restore(const nlohmann::json& state) {
+  try {
+    if (state.at("optimizer") != name()) throw usageError("not an L-BFGS state");
+    initialGradientNorm_ = state.at("initial_gradient_norm").get<double>();
+    const auto dimension = state.at("dimension").get<Eigen::Index>();
+    memory_ = dimension > 0 ? LbfgsMemory(options_.memory, dimension) : LbfgsMemory();
+    for (const auto& pair : state.at("pairs")) {
+      const auto s = pair.at(0).get<std::vector<double>>();
+      const auto y = pair.at(1).get<std::vector<double>>();
+      if (Eigen::Index(s.size()) != dimension || Eigen::Index(y.size()) != dimension)
+        throw usageError("the saved L-BFGS pairs do not have the parameters' size");
+      memory_.push(Eigen::Map<const Vector>(s.data(), dimension),
+                   Eigen::Map<const Vector>(y.data(), dimension));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw usageError(std::string("the saved L-BFGS state is damaged: ") + e.what());
+  }
 }
 
 }  // namespace bilevel

@@ -13,6 +13,8 @@ class OuterLbfgs final : public OuterOptimizer {
   explicit OuterLbfgs(OuterOptions options) : options_(options) {}
   std::string name() const override { return "lbfgs"; }
   OuterStep step(Vector& phi, OuterEvaluation& current, OuterObjective& objective) override;
+  nlohmann::json state() const override;
+  void restore(const nlohmann::json& state) override;
 
  private:
   OuterOptions options_;

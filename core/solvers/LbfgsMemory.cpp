@@ -40,4 +40,14 @@ void LbfgsMemory::applyInverseHessian(const Vector& v, Vector& out) const {
   }
 }
 
+std::vector<std::pair<Vector, Vector>> LbfgsMemory::pairs() const {
+  std::vector<std::pair<Vector, Vector>> out;
+  int k = (newest_ - count_ + 1 + capacity_) % std::max(capacity_, 1);
+  for (int j = 0; j < count_; ++j) {
+    out.emplace_back(s_[k], y_[k]);
+    k = (k + 1) % capacity_;
+  }
+  return out;
+}
+
 }  // namespace bilevel

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "common/Vector.h"
@@ -25,6 +26,9 @@ class LbfgsMemory {
   // out = H v with H the current inverse-Hessian estimate (γ I with γ = sᵀy/yᵀy of the newest
   // pair as H₀; the identity when empty). `out` must not alias `v`.
   void applyInverseHessian(const Vector& v, Vector& out) const;
+  // The stored pairs (s, y), oldest first: push()ing them again in this order into an empty
+  // memory of the same capacity rebuilds the same estimate (a checkpoint of the outer L-BFGS).
+  std::vector<std::pair<Vector, Vector>> pairs() const;
 
  private:
   int capacity_ = 0;
