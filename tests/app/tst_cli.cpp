@@ -11,23 +11,16 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "ProcessRun.h"
+
 // bilevel-cli end to end (DESIGN.md §4): outputs, JSON lines, exit codes for bad input, Ctrl-C.
 class TestCli : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
 
-  struct Run {
-    int exitCode;
-    QString out;
-    QString err;
-  };
+  using Run = bilevel::test::ProcessRun;
   Run run(const QStringList& arguments, int timeoutMs = 120000) {
-    QProcess process;
-    process.start(BILEVEL_CLI, arguments);
-    process.waitForFinished(timeoutMs);
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
+    return bilevel::test::runProcess(BILEVEL_CLI, arguments, timeoutMs);
   }
   QString path(const QString& name) const { return dir_.filePath(name); }
   void writeFile(const QString& name, const QByteArray& bytes) {

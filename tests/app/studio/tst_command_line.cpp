@@ -4,33 +4,21 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../ProcessRun.h"
+
 // bilevel-studio's command line (DESIGN.md §4): the scripted screenshot run and its exit codes.
 class TestStudioCommandLine : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
 
-  struct Run {
-    int exitCode;
-    QString out;
-    QString err;
-  };
+  using Run = bilevel::test::ProcessRun;
   Run run(const QStringList& arguments, int timeoutMs = 300000) {
-    QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
     // The studio autosaves into XDG_DATA_HOME (RecoveryStore): never into a real user's folder.
     environment.insert(QStringLiteral("XDG_DATA_HOME"), dir_.filePath(QStringLiteral("data")));
-    process.setProcessEnvironment(environment);
-    process.start(BILEVEL_STUDIO, arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-      process.kill();
-      process.waitForFinished();
-      return {-1, {}, QStringLiteral("timed out")};
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
+    return bilevel::test::runProcess(BILEVEL_STUDIO, arguments, timeoutMs, environment);
   }
 
  private slots:
