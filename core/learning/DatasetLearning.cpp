@@ -424,7 +424,10 @@ std::string LearningAlgorithm::checkpoint() const {
   std::string bytes(kCheckpointMagic);
   bytes += std::to_string(text.size()) + "\n" + text;
   for (const Vector* v : arrays) {
-    bytes.append(reinterpret_cast<const char*>(v->data()), std::size_t(v->size()) * sizeof(double));
+    // An empty vector's data() may be null, which memcpy must not see even for 0 bytes.
+    if (v->size() > 0)
+      bytes.append(reinterpret_cast<const char*>(v->data()),
+                   std::size_t(v->size()) * sizeof(double));
   }
   return bytes;
 }
@@ -491,9 +494,9 @@ void LearningAlgorithm::restore(std::string_view bytes, const std::string& sourc
         }
         for (Vector* v : {&s.x, &s.state.adjoint, &s.state.dual}) {
           const auto size = sizes.at(a++).get<std::size_t>();
-          if (size * sizeof(double) > bytes.size() - offset) throw damaged("truncated arrays");
+          if (size > (bytes.size() - offset) / sizeof(double)) throw damaged("truncated arrays");
           v->resize(Eigen::Index(size));
-          std::memcpy(v->data(), bytes.data() + offset, size * sizeof(double));
+          if (size > 0) std::memcpy(v->data(), bytes.data() + offset, size * sizeof(double));
           offset += size * sizeof(double);
         }
       }
@@ -505,7 +508,8 @@ void LearningAlgorithm::restore(std::string_view bytes, const std::string& sourc
     validationSeconds_ = header.at("validation_seconds").get<double>();
     phi_ = fromList(header.at("phi"));
     theta_ = fromList(header.at("theta"));
-    if (theta_.size() != model().parameterLayout().size()) throw damaged("θ has the wrong size");
+    if (theta_.size() != model().parameterLayout().size() || phi_.size() != theta_.size())
+      throw damaged("θ has the wrong size");
     batch_ = header.at("batch").get<std::vector<std::size_t>>();
     for (const std::size_t i : batch_) {
       if (i >= training_.size()) throw damaged("batch index out of range");

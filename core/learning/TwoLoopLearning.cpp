@@ -187,6 +187,8 @@ void TwoLoopLearning::restoreAlgorithmState(const Json& state) {
   optimizer_->restore(state.at("optimizer"));
   current_.value = state.at("value").get<double>();
   const auto gradient = state.at("gradient").get<std::vector<double>>();
+  if (Eigen::Index(gradient.size()) != theta_.size())
+    throw usageError("the checkpoint's gradient does not have the parameters' size");
   current_.gradient = Eigen::Map<const Vector>(gradient.data(), Eigen::Index(gradient.size()));
 }
 
