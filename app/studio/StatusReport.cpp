@@ -149,6 +149,17 @@ void StatusReport::stepShown(const Snapshot& row, int stepsDone) {
 }
 
 std::optional<double> StatusReport::loopSecondsLeft(const CancellationFlag::Progress& progress) {
+  if (progress.loop && progress.total > 0) {
+    // A loop of known length (unrolled's reverse pass): its steps cost alike.
+    const double now = stepClock_.nsecsElapsed() * 1e-9;
+    if (!loopStart_ || loopStart_->loop != progress.loop || progress.iteration < lastIteration_)
+      loopStart_ = LoopSample{progress.loop, progress.iteration, 0.0, now};
+    lastIteration_ = progress.iteration;
+    const int done = progress.iteration - loopStart_->iteration;
+    const double seconds = now - loopStart_->seconds;
+    if (done < 10 || seconds < 0.2) return {};
+    return std::max(0, progress.total - progress.iteration) * seconds / done;
+  }
   if (!progress.loop || !(progress.measure > 0.0) || !(progress.tolerance > 0.0)) return {};
   const double now = stepClock_.nsecsElapsed() * 1e-9;
   const double logMeasure = std::log(progress.measure);
@@ -186,7 +197,12 @@ void StatusReport::poll() {
 
   QStringList parts;
   parts << tr("Learning with %1: step %2 of %3").arg(method_).arg(stepsDone_ + 1).arg(runSteps_);
-  if (progress.loop) {
+  if (progress.loop && progress.total > 0) {
+    parts << tr("%1 %2 of %3 iterations")
+                 .arg(QString::fromLatin1(progress.loop))
+                 .arg(progress.iteration)
+                 .arg(progress.total);
+  } else if (progress.loop) {
     parts << tr("%1 %2 iterations, residual %3 (tolerance %4)")
                  .arg(QString::fromLatin1(progress.loop))
                  .arg(progress.iteration)

@@ -23,6 +23,9 @@ class CancellationFlag {
     int iteration = 0;       // iterations made by that loop so far
     double measure = 0.0;    // what its stopping test compares with the tolerance
     double tolerance = 0.0;  // the loop stops when measure ≤ tolerance
+    // A loop of known length without a stopping test (a fixed iteration count, unrolled's
+    // reverse pass): its number of iterations; measure and tolerance are then 0.
+    int total = 0;
   };
 
   void cancel() { cancelled_.store(true, std::memory_order_seq_cst); }
@@ -31,17 +34,20 @@ class CancellationFlag {
 
   // Called by a loop once per iteration (relaxed stores: a few nanoseconds). Const because loops
   // hold the flag as const (they may poll it, never raise it); the progress is a sink beside it.
-  void reportProgress(const char* loop, int iteration, double measure, double tolerance) const {
+  void reportProgress(const char* loop, int iteration, double measure, double tolerance,
+                      int total = 0) const {
     loop_.store(loop, std::memory_order_relaxed);
     iteration_.store(iteration, std::memory_order_relaxed);
     measure_.store(measure, std::memory_order_relaxed);
     tolerance_.store(tolerance, std::memory_order_relaxed);
+    total_.store(total, std::memory_order_relaxed);
   }
   // Any thread. The fields are read one by one, so near a change of loop they may mix two
   // reports; a display refreshed a few times a second does not mind.
   Progress progress() const {
     return {loop_.load(std::memory_order_relaxed), iteration_.load(std::memory_order_relaxed),
-            measure_.load(std::memory_order_relaxed), tolerance_.load(std::memory_order_relaxed)};
+            measure_.load(std::memory_order_relaxed), tolerance_.load(std::memory_order_relaxed),
+            total_.load(std::memory_order_relaxed)};
   }
 
  private:
@@ -50,6 +56,7 @@ class CancellationFlag {
   mutable std::atomic<int> iteration_{0};
   mutable std::atomic<double> measure_{0.0};
   mutable std::atomic<double> tolerance_{0.0};
+  mutable std::atomic<int> total_{0};
 };
 
 // What the observer of an iterative run answers after each iteration (Ceres' IterationCallback):
@@ -91,6 +98,10 @@ inline bool isCancelled(const CancellationFlag* flag) {
 inline void reportProgress(const CancellationFlag* flag, const char* loop, int iteration,
                            double measure, double tolerance) {
   if (flag) flag->reportProgress(loop, iteration, measure, tolerance);
+}
+// A loop of known length: `iteration` of `total`.
+inline void reportSteps(const CancellationFlag* flag, const char* loop, int iteration, int total) {
+  if (flag) flag->reportProgress(loop, iteration, 0.0, 0.0, total);
 }
 
 }  // namespace bilevel

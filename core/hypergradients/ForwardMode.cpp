@@ -47,7 +47,15 @@ HypergradientSummary ForwardMode::evaluate(const BilevelProblem& problem, const 
       summary.termination = inner.termination = Termination::Cancelled;
       return summary;
     }
-    if (!run.advance(steps, z, next)) break;
+    const bool output = !run.advance(steps, z, next);
+    // The tangents ride on the forward pass: its progress is theirs (the measure z_k was read at).
+    if (run.fixedLength()) {
+      reportSteps(cancel, "forward-mode pass", steps + (output ? 0 : 1), run.iterationLimit());
+    } else {
+      reportProgress(cancel, "forward-mode pass", steps, inner.relativeGradientNorm,
+                     problem.solve.tolerance);
+    }
+    if (output) break;
     map->linearize(steps, z);
     for (Eigen::Index j = 0; j < p; ++j) {
       unit[j] = 1.0;

@@ -78,6 +78,8 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
       }
       // Before a rate is known, the last term.
       summary.residualHistory.push_back((std::isfinite(tail) ? tail : size) / largest);
+      reportProgress(cancel, "fpad adjoint recursion", summary.iterations,
+                     summary.residualHistory.back(), options_.tolerance);
       if (std::isfinite(tail) && tail / largest <= options_.tolerance) {
         summary.termination = Termination::Converged;
         break;
@@ -96,6 +98,8 @@ HypergradientSummary Fpad::evaluate(const BilevelProblem& problem, const Vector&
       ++summary.iterations;
       const double relative = rhsNorm > 0.0 ? std::sqrt(zBar.squaredNorm()) / rhsNorm : 0.0;
       summary.residualHistory.push_back(relative);
+      reportProgress(cancel, "fpad adjoint recursion", summary.iterations, relative,
+                     options_.tolerance);
       if (relative <= options_.tolerance) {
         summary.termination = Termination::Converged;
         break;

@@ -23,6 +23,7 @@ void ImplicitNeumann::solveAdjoint(const BilevelProblem& problem, const Vector& 
     ++summary.iterations;
     const double relative = rhsNorm > 0.0 ? term.norm() / rhsNorm : 0.0;
     summary.residualHistory.push_back(relative);
+    reportProgress(cancel, "Neumann series", summary.iterations, relative, options_.tolerance);
     if (relative <= options_.tolerance) {
       summary.termination = Termination::Converged;
       break;

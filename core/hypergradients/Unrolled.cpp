@@ -38,7 +38,15 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
       return summary;
     }
     if (steps % interval == 0) checkpoints.push_back(z);
-    if (!run.advance(steps, z)) break;
+    const bool output = !run.advance(steps, z);
+    if (run.fixedLength()) {
+      reportSteps(cancel, "unrolled forward pass", steps + (output ? 0 : 1), run.iterationLimit());
+    } else {
+      // The measure of z_k, read by the step from it (k = steps).
+      reportProgress(cancel, "unrolled forward pass", steps, inner.relativeGradientNorm,
+                     problem.solve.tolerance);
+    }
+    if (output) break;
   }
   inner.iterations = steps;
   if (inner.termination == Termination::Diverged) {
@@ -59,6 +67,7 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
   IterationState zBar = map->makeState(), previousBar = map->makeState();
   map->primalAdjoint(dLdx, zBar);
   const int first = options_.truncation > 0 ? std::max(0, steps - options_.truncation) : 0;
+  reportSteps(cancel, "unrolled reverse pass", 0, steps - first);
   // The segment keeps, per step, what the map's products need (for Nesterov's scheme y_k only).
   std::vector<IterationState> segment(std::min(interval, std::max(steps, 1)),
                                       map->makeSavedLinearization());
@@ -84,6 +93,7 @@ HypergradientSummary Unrolled::evaluate(const BilevelProblem& problem, const Vec
       map->stateTransposeProduct(zBar, previousBar);
       zBar.swap(previousBar);
       ++summary.iterations;
+      reportSteps(cancel, "unrolled reverse pass", summary.iterations, steps - first);
     }
   }
   summary.termination = Termination::Converged;
