@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -38,6 +39,21 @@ void flatten(const Json& value, const std::string& prefix, std::map<std::string,
     out[prefix] = value;
   }
 }
+
+// FNV-1a, 64 bit: a checkpoint ends with the hash of everything before it, so a file damaged
+// anywhere (a digit of θ in the header, a warm start's bytes) is refused instead of resumed.
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : bytes)
+    hash = (hash ^ c) * 0x100000001b3ULL;
+  return hash;
+}
+std::string hex(std::uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+constexpr std::size_t kHashLength = 16;
 
 Json jsonNumber(double value) {
   return std::isfinite(value) ? Json(value) : Json(nullptr);
@@ -429,6 +445,7 @@ std::string LearningAlgorithm::checkpoint() const {
       bytes.append(reinterpret_cast<const char*>(v->data()),
                    std::size_t(v->size()) * sizeof(double));
   }
+  bytes += hex(fnv1a(bytes));
   return bytes;
 }
 
@@ -442,6 +459,12 @@ void LearningAlgorithm::restore(std::string_view bytes, const std::string& sourc
     return inputError(source + " is not a checkpoint of bilevel-cli train (" + why + ")");
   };
   if (bytes.substr(0, kCheckpointMagic.size()) != kCheckpointMagic) throw damaged("no header");
+  if (bytes.size() < kCheckpointMagic.size() + kHashLength ||
+      hex(fnv1a(bytes.substr(0, bytes.size() - kHashLength))) !=
+          bytes.substr(bytes.size() - kHashLength)) {
+    throw damaged("damaged or truncated: its checksum does not match");
+  }
+  bytes.remove_suffix(kHashLength);
   std::size_t offset = kCheckpointMagic.size();
   const std::size_t newline = bytes.find('\n', offset);
   if (newline == std::string_view::npos) throw damaged("truncated");

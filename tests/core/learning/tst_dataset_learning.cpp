@@ -239,6 +239,12 @@ class TestDatasetLearning : public QObject {
     e = errorOf([&] { make(a, dataset)->restore(bytes, "checkpoint 'x.bin'"); });
     QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(e.what()).contains("x.bin"), e.what());
+    // One changed byte anywhere (here in a warm start) fails the checksum.
+    bytes = ran->checkpoint();
+    bytes[bytes.size() - 100] ^= 1;
+    e = errorOf([&] { make(a, dataset)->restore(bytes, "checkpoint 'y.bin'"); });
+    QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
+    QVERIFY2(QString(e.what()).contains("checksum"), e.what());
     e = errorOf([&] { make(smallProblem("soba", 0), dataset)->restore(ran->checkpoint()); });
     QVERIFY2(QString(e.what()).contains("two-loop"), e.what());
     Configuration unknown = a;
