@@ -124,7 +124,8 @@ class LearningAlgorithm {
 
   // The whole state a resumed run needs, as bytes (a small binary container: a JSON header with
   // θ, the optimiser's memory, the generator state, the step count and the history, then the warm
-  // starts as raw doubles). writeCheckpoint writes it atomically (AtomicFile.h).
+  // starts as raw doubles of this machine's byte order, then an FNV-1a checksum of all that).
+  // writeCheckpoint writes it atomically (AtomicFile.h).
   std::string checkpoint() const;
   void writeCheckpoint(const std::filesystem::path& path) const;
   // Restores a checkpoint of a run of the same configuration (train.steps, train.threads,
