@@ -313,11 +313,11 @@ TrainingProgress LearningAlgorithm::step(const CancellationFlag* cancel) {
           "no decrease after " + std::to_string(stalled_) + " attempts (" + report.message + ")";
     }
   }
-  const bool validate_ =
+  const bool validating =
       !started_ || step_ % options_.validateEvery == 0 || step_ >= options_.steps || finished_;
   Stopwatch validationClock;
-  const double validationPsnr = validate_ ? validate(cancel) : 0.0;
-  validationSeconds_ += validate_ ? validationClock.seconds() : 0.0;
+  const double validationPsnr = validating ? validate(cancel) : 0.0;
+  validationSeconds_ += validating ? validationClock.seconds() : 0.0;
   const double seconds = clock.seconds();
   elapsed_ += seconds;
   if (started_) {
@@ -325,7 +325,7 @@ TrainingProgress LearningAlgorithm::step(const CancellationFlag* cancel) {
     ++sessionSteps_;
   }
   const TrainingProgress progress =
-      makeProgress(report, seconds, validate_, validationPsnr, status);
+      makeProgress(report, seconds, validating, validationPsnr, status);
   if (!started_) {
     summary_.initialLoss = progress.trainingLoss;
     summary_.initialValidationPsnr = progress.validationPsnr;
@@ -334,7 +334,7 @@ TrainingProgress LearningAlgorithm::step(const CancellationFlag* cancel) {
   if (finished_) summary_.termination = status;
   summary_.steps = step_;
   summary_.finalLoss = progress.trainingLoss;
-  if (validate_) summary_.finalValidationPsnr = progress.validationPsnr;
+  if (validating) summary_.finalValidationPsnr = progress.validationPsnr;
   summary_.seconds = elapsed_;
   TrainingProgress light = progress;
   light.parameters = Vector();
