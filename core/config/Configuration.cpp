@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "models/penalties/Penalty.h"
 #include "registry/Registry.h"
 
 namespace bilevel {
@@ -242,6 +243,12 @@ void Configuration::validate() const {
   if (!model->unavailable.empty()) {
     throw usageError("configuration: model.type '" + model->name +
                      "' cannot be learned: " + model->unavailable);
+  }
+  // The penalty of a filter bank is a name too, checked here rather than when the first image is
+  // read.
+  if (const Json& penalty = c["model"]["penalty"];
+      model->uses("model.penalty") && !parsePenaltyKind(penalty.get<std::string>())) {
+    check(false, "model.penalty", "must be one of " + penaltyKindNames(), penalty);
   }
   const Json& solverType = c["solver"]["type"];
   const registry::SolverEntry* solver = registry::findSolver(solverType.get<std::string>());

@@ -4,12 +4,14 @@
 
 #include "../TestProblems.h"
 #include "common/Error.h"
+#include "config/Configuration.h"
 #include "models/FieldsOfExperts.h"
 #include "models/HuberTV.h"
 #include "models/penalties/Charbonnier.h"
 #include "models/penalties/StudentT.h"
 #include "operators/DctFilterBasis.h"
 #include "operators/ValidCorrelation.h"
+#include "registry/Registry.h"
 
 using namespace bilevel;
 
@@ -339,6 +341,28 @@ class TestFieldsOfExperts : public QObject {
     const HuberTV huber(image, HuberTV::Options{});
     QVERIFY(huber.learnedFilters(huber.defaultParameters()).empty());
     QVERIFY(!huber.responsePenalty());
+  }
+
+  // The registry's foe reads the model.* keys; an unknown penalty is refused by the configuration,
+  // naming the key, before any image is read.
+  void configurationBuildsTheBankAndRefusesUnknownPenalties() {
+    Configuration config = Configuration::fromPreset("foe-24x5-denoise");
+    QCOMPARE(config.modelType(), std::string("foe"));
+    Image image(12, 14);
+    const auto model = registry::model("foe").make(image, config.json()["model"]);
+    QCOMPARE(model->parameterCount(), Eigen::Index(24 + 24 * 24));
+    QCOMPARE(Configuration::fromPreset("foe-48x7-denoise").json()["model"]["filter_size"], 7);
+    QString message;
+    try {
+      config.set("model.penalty=huber");
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    QVERIFY2(message.contains("model.penalty") && message.contains("student-t, charbonnier"),
+             qPrintable(message));
+    QCOMPARE(config.json()["model"]["penalty"], "student-t");  // the last valid settings stay
+    config.set("model.penalty=charbonnier");
+    QCOMPARE(config.json()["model"]["penalty"], "charbonnier");
   }
 
   void badOptionsAreRefusedNamingTheSetting() {
