@@ -9,6 +9,7 @@
 #include "QueuedCall.h"
 #include "RecoveryStore.h"
 #include "StudioDocument.h"
+#include "learning/LearnedModel.h"
 #include "learning/SessionFile.h"
 #include "learning/TrainingPair.h"
 
@@ -135,6 +136,19 @@ bool DocumentLoader::openSession(const QString& path) {
     started = beginLoading(std::move(document));
   });
   return started;
+}
+
+bool DocumentLoader::applyLearnedModel(const QString& path) {
+  if (!window_->ensureIdle(tr("applying a learned model"))) return false;
+  return window_->attempt(tr("Cannot apply the learned model"), [&] {
+    const LearnedModel learned = readLearnedModel(toPath(path));
+    StudioDocument::Settings next = document_->settings();
+    learned.applyTo(next.configuration, path.toStdString());
+    next.startParameters = learned.theta;
+    next.segmentPending = !document_->history().empty();
+    next.preset = QString();
+    document_->edit(tr("apply learned model %1").arg(QFileInfo(path).fileName()), std::move(next));
+  });
 }
 
 bool DocumentLoader::restoreRecovered(std::shared_ptr<OrphanedSession> orphan,

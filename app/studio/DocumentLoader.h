@@ -45,6 +45,11 @@ class DocumentLoader : public QObject {
   bool openImage(const QString& path);
   bool openImagePair(const QString& cleanPath, const QString& noisyPath);
   bool openSession(const QString& path);
+  // A learned model file (bilevel-cli train's model.json) on the open images: its model and
+  // solver replace the configuration's and its θ is what the next preview and Learn start from,
+  // as one undoable edit (a new history segment after learning). False with the error dialog when
+  // the file cannot be read or is not a learned model.
+  bool applyLearnedModel(const QString& path);
   bool restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session);
 
   // The worker could not read the images: the pending open is dropped (the document, the panel

@@ -94,6 +94,16 @@ void FileActions::populate(QMenu* file) {
                                      tr("Studio sessions (*.json);;All files (*)"));
     if (!path.isEmpty()) window_->openSession(path);
   });
+  QAction* learned = file->addAction(tr("Apply &Learned Model…"), window_, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(window_, tr("Apply a learned model"), dialogDirectory(),
+                                     tr("Learned models (*.json);;All files (*)"));
+    if (!path.isEmpty()) window_->applyLearnedModel(path);
+  });
+  learned->setObjectName(QStringLiteral("applyLearnedModelAction"));
+  learned->setToolTip(
+      tr("Denoise the open image with a model bilevel-cli train learned (its model.json): its "
+         "model, filters and weights replace the current ones; Edit › Undo goes back"));
   auto saveAs = [this] {
     const QString path =
         askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));

@@ -147,6 +147,7 @@ class MainWindow : public QMainWindow {
     return loader_->openImagePair(cleanPath, noisyPath);
   }
   bool openSession(const QString& path) { return loader_->openSession(path); }
+  bool applyLearnedModel(const QString& path) { return loader_->applyLearnedModel(path); }
   // Saving and exporting are FileActions'.
   bool saveSession(const QString& path) { return files_->saveSession(path); }
   bool exportReconstruction(const QString& path) { return files_->exportReconstruction(path); }

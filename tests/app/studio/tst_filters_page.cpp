@@ -1,15 +1,22 @@
 // The Filters page of a filter-bank model (issue 11 §3): shown for Fields of Experts with the
 // learned filters of the last step and its penalty, hidden for models without filters.
+#include <QFile>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
 #include <QtTest>
 #include <algorithm>
+#include <fstream>
 #include <numeric>
 
 #include "StudioTestSupport.h"
 #include "app/studio/MainWindow.h"
 #include "app/studio/StatusReport.h"
 #include "app/studio/WindowLayout.h"
+#include "learning/LearnedModel.h"
+#include "models/FieldsOfExperts.h"
 #include "widgets/FilterBankView.h"
 #include "widgets/LearnedFiltersPanel.h"
 #include "widgets/SeriesPlot.h"
@@ -31,6 +38,16 @@ bool applyAndWait(MainWindow& window, const Configuration& configuration) {
   QSignalSpy preview(&window, &MainWindow::previewShown);
   window.applyConfiguration(configuration);
   return waitFor(preview);
+}
+
+// A learned model file as bilevel-cli train writes it: `configuration`'s model with θ.
+QString writeLearnedModel(const QTemporaryDir& dir, const QString& name,
+                          const Configuration& configuration, const LowerLevel& model,
+                          const Vector& theta) {
+  const QString path = dir.filePath(name);
+  std::ofstream(path.toStdString())
+      << learnedModelJson(configuration, model, theta, {{"steps", 3}}).dump(1);
+  return path;
 }
 
 }  // namespace
@@ -78,6 +95,61 @@ class FiltersPageTest : public QObject {
     QVERIFY(applyAndWait(window, presetOn("benchmark:32")));
     QTRY_VERIFY_WITH_TIMEOUT(!window.windowLayout()->pageVisible(page), kTimeoutMs);
     QCOMPARE(page->bank()->filterCount(), 0);
+  }
+
+  // File › Apply Learned Model: the file's model and θ replace the document's as one undoable
+  // edit; the preview shows that θ (a filter bank on the Filters page); a file that is not a
+  // learned model changes nothing and says why.
+  void aLearnedModelAppliesToTheOpenImageAndUndoes() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    MainWindow window;
+    QVERIFY(showAndWait(window));
+    QVERIFY(applyAndWait(window, presetOn("benchmark:32")));
+    const std::string modelBefore = window.configuration().json()["model"]["type"];
+
+    const Configuration foeConfiguration = smallFieldsOfExperts();
+    FieldsOfExperts::Options options;
+    options.filters = 6;
+    options.filterSize = 3;
+    const FieldsOfExperts foe(Image(32, 32), options);
+    Vector theta = foe.defaultParameters();
+    theta.head(6) << 0.001, 0.002, 0.003, 0.004, 0.005, 0.006;
+    const QString path =
+        writeLearnedModel(dir, QStringLiteral("model.json"), foeConfiguration, foe, theta);
+    QSignalSpy preview(&window, &MainWindow::previewShown);
+    QVERIFY(window.applyLearnedModel(path));
+    QVERIFY(waitFor(preview));
+    QCOMPARE(window.configuration().json()["model"]["type"].get<std::string>(), "foe");
+    QCOMPARE(window.configuration().json()["model"]["filters"].get<int>(), 6);
+    QCOMPARE(window.document()->startParameters(), theta);
+    auto* page = window.filtersPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(window.windowLayout()->pageVisible(page), kTimeoutMs);
+    // The bank shown is the file's: the largest ν first.
+    QTRY_COMPARE_WITH_TIMEOUT(page->bank()->displayOrder(), (std::vector<int>{5, 4, 3, 2, 1, 0}),
+                              kTimeoutMs);
+
+    window.document()->undoStack()->undo();
+    QVERIFY(settle(window));
+    QCOMPARE(window.configuration().json()["model"]["type"].get<std::string>(), modelBefore);
+    QCOMPARE(window.document()->startParameters().size(), Eigen::Index(0));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.windowLayout()->pageVisible(page), kTimeoutMs);
+
+    // Not a learned model: an error naming the file, nothing changed.
+    const QString bad = dir.filePath(QStringLiteral("notes.json"));
+    {
+      QFile file(bad);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write(R"({"format": "something else"})");
+    }
+    const int undoSteps = window.document()->undoStack()->count();
+    QVERIFY(!window.applyLearnedModel(bad));
+    QVERIFY2(window.lastError().contains(QStringLiteral("notes.json")),
+             qPrintable(window.lastError()));
+    if (auto* dialog = window.findChild<QMessageBox*>(QStringLiteral("errorDialog")))
+      dialog->accept();
+    QCOMPARE(window.document()->undoStack()->count(), undoSteps);
+    QCOMPARE(window.configuration().json()["model"]["type"].get<std::string>(), modelBefore);
   }
 };
 
