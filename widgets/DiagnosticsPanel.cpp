@@ -120,17 +120,18 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget* parent) : QWidget(parent) {
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setAlternatingRowColors(true);
 
-  sequencePlot_ = new SeriesPlot(tr("Derivative sequence ‖J⁽ⁿ⁾v − J*v‖ / ‖J*v‖"), tr("n"),
-                                 tr("relative error"));
+  sequencePlot_ =
+      new SeriesPlot(tr("Derivative sequence ‖J⁽ⁿ⁾v − J*v‖ / ‖J*v‖"), tr("n"), tr("rel. error"));
   sequencePlot_->setLogarithmicY(true);
   sequencePlot_->setIntegerX(true);
-  sequencePlot_->setToolTip(
+  sequenceTip_ =
       tr("How fast the derivative of the n-th solver iterate approaches the derivative of the "
          "solution: unrolling differentiates along the iterates from the noisy image, FPAD the "
          "same map at the fixed point x*. The dashed line is the linear rate: ρⁿ from the model's "
          "bounds μ and L for a smooth model; for TV the rate measured on the unrolled sequence "
          "after its iterates identified the jump set of x*, drawn from that iteration on (the "
-         "manifold tangent is the reference J*v)."));
+         "manifold tangent is the reference J*v).");
+  sequencePlot_->setToolTip(sequenceTip_);
   residualPlot_ =
       new SeriesPlot(tr("Adjoint solves: relative residual"), tr("iteration"), tr("residual"));
   residualPlot_->setLogarithmicY(true);
@@ -381,17 +382,24 @@ void DiagnosticsPanel::setDerivativeSequence(const DerivativeSequence& sequence)
   sequenceNote_->setText(QString::fromStdString(sequence.unavailable));
   sequenceNote_->setVisible(!sequence.unavailable.empty());
   if (!sequence.unavailable.empty()) return;
-  const int unrolled = sequencePlot_->addSeries(tr("unrolled (along the iterates)"));
+  // Short names, so that a one-column chart (1024×700) shows them whole beside the plot; what
+  // each curve is, in full, is in the chart's tooltip.
+  const int unrolled = sequencePlot_->addSeries(tr("unrolled"));
   sequencePlot_->setPoints(unrolled, indexed(sequence.unrolled));
-  const int fpad = sequencePlot_->addSeries(tr("FPAD (at x*)"));
+  const int fpad = sequencePlot_->addSeries(tr("FPAD"));
   sequencePlot_->setPoints(fpad, indexed(sequence.fpad));
+  QString curves = tr("unrolled: along the iterates; FPAD: at x*.");
   if (const RateReference rate = rateReference(sequence); !rate.values.empty()) {
-    const int reference = sequencePlot_->addSeries(
-        rate.measured ? tr("measured ρ = %1 after identification").arg(rate.rate, 0, 'f', 5)
-                      : tr("ρⁿ, ρ = %1 from μ and L").arg(rate.rate, 0, 'f', 5),
-        QColor(150, 150, 150), true);
+    const int reference = sequencePlot_->addSeries(tr("ρ = %1").arg(rate.rate, 0, 'f', 4),
+                                                   QColor(150, 150, 150), true);
     sequencePlot_->setPoints(reference, indexed(rate.values, rate.first));
+    curves +=
+        QLatin1Char(' ') +
+        (rate.measured
+             ? tr("Dashed: ρⁿ, ρ = %1 measured after identification.").arg(rate.rate, 0, 'f', 5)
+             : tr("Dashed: ρⁿ, ρ = %1 from μ and L.").arg(rate.rate, 0, 'f', 5));
   }
+  sequencePlot_->setToolTip(sequenceTip_ + QStringLiteral("\n\n") + curves);
   if (sequence.manifold && sequence.identifiedAt < 0) {
     sequenceNote_->setText(
         tr("The unrolled iterates had not identified the jump set of x* after %1 iterations: no "

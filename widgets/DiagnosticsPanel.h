@@ -90,6 +90,7 @@ class DiagnosticsPanel : public QWidget {
   QLabel* status_;
   QTableWidget* table_;
   SeriesPlot* sequencePlot_;
+  QString sequenceTip_;  // what the derivative-sequence chart shows; its curves are added per run
   SeriesPlot* residualPlot_;
   SeriesPlot* identificationPlot_;
   SeriesPlot* gapPlot_;

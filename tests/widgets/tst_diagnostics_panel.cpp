@@ -1,3 +1,7 @@
+#include <QChart>
+#include <QGraphicsTextItem>
+#include <QLegend>
+#include <QScrollArea>
 #include <QtTest>
 #include <cmath>
 #include <limits>
@@ -86,6 +90,61 @@ class DiagnosticsPanelTest : public QObject {
     QVERIFY(!panel.judgedByAbsoluteError());
     QCOMPARE(panel.verdictColour(0), QColor(60, 150, 80));
     QCOMPARE(panel.verdictColour(1), QColor(200, 70, 60));
+  }
+
+  // Issue 10 §7: at 1024×700 the panel is one chart wide and the derivative
+  // sequence's legend stands beside the plot; its names are whole there, not cut to "unrolled
+  // (along th...", and what each curve is in full is in the chart's tooltip.
+  void legendNamesAreWholeInOneColumn_data() {
+    QTest::addColumn<bool>("measured");
+    QTest::newRow("smooth: ρ from μ and L") << false;
+    QTest::newRow("TV: ρ measured") << true;
+  }
+  void legendNamesAreWholeInOneColumn() {
+    QFETCH(bool, measured);
+    // In a scroll area as in the Analysis dock, whose column is about 400 px wide at 1024×700.
+    QScrollArea area;
+    auto* content = new DiagnosticsPanel;
+    area.setWidget(content);
+    area.setWidgetResizable(true);
+    area.resize(400, 700);
+    area.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&area));
+    DiagnosticsPanel& panel = *content;
+    DerivativeSequence sequence;
+    for (int n = 0; n <= 300; ++n) {
+      sequence.unrolled.push_back(std::max(std::pow(0.85008, n) * (1.0 + 2.0 / (n + 1)), 1e-11));
+      sequence.fpad.push_back(std::max(std::pow(0.85008, n), 1e-11));
+    }
+    sequence.contractionRate = 0.85008;
+    if (measured) {
+      sequence.manifold = true;
+      sequence.identifiedAt = 20;
+      sequence.unrolledRate = 0.85008;
+    }
+    panel.setDerivativeSequence(sequence);
+    QCoreApplication::processEvents();
+    widgets::SeriesPlot* plot = panel.derivativeSequencePlot();
+    QCOMPARE(plot->seriesCount(), measured ? 4 : 3);  // TV: where the jump set was identified
+    QVERIFY2(plot->width() <= 400, qPrintable(QString::number(plot->width())));
+    // The legend's labels as Qt Charts draws them: elided text ends in "...".
+    QStringList labels;
+    QList<QGraphicsItem*> items = plot->chart()->legend()->childItems();
+    while (!items.isEmpty()) {
+      QGraphicsItem* item = items.takeFirst();
+      items += item->childItems();
+      if (auto* text = dynamic_cast<QGraphicsTextItem*>(item)) labels << text->toPlainText();
+    }
+    QCOMPARE(labels.size(), plot->seriesCount());
+    for (const QString& label : labels)
+      QVERIFY2(!label.endsWith(QStringLiteral("...")) && !label.endsWith(QChar(0x2026)),
+               qPrintable(label));
+    const QString tip = plot->toolTip();
+    QVERIFY2(tip.contains(QStringLiteral("along the iterates")) && tip.contains("at x*"),
+             qPrintable(tip));
+    QVERIFY2(tip.contains(measured ? QStringLiteral("measured after identification")
+                                   : QStringLiteral("from μ and L")),
+             qPrintable(tip));
   }
 
   // Issue 10 §7: in a narrow dock the pairs of charts stack instead of making it scroll sideways.
