@@ -20,7 +20,9 @@
 #include "common/Error.h"
 #include "config/Configuration.h"
 #include "image/ImageIO.h"
+#include "learning/LearnedModel.h"
 #include "learning/LearningRecords.h"
+#include "learning/ModelFactory.h"
 #include "learning/SessionFile.h"
 #include "widgets/LearningPlots.h"
 
@@ -135,6 +137,8 @@ void FileActions::populate(QMenu* file) {
             &FileActions::exportReconstruction, "exportReconstructionAction");
   addExport(tr("Parameters (JSON)…"), tr("parameters"), tr("JSON (*.json)"), {},
             &FileActions::exportParameters, "exportParametersAction");
+  addExport(tr("Learned Model (model.json)…"), tr("model"), tr("JSON (*.json)"), {},
+            &FileActions::exportLearnedModel, "exportLearnedModelAction");
   addExport(tr("History (CSV)…"), tr("history"), tr("CSV (*.csv)"), {}, &FileActions::exportHistory,
             "exportHistoryAction");
   addExport(tr("Plots (PNG or SVG)…"), tr("plots"), tr("PNG image (*.png);;SVG drawing (*.svg)"),
@@ -366,6 +370,33 @@ bool FileActions::exportParameters(const QString& path) {
     refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(toPath(path), parametersJson(*layout, theta).dump(2) + "\n");
     rememberSaveDirectory(path);
+  });
+}
+
+bool FileActions::exportLearnedModel(const QString& name) {
+  const QString path = withExtension(name, QStringLiteral("(*.json)"));
+  return window_->attempt(tr("Cannot save the learned model"), [&] {
+    const StudioDocument& document = *window_->document();
+    const Vector& theta = window_->parameters();
+    if (!document.hasImages() || theta.size() == 0) throw usageError("no parameters yet");
+    const Configuration& configuration = document.configuration();
+    // The model is rebuilt here only for its layout and name: cheap (no solve), and the GUI
+    // thread never touches the worker's.
+    const std::unique_ptr<LowerLevel> model = makeModel(configuration, document.pair().noisy);
+    if (theta.size() != model->parameterCount()) throw usageError("no parameters yet");
+    const std::vector<Snapshot>& history = document.history();
+    nlohmann::json training = {{"image", document.pair().name},
+                               {"sigma", configuration.json()["noise"]["sigma"]},
+                               {"steps", history.empty() ? 0 : history.back().iteration},
+                               {"method", configuration.json()["hypergradient"]["method"]},
+                               {"optimizer", configuration.json()["outer"]["optimizer"]},
+                               {"psnr", window_->document()->psnr()},
+                               {"source", "bilevel-studio"}};
+    refuseToOverwriteInputs(path, true);
+    writeTextFileAtomically(
+        toPath(path), learnedModelJson(configuration, *model, theta, training).dump(1) + "\n");
+    rememberSaveDirectory(path);
+    window_->statusReport()->say(tr("Learned model saved to %1").arg(path));
   });
 }
 

@@ -89,6 +89,10 @@ class FileActions : public QObject {
   bool saveSession(const QString& path);
   bool exportReconstruction(const QString& path);  // a name without an extension is a PNG
   bool exportParameters(const QString& path);
+  // θ with the model and solver sections as a learned model (core/learning/LearnedModel.h): what
+  // bilevel-cli solve --params, evaluate and Apply Learned Model read. Provenance: the image, σ,
+  // the steps learned.
+  bool exportLearnedModel(const QString& path);
   bool exportHistory(const QString& path);
   bool exportPlots(const QString& path);  // PNG or SVG by extension
 

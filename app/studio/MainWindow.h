@@ -152,6 +152,7 @@ class MainWindow : public QMainWindow {
   bool saveSession(const QString& path) { return files_->saveSession(path); }
   bool exportReconstruction(const QString& path) { return files_->exportReconstruction(path); }
   bool exportParameters(const QString& path) { return files_->exportParameters(path); }
+  bool exportLearnedModel(const QString& path) { return files_->exportLearnedModel(path); }
   bool exportHistory(const QString& path) { return files_->exportHistory(path); }
   bool exportPlots(const QString& path) { return files_->exportPlots(path); }
 

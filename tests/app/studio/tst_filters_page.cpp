@@ -135,6 +135,17 @@ class FiltersPageTest : public QObject {
     QCOMPARE(window.document()->startParameters().size(), Eigen::Index(0));
     QTRY_VERIFY_WITH_TIMEOUT(!window.windowLayout()->pageVisible(page), kTimeoutMs);
 
+    // Export › Learned Model writes what Apply reads: the same model and θ come back.
+    QVERIFY(learnAndWait(window, 1));
+    const Vector learned = window.parameters();
+    QVERIFY(learned.size() > 0);
+    const QString exported = dir.filePath(QStringLiteral("exported"));  // .json is added
+    QVERIFY(window.exportLearnedModel(exported));
+    const LearnedModel reread = readLearnedModel((exported + ".json").toStdString());
+    QCOMPARE(reread.theta, learned);
+    QCOMPARE(reread.model["type"].get<std::string>(), modelBefore);
+    QCOMPARE(reread.training["source"].get<std::string>(), "bilevel-studio");
+
     // Not a learned model: an error naming the file, nothing changed.
     const QString bad = dir.filePath(QStringLiteral("notes.json"));
     {
