@@ -333,7 +333,7 @@ void ParameterPanel::setConfiguration(const nlohmann::json& c) {
   filters_->setValue(c["model"].value("filters", 24));
   filterSize_->setValue(c["model"].value("filter_size", 5));
   selectData(penalty_, text(c["model"].value("penalty", std::string("student-t"))));
-  nu_->setValue(c["model"].value("nu", 0.01));
+  nu_->setValue(c["model"].value("nu", 0.0015));
   sigma_->setValue(c["noise"]["sigma"].get<double>());
   seed_->setValue(c["noise"]["seed"].get<int>());
   selectData(solver_, text(c["solver"]["type"]));

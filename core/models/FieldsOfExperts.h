@@ -39,8 +39,13 @@ class FieldsOfExperts final : public Model {
     int filterSize = 3;
     // The penalty ρ (model.penalty). Default Student-t, the one of the optimized MRF.
     PenaltyKind penalty = PenaltyKind::StudentT;
-    // Initial weight ν_k > 0 of every filter (model.nu). Default 0.01 (see initialNorm).
-    double nu = 0.01;
+    // Initial weight ν_k > 0 of every filter (model.nu). Default 0.0015. While responses are small
+    // ρ ≈ z², and the s² − 1 atoms at norm c sum to Σ_l ‖K_l x‖² ≈ s²c²‖x − local mean‖², so the
+    // prior's initial weight is about ν·s²·c²: 1.25 is the best start on generated dead leaves at
+    // σ = 0.098 for 8 of 3×3 (ν 0.0014: 22.9 dB held out, noisy 20.2) and 24 of 5×5 (ν 0.0005:
+    // 22.2 dB); ν·s²·c² = 9 (0.01 at 3×3) or 6.25 (0.0025 at 5×5) over-smooths to 16–17 dB, worse
+    // than the noisy image. The presets scale ν as 1/s² (docs/foe-quality.md).
+    double nu = 0.0015;
     // ‖k_k‖₂ = ‖ϑ_k‖₂ of every initial filter, > 0. Intensities lie in [0, 1], so noise of σ ≈ 0.1
     // gives responses of about σ·‖k‖: at 10 they reach ρ's bend at |z| ≈ 1, where the Student-t
     // penalty stops being quadratic and starts to keep edges. Default 10.

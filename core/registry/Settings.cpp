@@ -69,7 +69,7 @@ const std::vector<Setting>& settings() {
       make("model.penalty", Type::Choice, "student-t", "Penalty ρ",
            "Fields of Experts: the penalty of the filter responses, \"student-t\" log(1 + z²) "
            "(non-convex) or \"charbonnier\" √(1 + z²) − 1 (convex)."),
-      make("model.nu", Type::Number, 0.01, "Filter weight ν",
+      make("model.nu", Type::Number, 0.0015, "Filter weight ν",
            "Fields of Experts: the weight ν_k every filter starts from.", 0.0, kOpen),
       make("solver.type", Type::Choice, "accelerated-gradient", "Solver",
            "The inner solver of the lower-level problem."),
