@@ -77,6 +77,27 @@ class TestStatusReport : public QObject {
              qPrintable(QString::number(*report.secondsLeft())));
   }
 
+  // A loop of known length (unrolled's reverse pass) shows "n of N iterations" and, once it has
+  // run a while, the time left from its own rate: 300 of 400 done in ~0.3 s leaves ~0.1 s.
+  void aLoopOfKnownLengthShowsItsCountAndTimeLeft() {
+    QStatusBar bar;
+    CancellationFlag::Progress progress{"unrolled reverse pass", 0, 0.0, 0.0, 400};
+    StatusReport report(&bar, [&] { return progress; });
+    report.beginRun(1, QStringLiteral("unrolled"));
+    report.stepShown(row(0, 0.02, 23.2, 0.5), 0);
+    report.poll();
+    QTest::qWait(300);
+    progress.iteration = 300;
+    report.poll();
+    const QString text = report.progressText();
+    QVERIFY2(text.contains(QStringLiteral("unrolled reverse pass 300 of 400 iterations")),
+             qPrintable(text));
+    QVERIFY2(!text.contains(QStringLiteral("residual")), qPrintable(text));
+    QVERIFY(report.secondsLeft());
+    QVERIFY2(*report.secondsLeft() > 0.05 && *report.secondsLeft() < 0.5,
+             qPrintable(QString::number(*report.secondsLeft())));
+  }
+
   // A filter bank's summary names its first block by its symbol (ν), by the median of its
   // entries, with the filters' coefficients left out; small weights keep their digits.
   void summaryNamesTheFirstBlockOfTheLayout() {
