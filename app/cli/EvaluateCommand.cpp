@@ -28,6 +28,12 @@ int evaluateCommand(const CommandLine& options, const RunControl& control) {
   const LearnedModel learned = readLearnedModel(options.params);
   const std::string source = "--params '" + options.params + "'";
   Configuration config;
+  // evaluate only solves, but the configuration is validated whole: the default hypergradient
+  // method (implicit-cg) refuses a primal–dual model such as tv, so take the method the file was
+  // trained with.
+  if (learned.training.contains("method") && learned.training["method"].is_string()) {
+    config.merge({{"hypergradient", {{"method", learned.training["method"]}}}}, source);
+  }
   learned.applyTo(config, source);
   DatasetOptions datasetOptions;
   datasetOptions.folder = options.images;
