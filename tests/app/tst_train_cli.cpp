@@ -106,6 +106,29 @@ class TestTrainCli : public QObject {
             QFile::exists(path("eval/shapes_denoised.png")));
   }
 
+  // A primal–dual model learned by fpad evaluates: evaluate's configuration takes the model's
+  // training method (the default implicit-cg refuses tv, and evaluate refused every tv model).
+  void aLearnedTvModelEvaluates() {
+    writeFile("tv-train.json", R"({"dataset": {"folder": "generated:dead-leaves", "count": 3,
+                                   "size": 32, "validation": 0.34},
+                                   "model": {"type": "tv", "lambda": 0.05},
+                                   "solver": {"type": "chambolle-pock", "tolerance": 1e-6},
+                                   "hypergradient": {"method": "fpad"},
+                                   "outer": {"optimizer": "adam", "step": 0.1},
+                                   "train": {"steps": 2, "checkpoint_every": 0}})");
+    const Run trained = run({"train", "--config", path("tv-train.json"), "--out", path("tv")});
+    QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+    QDir().mkpath(path("tv-images"));
+    bilevel::writeImage(bilevel::deadLeavesImage(32, 5),
+                        path("tv-images/leaves.png").toStdString());
+    const Run evaluated = run({"evaluate", "--params", path("tv/model.json"), "--images",
+                               path("tv-images"), "--sigma", "0.1"});
+    QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
+    const QStringList row = evaluated.out.trimmed().split('\n')[1].split(',');
+    QVERIFY2(row[0] == "leaves" && row[2].toDouble() > row[1].toDouble() + 2.0,
+             qPrintable(evaluated.out));
+  }
+
   // A run killed with SIGKILL after a checkpoint loses only the steps since it: --resume ends with
   // the θ of an uninterrupted run, bit for bit.
   void resumeAfterKill() {
