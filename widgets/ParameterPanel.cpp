@@ -5,6 +5,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QScopedValueRollback>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
@@ -76,18 +77,6 @@ void setEntryEnabled(QComboBox* box, int index, bool enabled, const QString& too
   box->setItemData(index, tooltip, Qt::ToolTipRole);
 }
 
-// The row of `form` whose field is `widget` or a layout holding it (λ's slider and spin box, the
-// grid's two spin boxes); -1 when none.
-int formRowOf(QFormLayout* form, QWidget* widget) {
-  for (int row = 0; row < form->rowCount(); ++row) {
-    QLayoutItem* item = form->itemAt(row, QFormLayout::FieldRole);
-    if (!item) continue;
-    if (item->widget() == widget || (item->layout() && item->layout()->indexOf(widget) >= 0))
-      return row;
-  }
-  return -1;
-}
-
 }  // namespace
 
 ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
@@ -118,7 +107,6 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
 
   auto* model = new QGroupBox(tr("Lower level: model"));
   auto* modelForm = new QFormLayout(model);
-  modelForm_ = modelForm;
   model_ = comboBox();
   model_->setObjectName(QStringLiteral("modelComboBox"));
   for (const auto& entry : registry::models())
@@ -380,6 +368,11 @@ void ParameterPanel::setLearningActive(bool active) {
 }
 
 void ParameterPanel::updateEnabledControls() {
+  // Disabling or hiding the field that has the focus moves the focus, and a spin box that loses it
+  // reports editingFinished: that must not come back as an edit while the panel is being updated
+  // (it re-entered the document's undo stack from inside its own update; tst_stress crashed with
+  // heap corruption in 5 of 8 runs once rows were hidden).
+  const QScopedValueRollback<bool> quiet(updating_, true);
   for (QWidget* w : std::initializer_list<QWidget*>{
            preset_, model_, lambdaSlider_, lambda_, sigma_, seed_, solver_, tolerance_,
            unrolledIterations_, method_, optimizer_, outerIterations_, outerStep_})
@@ -403,19 +396,9 @@ void ParameterPanel::updateEnabledControls() {
                                                                {penalty_, "model.penalty"},
                                                                {nu_, "model.nu"}})
     widget->setEnabled(!learning_ && uses(key));
-  // A row the model does not read is hidden, not only greyed: a filter bank's four settings have
-  // no place beside Huber-TV's λ and ε in a panel that must fit 700 pixels of height.
-  for (auto [widget, key] :
-       std::initializer_list<std::pair<QWidget*, const char*>>{{lambda_, "model.lambda"},
-                                                               {epsilon_, "model.epsilon"},
-                                                               {gridRows_, "model.grid"},
-                                                               {filters_, "model.filters"},
-                                                               {filterSize_, "model.filter_size"},
-                                                               {penalty_, "model.penalty"},
-                                                               {nu_, "model.nu"}}) {
-    if (const int row = formRowOf(modelForm_, widget); row >= 0)
-      modelForm_->setRowVisible(row, uses(key));
-  }
+  // Rows a model does not read stay in place, greyed: hiding them (QFormLayout::setRowVisible,
+  // or the row's widgets) made tst_stress crash with heap corruption in 4 to 6 of 8 runs (Qt 6.4;
+  // none in 8 without), cause not found yet.
   // What cannot be picked says why: a model a learning session cannot run yet, a solver of the
   // other kind of lower level, a method that cannot differentiate the model's kind
   // (registry::methodSupportsModel) or the solver (HypergradientMethod::supportsSolver).

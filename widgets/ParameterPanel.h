@@ -6,7 +6,6 @@
 
 class QComboBox;
 class QDoubleSpinBox;
-class QFormLayout;
 class QLabel;
 class QSlider;
 class QSpinBox;
@@ -26,9 +25,9 @@ class ParameterPanel : public QWidget {
  public:
   explicit ParameterPanel(QWidget* parent = nullptr);
 
-  // Shows the settings of `configuration` without emitting anything. Only the rows of the settings
-  // the chosen model reads (registry: ModelEntry::settings) are shown: λ and ε for Huber-TV, the
-  // filter bank's size, penalty and ν for Fields of Experts.
+  // Shows the settings of `configuration` without emitting anything. Only the settings the chosen
+  // model reads (registry: ModelEntry::settings) are enabled: λ and ε for Huber-TV, the filter
+  // bank's size, penalty and ν for Fields of Experts.
   void setConfiguration(const nlohmann::json& configuration);
   // What noise σ and PSNR are relative to, under σ: the clean image's intensity range as
   // core/image/IntensityRange.h describes it ("the data range 1000–3000 of the 16-bit file").
@@ -71,7 +70,6 @@ class ParameterPanel : public QWidget {
   QSpinBox* filterSize_;
   QComboBox* penalty_;
   QDoubleSpinBox* nu_;
-  QFormLayout* modelForm_;
   QDoubleSpinBox* sigma_;
   QLabel* intensityRange_;
   QSpinBox* seed_;
