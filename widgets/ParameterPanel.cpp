@@ -368,10 +368,8 @@ void ParameterPanel::setLearningActive(bool active) {
 }
 
 void ParameterPanel::updateEnabledControls() {
-  // Disabling or hiding the field that has the focus moves the focus, and a spin box that loses it
-  // reports editingFinished: that must not come back as an edit while the panel is being updated
-  // (it re-entered the document's undo stack from inside its own update; tst_stress crashed with
-  // heap corruption in 5 of 8 runs once rows were hidden).
+  // Disabling the field that has the focus moves the focus, and a spin box that loses it reports
+  // editingFinished: an update of the panel, not an edit the person made, so it is not emitted.
   const QScopedValueRollback<bool> quiet(updating_, true);
   for (QWidget* w : std::initializer_list<QWidget*>{
            preset_, model_, lambdaSlider_, lambda_, sigma_, seed_, solver_, tolerance_,
