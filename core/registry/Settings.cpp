@@ -151,8 +151,8 @@ const std::vector<Setting>& settings() {
            "batch). The objective is the mean loss over the batch.",
            0.0, kClosed),
       make("dataset.seed", Type::Integer, 1, "Dataset seed",
-           "Seed of the split, the patch positions, the generated images and the minibatches.",
-           0.0, kClosed),
+           "Seed of the split, the patch positions, the generated images and the minibatches.", 0.0,
+           kClosed),
       make("train.algorithm", Type::Choice, "two-loop", "Learning algorithm",
            "two-loop: outer.optimizer on the mean hypergradient (hypergradient.method) of each "
            "batch, every sample's lower-level solution and adjoint kept as warm starts; soba: "
