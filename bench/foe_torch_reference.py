@@ -444,6 +444,9 @@ def main():
         "Prints JSON lines; see the module docstring for the stages.")
     parser.add_argument("--filters", type=int, default=48, help="K filters (default 48)")
     parser.add_argument("--size", type=int, default=7, help="filter side s (default 7)")
+    parser.add_argument("--nu", type=float, default=0.01,
+                        help="initial ν of every filter (default 0.01; the foe-48x7-denoise "
+                        "preset starts at 0.00025)")
     parser.add_argument("--patches", type=int, default=8, help="B patches (default 8)")
     parser.add_argument("--side", type=int, default=64, help="patch side (default 64)")
     parser.add_argument("--sigma", type=float, default=25.0 / 255.0,
@@ -490,7 +493,8 @@ def main():
             sys.exit(f"--clean {clean_np.shape} and --noisy {noisy_np.shape} must both be B×H×W")
     else:
         clean_np, noisy_np = patches(args)
-    theta_np = read_array(args.theta) if args.theta else default_theta(args.filters, args.size)
+    theta_np = (read_array(args.theta) if args.theta
+                else default_theta(args.filters, args.size, nu=args.nu))
     expected = args.filters * args.size * args.size
     if theta_np.shape != (expected,):
         sys.exit(f"--theta has {theta_np.size} entries; {args.filters} filters of "
