@@ -4,6 +4,7 @@
 #include "operators/BilinearUpsampling.h"
 #include "operators/Dct.h"
 #include "operators/FiniteDifferenceGradient.h"
+#include "operators/SymmetricExtension.h"
 
 using namespace bilevel;
 
@@ -97,6 +98,47 @@ class TestOperators : public QObject {
 
   void bilinearRejectsAGridFinerThanTheImage() {
     QVERIFY_THROWS_EXCEPTION(std::exception, BilinearUpsampling(10, 10, 8, 8));
+  }
+
+  void symmetricExtensionMirrorsAndItsAdjointFolds_data() {
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("margin");
+    QTest::newRow("7x5, margin 3") << 7 << 5 << 3;
+    QTest::newRow("margin = rows") << 3 << 9 << 3;
+    QTest::newRow("one pixel") << 1 << 1 << 1;
+    QTest::newRow("margin 0") << 4 << 6 << 0;
+  }
+  void symmetricExtensionMirrorsAndItsAdjointFolds() {
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    QFETCH(int, margin);
+    const SymmetricExtension extension(rows, cols, margin);
+    const Vector x = test::randomVector(Eigen::Index(rows) * cols, 8);
+    const Vector g = test::randomVector(extension.extendedSize(), 9);
+    Vector extended, folded;
+    extension.extend(x, extended);
+    extension.extendAdjoint(g, folded);
+    QCOMPARE(extended.size(), extension.extendedSize());
+    QVERIFY(std::abs(extended.dot(g) - x.dot(folded)) <= 1e-12 * std::abs(x.dot(folded)) + 1e-14);
+    // Whole-sample reflection, written out: extended(i, j) = x(m(i − r), m(j − r)) with
+    // m(−1) = 0, m(−2) = 1, m(n) = n − 1.
+    const auto mirror = [](int i, int n) { return i < 0 ? -i - 1 : (i >= n ? 2 * n - i - 1 : i); };
+    const int width = extension.extendedCols();
+    for (int i = 0; i < extension.extendedRows(); ++i) {
+      for (int j = 0; j < width; ++j) {
+        QCOMPARE(extended[Eigen::Index(i) * width + j],
+                 x[Eigen::Index(mirror(i - margin, rows)) * cols + mirror(j - margin, cols)]);
+      }
+    }
+    // Eᵀ 1 counts how many extended pixels copy each picture pixel: the sum is the extended size.
+    extension.extendAdjoint(Vector::Ones(extension.extendedSize()), folded);
+    QCOMPARE(folded.sum(), double(extension.extendedSize()));
+  }
+
+  void symmetricExtensionRefusesAMarginWiderThanTheImage() {
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, SymmetricExtension(2, 8, 3));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, SymmetricExtension(8, 8, -1));
   }
 };
 
