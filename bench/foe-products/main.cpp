@@ -1,13 +1,16 @@
 // Fields-of-Experts products at the size of issue 11 §5: 48 filters of 7×7 on 8 patches of 64×64
-// (σ = 25/255). Times one energy+gradient and one Hessian-vector product over the 8 patches (the
-// median of --repeat runs) and prints them with the work they do, for comparison with
+// (σ = 25/255). Times one energy+gradient, one Hessian-vector product and the two mixed products
+// (∂²_θxE·v = ∂_θ⟨∂_xE, v⟩, what a hypergradient ends with, and ∂²_xθE·dθ) over the 8 patches
+// (the median of --repeat runs) and prints them with the work they do, for comparison with
 // bench/foe_torch_reference.py. With --hypergradient it times instead the whole computation of
 // issue 11 §5, one full-batch `implicit-cg` hypergradient of the mean loss over the 8 patches
 // (L-BFGS to a relative gradient of 1e-6 from x = y, CG to a relative residual of 1e-6), on
-// --threads threads (patches split between them, as `train.threads` does), and prints one JSON line
-// per stage in the reference's format.
+// --threads threads (patches split between them, as `train.threads` does: each model then runs its
+// products on its caller's thread, as inside train's parallel loop), and prints one JSON line per
+// stage in the reference's format.
 // Usage: foe-products-bench [--repeat N] [--filters K] [--size s] [--nu ν] [--hypergradient]
 //                           [--threads T]
+#include <omp.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -120,6 +123,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // With several patch threads a model's own team would put 2·T threads on T cores; train.threads
+  // nests the same way and OpenMP gives the inner regions one thread.
+  if (hypergradient && threads > 1) omp_set_num_threads(1);
   constexpr int kPatches = 8, kSide = 64;
   const Image whole = benchmarkImage(256);
   std::vector<std::unique_ptr<FieldsOfExperts>> models;
@@ -143,9 +149,13 @@ int main(int argc, char** argv) {
   const Vector theta = models.front()->defaultParameters();
   if (hypergradient) return wholeHypergradient(models, points, cleanPatches, theta, threads);
   const Eigen::Index n = Eigen::Index(kSide) * kSide;
-  Vector g(n), v = Vector::Ones(n), hv(n);
-  std::vector<double> gradientTimes, hessianTimes;
+  Vector g(n), v = Vector::Ones(n), hv(n), mixed(theta.size()), transposed(n);
+  const Vector dtheta = Vector::Constant(theta.size(), 1e-3);
+  std::vector<double> gradientTimes, hessianTimes, mixedTimes, transposeTimes;
   double sink = 0.0;
+  const auto seconds = [](auto from, auto to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
   for (int r = 0; r < repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
     for (int p = 0; p < kPatches; ++p)
@@ -157,17 +167,37 @@ int main(int argc, char** argv) {
       models[p]->hessianVectorProduct(points[p], theta, v, hv);
       sink += hv[0];
     }
+    auto hessianEnd = std::chrono::steady_clock::now();
+    for (int p = 0; p < kPatches; ++p) {
+      models[p]->mixedProduct(points[p], theta, v, mixed);
+      sink += mixed[0];
+    }
+    auto mixedEnd = std::chrono::steady_clock::now();
+    for (int p = 0; p < kPatches; ++p) {
+      models[p]->mixedTransposeProduct(points[p], theta, dtheta, transposed);
+      sink += transposed[0];
+    }
     auto end = std::chrono::steady_clock::now();
-    gradientTimes.push_back(std::chrono::duration<double>(middle - start).count());
-    hessianTimes.push_back(std::chrono::duration<double>(end - middle).count());
+    gradientTimes.push_back(seconds(start, middle));
+    hessianTimes.push_back(seconds(middle, hessianEnd));
+    mixedTimes.push_back(seconds(hessianEnd, mixedEnd));
+    transposeTimes.push_back(seconds(mixedEnd, end));
   }
+  // Multiply-adds of one correlation of the bank with one image over the 8 patches.
   const double outputs = double(kSide - size + 1) * (kSide - size + 1);
-  const double macs = 2.0 * filters * size * size * outputs * kPatches;  // correlation + adjoint
+  const double macs = double(filters) * size * size * outputs * kPatches;
   std::printf("FoE %d filters of %dx%d on %d patches of %dx%d (median of %d)\n", filters, size,
               size, kPatches, kSide, kSide, repeat);
-  std::printf("energy+gradient   %8.3f ms  (%.2f GFLOP/s)\n", 1e3 * median(gradientTimes),
-              2.0 * macs / median(gradientTimes) * 1e-9);
-  std::printf("Hessian-vector    %8.3f ms  (%.2f GFLOP/s)\n", 1e3 * median(hessianTimes),
-              2.0 * macs / median(hessianTimes) * 1e-9);
+  // Correlations per product: energy+gradient and Hessian-vector 2 (the bank and its adjoint),
+  // the mixed product 3 (one correlation, two filter gradients), its transpose 3.
+  const auto report = [&](const char* name, const std::vector<double>& times, int correlations) {
+    const double t = median(times);
+    std::printf("%-17s %8.3f ms  (%.2f GFLOP/s)\n", name, 1e3 * t,
+                2.0 * correlations * macs / t * 1e-9);
+  };
+  report("energy+gradient", gradientTimes, 2);
+  report("Hessian-vector", hessianTimes, 2);
+  report("mixed", mixedTimes, 3);
+  report("mixed transpose", transposeTimes, 3);
   return sink == 12345.0;  // keeps the work from being optimised away
 }

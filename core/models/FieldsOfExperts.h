@@ -6,15 +6,15 @@
 #include "models/Model.h"
 #include "models/penalties/Penalty.h"
 #include "operators/DctFilterBasis.h"
-#include "operators/ValidCorrelation.h"
+#include "operators/FilterBankCorrelation.h"
 
 namespace bilevel {
 
 // Fields of Experts with filters in a DCT basis (DESIGN.md §2, seed 004; Roth & Black 2005, Chen,
 // Ranftl & Pock 2014):
 //   E(x, θ) = ½‖x − y‖² + Σ_k ν_k Σ_i ρ((k_k ⋆ x)_i),   k_k = Σ_l ϑ_kl K_l,
-// with ⋆ the valid correlation (ValidCorrelation.h: responses only where the filter fits, no kernel
-// flip), K_l the s×s DCT atoms without the constant one (DctFilterBasis.h) and ρ a penalty
+// with ⋆ the valid correlation (FilterBankCorrelation.h: responses only where the filter fits, no
+// kernel flip), K_l the s×s DCT atoms without the constant one (DctFilterBasis.h) and ρ a penalty
 // (Penalty.h). θ = (ν ∈ ℝ^K, ν > 0; ϑ ∈ ℝ^{K×(s²−1)}). Writing K_k for the correlation matrix,
 // z_k = K_k x:
 //   ∂_xE = x − y + Σ_k ν_k K_kᵀ ρ'(z_k),
@@ -25,10 +25,15 @@ namespace bilevel {
 // (G_k the filter gradient of Σ_i ρ'(z_k,i)(k ⋆ v)_i). With the Student-t penalty the energy is
 // non-convex: ρ'' ≥ −1/4, so strongConvexityBound may be ≤ 0 and a solver finds a local minimum.
 //
-// The products over the K filters run in one OpenMP region each (the filters split between the
-// threads, each thread scatters into its own image), on scratch sized at construction: nothing
-// allocates in the solver loops. The Hessian and mixed products reuse ρ'(z_k), ρ''(z_k) stored at
-// the last (x, θ) they were asked at (2·K·(n−s+1)(m−s+1) doubles).
+// All K filters are correlated at once (FilterBankCorrelation: the im2col matrix products Z = P B
+// and col2im(W Bᵀ) with the bank B in registers), band by band of outputs, so the responses of a
+// 512² image are never all held at once (a band is about 256 KiB of responses, what the L2 cache
+// keeps between the correlation and its adjoint). Bands are split between the threads of one
+// OpenMP team, each scattering into its own image; everything is sized at construction, so
+// nothing allocates in the solver loops. Responses outside the image's valid outputs are 0 and
+// stay 0 under ρ' (ρ(0) = ρ'(0) = 0), so the pointwise passes need no masks. The Hessian and mixed
+// products reuse ρ'(z_k), ρ''(z_k) stored at the last (x, θ) they were asked at (2·K·(n−s+1)·m
+// doubles for an n×m image).
 class FieldsOfExperts final : public Model {
  public:
   struct Options {
@@ -63,8 +68,8 @@ class FieldsOfExperts final : public Model {
 
   std::string name() const override { return "foe"; }
   const ParameterLayout& parameterLayout() const override { return layout_; }
-  int rows() const override { return correlation_.rows(); }
-  int cols() const override { return correlation_.cols(); }
+  int rows() const override { return bank_.rows(); }
+  int cols() const override { return bank_.cols(); }
   const Vector& initialPoint() const override { return noisy_; }
   const Options& options() const { return options_; }
   int filterCount() const { return options_.filters; }
@@ -99,25 +104,37 @@ class FieldsOfExperts final : public Model {
   std::optional<PenaltyKind> responsePenalty() const override { return options_.penalty; }
 
  private:
-  // filters_ = the bank of θ, recomputed only when θ changed.
+  // filters_ = the bank of θ and packed_ its layout for the products, recomputed only when θ
+  // changed.
   void updateFilters(const Vector& theta) const;
   // ρ'(z_k), ρ''(z_k) at (x, θ), recomputed only when x or θ changed.
   void linearize(const Vector& x, const Vector& theta) const;
-  // Σ of the threads' scatter images into out (out = base + Σ when base is given).
+  // Runs start(t) on every thread t of the team, then band(t, begin, end) over the bands;
+  // returns the team's size.
+  template <class Start, class Band>
+  int forEachBand(Start&& start, Band&& band) const;
+  long bandBegin(int b) const { return long(b) * bandLength_; }
+  long bandEnd(int b) const;
+  // out = base + Σ of the threads' scatter images (the first n of each padded one).
   void gatherAccumulators(int team, Vector& out) const;
 
   Vector noisy_;
   Options options_;
   DctFilterBasis basis_;
-  ValidCorrelation correlation_;
+  FilterBankCorrelation bank_;
   ParameterLayout layout_;
   int threads_ = 1;
-  bool parallel_ = false;  // whether the filter loops are worth a team (measured, see .cpp)
+  bool parallel_ = false;  // whether the bands are worth a team (measured, see .cpp)
+  long bandLength_ = 0, bandStride_ = 0, cacheStride_ = 0;
+  int bandCount_ = 0;
 
-  mutable Vector cachedTheta_, filters_, dfilters_;
+  mutable Vector cachedTheta_, filters_, dfilters_, packed_, packedDelta_, packedScaledDelta_;
+  mutable Vector paddedX_, paddedV_;
   mutable Vector linearizedAt_, linearizedTheta_, firstDerivatives_, secondDerivatives_;
-  // Per thread: a scatter image (n), two response buffers (outputCount) and a filter (s²).
-  mutable Vector accumulators_, responses_, auxiliary_, filterScratch_;
+  // Per thread: a padded scatter image, a band of responses (K × bandStride_), the adjoint's
+  // scratch, filter gradients (K·s²) and per-filter sums (K); per band its penalty, summed in band
+  // order so the energy does not depend on the threads.
+  mutable Vector accumulators_, responses_, scratch_, filterGradients_, filterSums_, bandSums_;
 };
 
 }  // namespace bilevel

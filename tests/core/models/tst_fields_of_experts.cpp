@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "../TestProblems.h"
+#include "../operators/ReferenceCorrelation.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
 #include "models/FieldsOfExperts.h"
@@ -10,7 +11,6 @@
 #include "models/penalties/Charbonnier.h"
 #include "models/penalties/StudentT.h"
 #include "operators/DctFilterBasis.h"
-#include "operators/ValidCorrelation.h"
 #include "registry/Registry.h"
 
 using namespace bilevel;
@@ -74,6 +74,111 @@ QString mismatch(double value, double reference) {
   return QString("%1 vs %2").arg(value, 0, 'g', 15).arg(reference, 0, 'g', 15);
 }
 
+// The model's products from their definitions, filter by filter, with the reference correlation
+// (tests/core/operators/ReferenceCorrelation.h): what the model computed before it correlated the
+// whole bank at once, band by band.
+struct ReferenceFieldsOfExperts {
+  const FieldsOfExperts& model;
+  Vector noisy, theta, filters;
+  int rows, cols, s, K;
+
+  ReferenceFieldsOfExperts(const FieldsOfExperts& m, const Vector& y, const Vector& t)
+      : model(m),
+        noisy(y),
+        theta(t),
+        filters(m.filterBank(t)),
+        rows(m.rows()),
+        cols(m.cols()),
+        s(m.filterSize()),
+        K(m.filterCount()) {}
+
+  template <class F>
+  auto withRho(F&& f) const {
+    if (model.options().penalty == PenaltyKind::StudentT) return f(StudentT{});
+    return f(Charbonnier{});
+  }
+  const double* filter(const Vector& bank, int k) const { return bank.data() + k * s * s; }
+  Vector correlate(const Vector& bank, int k, const Vector& x) const {
+    return test::referenceCorrelation(filter(bank, k), x, rows, cols, s);
+  }
+  Vector adjoint(const Vector& bank, int k, const Vector& r) const {
+    return test::referenceAdjoint(filter(bank, k), r, rows, cols, s);
+  }
+  template <class Map>
+  Vector pointwise(const Vector& z, Map map) const {
+    return z.unaryExpr(map);
+  }
+
+  double energy(const Vector& x) const {
+    double e = 0.5 * (x - noisy).squaredNorm();
+    withRho([&](auto rho) {
+      using P = decltype(rho);
+      for (int k = 0; k < K; ++k)
+        e += theta[k] *
+             pointwise(correlate(filters, k, x), [](double z) { return P::value(z); }).sum();
+    });
+    return e;
+  }
+  Vector gradient(const Vector& x) const {
+    Vector g = x - noisy;
+    withRho([&](auto rho) {
+      using P = decltype(rho);
+      for (int k = 0; k < K; ++k) {
+        const Vector z = correlate(filters, k, x);
+        g += theta[k] * adjoint(filters, k, pointwise(z, [](double z) { return P::first(z); }));
+      }
+    });
+    return g;
+  }
+  Vector hessianVectorProduct(const Vector& x, const Vector& v) const {
+    Vector hv = v;
+    withRho([&](auto rho) {
+      using P = decltype(rho);
+      for (int k = 0; k < K; ++k) {
+        const Vector second =
+            pointwise(correlate(filters, k, x), [](double z) { return P::second(z); });
+        hv += theta[k] * adjoint(filters, k, second.cwiseProduct(correlate(filters, k, v)));
+      }
+    });
+    return hv;
+  }
+  Vector mixedProduct(const Vector& x, const Vector& v) const {
+    const int atoms = model.basis().atomCount();
+    Vector out(K + K * atoms);
+    Vector gradients(K * s * s);
+    withRho([&](auto rho) {
+      using P = decltype(rho);
+      for (int k = 0; k < K; ++k) {
+        const Vector z = correlate(filters, k, x), kv = correlate(filters, k, v);
+        const Vector first = pointwise(z, [](double z) { return P::first(z); });
+        const Vector second = pointwise(z, [](double z) { return P::second(z); });
+        out[k] = first.dot(kv);
+        gradients.segment(k * s * s, s * s) =
+            theta[k] * (test::referenceFilterGradient(x, second.cwiseProduct(kv), rows, cols, s) +
+                        test::referenceFilterGradient(v, first, rows, cols, s));
+      }
+    });
+    model.basis().analyze(gradients.data(), K, out.data() + K);
+    return out;
+  }
+  Vector mixedTransposeProduct(const Vector& x, const Vector& dtheta) const {
+    Vector dfilters(K * s * s);
+    model.basis().synthesize(dtheta.data() + K, K, dfilters.data());
+    Vector out = Vector::Zero(x.size());
+    withRho([&](auto rho) {
+      using P = decltype(rho);
+      for (int k = 0; k < K; ++k) {
+        const Vector z = correlate(filters, k, x), dz = correlate(dfilters, k, x);
+        const Vector first = pointwise(z, [](double z) { return P::first(z); });
+        const Vector second = pointwise(z, [](double z) { return P::second(z); });
+        out += adjoint(filters, k, dtheta[k] * first + theta[k] * second.cwiseProduct(dz));
+        out += adjoint(dfilters, k, theta[k] * first);
+      }
+    });
+    return out;
+  }
+};
+
 }  // namespace
 
 class TestFieldsOfExperts : public QObject {
@@ -132,33 +237,61 @@ class TestFieldsOfExperts : public QObject {
             std::abs(basis.atom(0)[0] - basis.atom(0)[20]) < 1e-15);
   }
 
-  void correlationIsValidAndItsAdjointExact() {
-    for (auto [rows, cols, s] : {std::tuple{9, 13, 3}, {12, 7, 5}, {7, 7, 7}, {10, 11, 1}}) {
-      const ValidCorrelation correlation(rows, cols, s);
-      QCOMPARE(correlation.outputRows(), rows - s + 1);
-      QCOMPARE(correlation.outputCols(), cols - s + 1);
-      const Vector k = test::randomVector(s * s, 8);
-      const Vector x = test::randomVector(rows * cols, 9);
-      const Vector r = test::randomVector(correlation.outputCount(), 10);
-      Vector kx(correlation.outputCount());
-      correlation.apply(k.data(), x.data(), kx.data());
-      // (k ⋆ x)[i, j] = Σ k[a, b] x[i + a, j + b]: no flip, checked at one output.
-      const int i = correlation.outputRows() - 1, j = correlation.outputCols() / 2;
-      double direct = 0.0;
-      for (int a = 0; a < s; ++a) {
-        for (int b = 0; b < s; ++b)
-          direct += k[a * s + b] * x[(i + a) * cols + j + b];
-      }
-      QVERIFY(std::abs(kx[i * correlation.outputCols() + j] - direct) < 1e-13);
-      // ⟨k ⋆ x, r⟩ = ⟨x, adjoint(r)⟩.
-      Vector adjoint = Vector::Zero(rows * cols);
-      correlation.addAdjoint(k.data(), r.data(), adjoint.data());
-      QVERIFY(std::abs(kx.dot(r) - x.dot(adjoint)) <= 1e-13 * std::abs(kx.dot(r)));
-      // The filter gradient is ∂_k ⟨r, k ⋆ x⟩ (linear in k, so exact: ⟨g, k⟩ = ⟨r, k ⋆ x⟩).
-      Vector g = Vector::Zero(s * s);
-      correlation.addFilterGradient(x.data(), r.data(), g.data());
-      QVERIFY(std::abs(g.dot(k) - kx.dot(r)) <= 1e-13 * std::abs(kx.dot(r)));
+  // The bank correlated at once, band by band and on the model's threads, computes what the
+  // filter-by-filter definitions compute, to rounding: non-square images, 48 filters of 7×7 on an
+  // image of many bands (the last one partial), and small banks that do not fill a block.
+  void productsEqualTheFilterByFilterReference_data() {
+    QTest::addColumn<int>("penalty");
+    QTest::addColumn<int>("filters");
+    QTest::addColumn<int>("size");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    for (PenaltyKind kind : {PenaltyKind::StudentT, PenaltyKind::Charbonnier}) {
+      const std::string name = toString(kind);
+      QTest::newRow((name + " 48 of 7x7 on 150x97").c_str()) << int(kind) << 48 << 7 << 150 << 97;
+      QTest::newRow((name + " 24 of 5x5 on 31x64").c_str()) << int(kind) << 24 << 5 << 31 << 64;
+      QTest::newRow((name + " 5 of 3x3 on 17x23").c_str()) << int(kind) << 5 << 3 << 17 << 23;
     }
+  }
+  void productsEqualTheFilterByFilterReference() {
+    QFETCH(int, penalty);
+    QFETCH(int, filters);
+    QFETCH(int, size);
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    Image noisy(rows, cols);
+    const Vector clean = test::randomVector(noisy.size(), 3, 0.2).array() + 0.5;
+    noisy.pixels = clean + test::randomVector(noisy.size(), 4, 0.1);
+    FieldsOfExperts::Options options;
+    options.filters = filters;
+    options.filterSize = size;
+    options.penalty = PenaltyKind(penalty);
+    options.nu = 0.01;
+    const FieldsOfExperts model(noisy, options);
+    Vector theta = model.defaultParameters();
+    theta.head(filters) += test::randomVector(filters, 5, 0.005).cwiseAbs();
+    theta.tail(theta.size() - filters) += test::randomVector(theta.size() - filters, 6, 2.0);
+    const ReferenceFieldsOfExperts reference(model, noisy.pixels, theta);
+    const Vector x = 0.5 * (noisy.pixels + clean);
+    const Vector v = test::randomVector(x.size(), 7);
+    const Vector dtheta = test::randomVector(theta.size(), 8);
+    const double energy = reference.energy(x);
+    QVERIFY2(std::abs(model.energy(x, theta) - energy) <= 1e-12 * std::abs(energy),
+             qPrintable(mismatch(model.energy(x, theta), energy)));
+    Vector g(x.size()), hv(x.size()), mixed, transposed(x.size());
+    const double e = model.energyAndGradient(x, theta, g);
+    QVERIFY2(std::abs(e - energy) <= 1e-12 * std::abs(energy), qPrintable(mismatch(e, energy)));
+    const auto check = [](const char* what, const Vector& value, const Vector& expected) {
+      const double error = test::relativeError(value, expected);
+      QVERIFY2(error <= 1e-12, qPrintable(QString("%1: relative error %2").arg(what).arg(error)));
+    };
+    check("gradient", g, reference.gradient(x));
+    model.hessianVectorProduct(x, theta, v, hv);
+    check("Hessian-vector", hv, reference.hessianVectorProduct(x, v));
+    model.mixedProduct(x, theta, v, mixed);
+    check("mixed", mixed, reference.mixedProduct(x, v));
+    model.mixedTransposeProduct(x, theta, dtheta, transposed);
+    check("mixed transpose", transposed, reference.mixedTransposeProduct(x, dtheta));
   }
 
   void gradientMatchesFiniteDifferences_data() { addCaseRows(); }
