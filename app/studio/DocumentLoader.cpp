@@ -142,13 +142,24 @@ bool DocumentLoader::applyLearnedModel(const QString& path) {
   if (!window_->ensureIdle(tr("applying a learned model"))) return false;
   return window_->attempt(tr("Cannot apply the learned model"), [&] {
     const LearnedModel learned = readLearnedModel(toPath(path));
-    StudioDocument::Settings next = document_->settings();
-    learned.applyTo(next.configuration, path.toStdString());
-    next.startParameters = learned.theta;
-    next.segmentPending = !document_->history().empty();
-    next.preset = QString();
-    document_->edit(tr("apply learned model %1").arg(QFileInfo(path).fileName()), std::move(next));
+    commitLearned(learned, QFileInfo(path).fileName(), path.toStdString());
   });
+}
+
+bool DocumentLoader::applyLearned(const LearnedModel& learned, const QString& name) {
+  if (!window_->ensureIdle(tr("applying a learned model"))) return false;
+  return window_->attempt(tr("Cannot apply the learned model"),
+                          [&] { commitLearned(learned, name, name.toStdString()); });
+}
+
+void DocumentLoader::commitLearned(const LearnedModel& learned, const QString& name,
+                                   const std::string& source) {
+  StudioDocument::Settings next = document_->settings();
+  learned.applyTo(next.configuration, source);
+  next.startParameters = learned.theta;
+  next.segmentPending = !document_->history().empty();
+  next.preset = QString();
+  document_->edit(tr("apply learned model %1").arg(name), std::move(next));
 }
 
 bool DocumentLoader::restoreRecovered(std::shared_ptr<OrphanedSession> orphan,
@@ -233,11 +244,25 @@ DocumentLoader::WorkerUpdate DocumentLoader::updateWorker() {
   nlohmann::json after = configuration.json();
   const auto problem = [](nlohmann::json json) {
     if (json.is_object()) {
-      for (const char* key : {"model", "solver", "hypergradient", "outer"})
+      for (const char* key : {"model", "solver", "hypergradient", "outer", "dataset", "train"})
         json.erase(key);
     }
     return json;
   };
+  // The dataset mode's settings: the single image does not read them.
+  const auto withoutDataset = [](nlohmann::json json) {
+    if (json.is_object()) {
+      json.erase("dataset");
+      json.erase("train");
+    }
+    return json;
+  };
+  if (workerConfiguration_ && !reloadNext_ &&
+      workerConfiguration_->json() != configuration.json() &&
+      withoutDataset(workerConfiguration_->json()) == withoutDataset(configuration.json())) {
+    workerConfiguration_ = configuration;
+    return WorkerUpdate::Unchanged;
+  }
   const bool reload = reloadNext_ || !workerConfiguration_ || problem(before) != problem(after);
   if (before.is_object()) before["model"].erase("lambda");
   after["model"].erase("lambda");

@@ -9,8 +9,9 @@
 #include "CoreTypes.h"
 
 namespace bilevel {
+struct LearnedModel;
 struct SessionRecord;
-}
+}  // namespace bilevel
 
 namespace bilevel::studio {
 
@@ -50,6 +51,9 @@ class DocumentLoader : public QObject {
   // as one undoable edit (a new history segment after learning). False with the error dialog when
   // the file cannot be read or is not a learned model.
   bool applyLearnedModel(const QString& path);
+  // The same for a learned model already read (the dataset mode's); `name` says where it came
+  // from in the undo step ("apply learned model <name>").
+  bool applyLearned(const LearnedModel& learned, const QString& name);
   bool restoreRecovered(std::shared_ptr<OrphanedSession> orphan, SessionRecord session);
 
   // The worker could not read the images: the pending open is dropped (the document, the panel
@@ -58,9 +62,10 @@ class DocumentLoader : public QObject {
   QString loadFailed(const QString& message);
 
   // What updateWorker() asked of the worker.
-  enum class WorkerUpdate { Reload, Reconfigure, NewSession };
+  enum class WorkerUpdate { Reload, Reconfigure, NewSession, Unchanged };
   // The document's settings changed: the worker reloads, is reconfigured or starts a new learning
-  // session, by what differs from the configuration it was last given.
+  // session, by what differs from the configuration it was last given; nothing when only the
+  // dataset mode's settings (dataset.*, train.*) changed, which the single image does not read.
   WorkerUpdate updateWorker();
 
  signals:
@@ -86,6 +91,9 @@ class DocumentLoader : public QObject {
     std::shared_ptr<OrphanedSession> recovered = {};  // set when restoring an autosave
   };
   bool beginLoading(PendingDocument document);
+  // The learned model's model and solver into the configuration, its θ the start: one edit.
+  // Throws Error(Usage) naming `source` when the model is unknown here.
+  void commitLearned(const LearnedModel& learned, const QString& name, const std::string& source);
   void onLoaded(const bilevel::Configuration& configuration, const bilevel::TrainingPair& pair,
                 int pairCount);
 

@@ -7,11 +7,13 @@
 #include <QDropEvent>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QUndoStack>
 #include <cmath>
 
 #include "CoreWorker.h"
+#include "DatasetMode.h"
 #include "DiagnosticsController.h"
 #include "FileActions.h"
 #include "ImageGrid.h"
@@ -85,6 +87,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
+  delete dataset_;   // stops a dataset run and waits for its thread
   delete learning_;  // stops the worker and waits for its thread
   // Any ending that runs this is a normal one; a crash or kill -9 leaves the recovery file.
   recovery_->discard();
@@ -95,7 +98,9 @@ void MainWindow::buildViews() {
   connect(images_, &ImageGrid::derivedViewsShown, this, [this] {
     if (!pendingPlotPoints_.empty()) plotTimer_.start();
   });
-  setCentralWidget(images_);
+  modes_ = new QStackedWidget;
+  modes_->addWidget(images_);
+  setCentralWidget(modes_);
 
   parameterPanel_ = new widgets::ParameterPanel;
   plots_ = new widgets::LearningPlots;
@@ -104,6 +109,7 @@ void MainWindow::buildViews() {
   filters_ = new widgets::LearnedFiltersPanel;
   layout_->addPage(filters_, tr("Filters"));
   layout_->setPageVisible(filters_, false);
+  dataset_ = new DatasetMode(this, document_, modes_, images_);
 
   status_ = new StatusReport(
       statusBar(), [w = worker_] { return w->progress(); }, this);
@@ -197,6 +203,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   closeAfterStop_ = false;
+  if (dataset_->running() &&
+      files_->ask(tr("Training on the dataset is running. Stop it and quit?"),
+                  QMessageBox::Yes | QMessageBox::Cancel,
+                  QMessageBox::Cancel) != QMessageBox::Yes) {
+    event->ignore();
+    return;
+  }
   if (!maybeSave(tr("quitting"))) {
     event->ignore();
     return;
@@ -311,6 +324,8 @@ void MainWindow::onDocumentSettingsChanged() {
     case DocumentLoader::WorkerUpdate::NewSession:
       previewTimer_.start();  // slider moves close together make one solve
       break;
+    case DocumentLoader::WorkerUpdate::Unchanged:
+      break;  // a dataset setting: the image and its preview are as they were
   }
   updateTitle();
   autosave();

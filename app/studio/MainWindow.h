@@ -18,6 +18,7 @@
 #include "WindowLayout.h"
 
 class QAction;
+class QStackedWidget;
 class QTabWidget;
 
 namespace bilevel::widgets {
@@ -30,12 +31,14 @@ class ParameterPanel;
 }  // namespace bilevel::widgets
 
 namespace bilevel {
+struct LearnedModel;
 struct SessionRecord;
-}
+}  // namespace bilevel
 
 namespace bilevel::studio {
 
 class CoreWorker;
+class DatasetMode;
 class DiagnosticsController;
 class LearningController;
 class StatusReport;
@@ -98,6 +101,9 @@ class MainWindow : public QMainWindow {
   bool ensureIdle(const QString& what);
 
   widgets::LearningPlots* plots() const { return plots_; }
+  // The dataset mode (issue 11 §3): its page takes the images' place while it shows.
+  DatasetMode* datasetMode() const { return dataset_; }
+  FileActions* fileActions() const { return files_; }
   ImageGrid* imageGrid() const { return images_; }
   widgets::DiagnosticsPanel* diagnosticsPanel() const { return diagnostics_; }
   widgets::LearnedFiltersPanel* filtersPanel() const { return filters_; }
@@ -148,6 +154,10 @@ class MainWindow : public QMainWindow {
   }
   bool openSession(const QString& path) { return loader_->openSession(path); }
   bool applyLearnedModel(const QString& path) { return loader_->applyLearnedModel(path); }
+  // A learned model already read (the dataset mode's), the same way; `name` is for the undo step.
+  bool applyLearned(const LearnedModel& learned, const QString& name) {
+    return loader_->applyLearned(learned, name);
+  }
   // Saving and exporting are FileActions'.
   bool saveSession(const QString& path) { return files_->saveSession(path); }
   bool exportReconstruction(const QString& path) { return files_->exportReconstruction(path); }
@@ -227,6 +237,8 @@ class MainWindow : public QMainWindow {
   std::vector<Snapshot> pendingPlotPoints_;
 
   ImageGrid* images_ = nullptr;
+  QStackedWidget* modes_ = nullptr;  // the images, or the dataset page
+  DatasetMode* dataset_ = nullptr;
   widgets::ParameterPanel* parameterPanel_ = nullptr;
   widgets::LearningPlots* plots_ = nullptr;
   widgets::DiagnosticsPanel* diagnostics_ = nullptr;

@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <iostream>
 
+#include "DatasetMode.h"
 #include "MainWindow.h"
 #include "StallMonitor.h"
 #include "common/AtomicFile.h"
@@ -36,6 +37,14 @@ ScriptedRun::ScriptedRun(MainWindow& window, Options options)
 void ScriptedRun::onPreviewShown() {
   if (started_) return;
   started_ = true;
+  if (!options_.dataset.isEmpty()) {
+    DatasetMode* mode = window_.datasetMode();
+    connect(mode, &DatasetMode::datasetOpened, this, &ScriptedRun::onDatasetOpened,
+            Qt::SingleShotConnection);
+    connect(mode, &DatasetMode::runFinished, this, &ScriptedRun::onDatasetFinished);
+    if (!mode->openDataset(options_.dataset)) fail(window_.lastError(), window_.lastErrorCode());
+    return;
+  }
   if (options_.learnSteps > 0) {
     if (options_.measureStall) monitor_->start();
     window_.learnSteps(options_.learnSteps);
@@ -74,6 +83,25 @@ void ScriptedRun::onLearningFinished(const QString& reason) {
       return;
     }
     finish();
+  });
+}
+
+void ScriptedRun::onDatasetOpened() {
+  if (options_.learnSteps > 0) {
+    window_.datasetMode()->train();
+    return;
+  }
+  onDatasetFinished(QStringLiteral("iteration-limit"));
+}
+
+void ScriptedRun::onDatasetFinished(const QString& reason) {
+  if (reason == QLatin1String("failed") || reason == QLatin1String("cancelled")) {
+    fail(QStringLiteral("dataset training %1").arg(reason),
+         reason == QLatin1String("failed") ? 4 : 130);
+    return;
+  }
+  QTimer::singleShot(kSettleMs, this, [this] {
+    if (options_.screenshot.isEmpty() || capture(options_.screenshot)) finish();
   });
 }
 

@@ -23,6 +23,9 @@ class ScriptedRun : public QObject {
     bool measureStall = false;
     // The Analysis page the screenshot shows: "learning" (default), "diagnostics", "filters".
     QString page;
+    // A dataset (a folder or generated:...) to open in the dataset mode; learnSteps then are
+    // steps of dataset training (train.steps), and the screenshot shows the dataset page.
+    QString dataset;
   };
 
   // Starts by itself once the window shows its first reconstruction.
@@ -32,6 +35,8 @@ class ScriptedRun : public QObject {
   void onPreviewShown();
   void onLearningFinished(const QString& reason);
   void onDiagnosticsFinished(const QString& reason);
+  void onDatasetOpened();
+  void onDatasetFinished(const QString& reason);
   void finish();
   bool capture(const QString& path);
   void fail(const QString& message, int exitCode);

@@ -24,6 +24,17 @@ bool sameSettings(const StudioDocument::Settings& a, const StudioDocument::Setti
          a.segmentPending == b.segmentPending && a.preset == b.preset;
 }
 
+// Whether a and b pose the same single-image problem: equal but for the dataset mode's settings
+// (dataset.*, train.*), which the single image's learning does not read.
+bool sameImageProblem(const StudioDocument::Settings& a, const StudioDocument::Settings& b) {
+  nlohmann::json x = a.configuration.json(), y = b.configuration.json();
+  for (const char* key : {"dataset", "train"}) {
+    x.erase(key);
+    y.erase(key);
+  }
+  return x == y && sameParameters(a.startParameters, b.startParameters);
+}
+
 }  // namespace
 
 // An edit of the settings: configuration, start θ, preset.
@@ -141,7 +152,8 @@ void StudioDocument::edit(const QString& text, Settings next, Merge merge) {
   if (sameSettings(next, content_.settings)) return;
   // An edit after learning begins a new segment at the next run (issue 10 §1: the history
   // stays).
-  if (!content_.history.empty()) next.segmentPending = true;
+  if (!content_.history.empty() && !sameImageProblem(next, content_.settings))
+    next.segmentPending = true;
   if (merge == Merge::Never) mergeOpen_ = false;
   undoStack_->push(new EditCommand(this, text, content_.settings, std::move(next), merge));
   if (merge != Merge::Never) mergeOpen_ = true;

@@ -73,7 +73,20 @@ void WindowLayout::restore() {
   collapsed_ = restored_ && settings.value(QStringLiteral("window/docksCollapsed")).toBool();
 }
 
+void WindowLayout::suppressAnalysis(bool suppressed) {
+  if (suppressed == suppressed_) return;
+  suppressed_ = suppressed;
+  if (suppressed) {
+    analysisWasVisible_ = analysisDock_->isVisible();
+    analysisDock_->hide();
+  } else if (analysisWasVisible_) {
+    analysisDock_->show();
+  }
+}
+
 void WindowLayout::save() const {
+  // The next start opens on the images, with the Analysis dock as the person left it there.
+  if (suppressed_ && analysisWasVisible_) analysisDock_->show();
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), window_->saveGeometry());
   settings.setValue(QStringLiteral("window/state"), window_->saveState());

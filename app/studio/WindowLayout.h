@@ -40,6 +40,10 @@ class WindowLayout : public QObject {
   // Brings the tab holding `page` to the front (and, when collapsed, the Analysis dock's tab).
   void showPage(QWidget* page);
 
+  // The dataset mode has no use for the single image's analysis: while it shows, the Analysis dock
+  // hides, and it comes back as it was; save() records it as it was.
+  void suppressAnalysis(bool suppressed);
+
   // The window's remembered geometry and dock state (else 1440×900); call once the toolbar and
   // the docks exist, as restoreState needs their object names.
   void restore();
@@ -60,6 +64,8 @@ class WindowLayout : public QObject {
   bool restored_ = false;
   bool sized_ = false;
   bool collapsed_ = false;
+  bool suppressed_ = false;
+  bool analysisWasVisible_ = true;
 };
 
 }  // namespace bilevel::studio

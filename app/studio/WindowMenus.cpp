@@ -7,6 +7,7 @@
 #include <QToolBar>
 #include <QUndoStack>
 
+#include "DatasetMode.h"
 #include "FileActions.h"
 #include "HelpMenu.h"
 #include "StudioDocument.h"
@@ -56,7 +57,8 @@ WindowMenus::WindowMenus(MainWindow* window, FileActions* files)
   toolbar->addAction(diagnostics_);
 
   QMenuBar* bar = window->menuBar();
-  files->populate(bar->addMenu(tr("&File")));
+  QMenu* file = bar->addMenu(tr("&File"));
+  files->populate(file);
 
   // Every edit a person makes is one step of the document's undo stack; a learning run is one.
   QMenu* edit = bar->addMenu(tr("&Edit"));
@@ -87,12 +89,14 @@ WindowMenus::WindowMenus(MainWindow* window, FileActions* files)
   learnMenu->addSeparator();
   learnMenu->addAction(diagnostics_);
 
+  QMenu* dataset = bar->addMenu(tr("&Dataset"));
   QMenu* view = bar->addMenu(tr("&View"));
   view->addAction(tr("&Fit Images"), QKeySequence(tr("Ctrl+0")), window, &MainWindow::fitViews);
   view->addAction(tr("&Learning Plots"), QKeySequence(tr("Ctrl+1")), window,
                   [window] { window->showAnalysisPage(window->plots()); });
   view->addAction(tr("Jacobian &Diagnostics"), QKeySequence(tr("Ctrl+2")), window,
                   [window] { window->showAnalysisPage(window->diagnosticsPanel()); });
+  window->datasetMode()->populate(file, dataset, view);
   view->addSeparator();
   for (QDockWidget* dock : window->findChildren<QDockWidget*>())
     view->addAction(dock->toggleViewAction());

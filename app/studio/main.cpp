@@ -1,6 +1,6 @@
 // bilevel-studio: the window (DESIGN.md §4).
-//   bilevel-studio [--preset P] [--image I] [--learn-steps N] [--screenshot FILE]
-//                  [--recover | --no-recover] [FILE]
+//   bilevel-studio [--preset P] [--image I] [--dataset DIR] [--learn-steps N]
+//                  [--screenshot FILE] [--recover | --no-recover] [FILE]
 // With --screenshot (or --diagnostics-screenshot, --measure-stall) it runs without a person:
 // N learning steps, the screenshot, exit 0; errors exit with the documented codes.
 // At start it offers to restore the session of a studio that did not close normally
@@ -12,6 +12,7 @@
 #include <QIcon>
 #include <iostream>
 
+#include "DatasetMode.h"
 #include "MainWindow.h"
 #include "RecoveryOffer.h"
 #include "ScriptedRun.h"
@@ -81,6 +82,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption size(QStringLiteral("window-size"),
                                 QStringLiteral("Window size for screenshots (default 1600x1000)."),
                                 QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+  const QCommandLineOption dataset(
+      QStringLiteral("dataset"),
+      QStringLiteral("Open DIR (a folder of clean images, or generated:dead-leaves, "
+                     "generated:shapes) in the dataset mode; --learn-steps N then trains N steps "
+                     "on it (train.steps)."),
+      QStringLiteral("DIR"));
   const QCommandLineOption recover(
       QStringLiteral("recover"),
       QStringLiteral("Restore, without asking, the newest session autosaved by a studio that did "
@@ -91,7 +98,7 @@ int main(int argc, char** argv) {
       QStringLiteral("no-recover"),
       QStringLiteral("Do not look for autosaved sessions; they stay for a later start."));
   parser.addOptions({preset, image, config, set, learnSteps, screenshot, diagnosticsScreenshot,
-                     measureStall, page, size, recover, noRecover});
+                     measureStall, page, size, dataset, recover, noRecover});
   parser.addPositionalArgument(QStringLiteral("file"),
                                QStringLiteral("An image or a saved session (.json) to open."),
                                QStringLiteral("[file]"));
@@ -127,6 +134,8 @@ int main(int argc, char** argv) {
                         : Configuration::fromPreset(parser.value(preset).toStdString());
     for (const QString& assignment : parser.values(set))
       configuration.set(assignment.toStdString());
+    if (parser.isSet(dataset) && steps > 0)
+      configuration.set("train.steps=" + std::to_string(steps));
   } catch (const Error& e) {
     std::cerr << "bilevel-studio: " << e.what() << "\n";
     return e.exitCode();
@@ -142,6 +151,7 @@ int main(int argc, char** argv) {
     options.diagnosticsScreenshot = parser.value(diagnosticsScreenshot);
     options.measureStall = parser.isSet(measureStall);
     options.page = parser.value(page);
+    options.dataset = parser.value(dataset);
     new studio::ScriptedRun(window, options);
     window.resize(width, height);
   }
@@ -176,7 +186,21 @@ int main(int argc, char** argv) {
     window.applyConfiguration(configuration);
     window.setPresetName(parser.isSet(config) ? QString() : parser.value(preset));
   }
-  if (!scripted && steps > 0) {
+  if (!scripted && parser.isSet(dataset)) {
+    const QString folder = parser.value(dataset);
+    QObject::connect(
+        &window, &studio::MainWindow::previewShown, &window,
+        [&window, folder, steps] {
+          studio::DatasetMode* mode = window.datasetMode();
+          if (steps > 0) {
+            QObject::connect(
+                mode, &studio::DatasetMode::datasetOpened, mode, [mode] { mode->train(); },
+                Qt::SingleShotConnection);
+          }
+          mode->openDataset(folder);
+        },
+        Qt::SingleShotConnection);
+  } else if (!scripted && steps > 0) {
     QObject::connect(
         &window, &studio::MainWindow::previewShown, &window,
         [&window, steps] { window.learnSteps(steps); }, Qt::SingleShotConnection);

@@ -31,6 +31,21 @@ class TestStudioCommandLine : public QObject {
     QCOMPARE(image.size(), QSize(1600, 1000));
   }
 
+  void aDatasetScreenshotAfterTrainingSteps() {
+    // --dataset opens the dataset mode; --learn-steps are steps of dataset training there.
+    const QString file = dir_.filePath(QStringLiteral("dataset.png"));
+    Run r = run({"--image", "benchmark:32", "--preset", "tv-denoise", "--set", "dataset.count=3",
+                 "--dataset", "generated:dead-leaves", "--learn-steps", "2", "--screenshot", file});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(!QImage(file).isNull());
+    // A folder without images: the error names it and the exit code is a settings error's.
+    QTemporaryDir empty;
+    r = run({"--image", "benchmark:32", "--dataset", empty.path(), "--screenshot",
+             dir_.filePath(QStringLiteral("never.png"))});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(empty.path()), qPrintable(r.err));
+  }
+
   void stallMeasurementIsOneJsonLine() {
     const Run r = run({"--image", "benchmark:64", "--learn-steps", "2", "--measure-stall"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
