@@ -17,6 +17,7 @@
 #include "image/Quality.h"
 #include "learning/ModelFactory.h"
 #include "learning/ParameterTransform.h"
+#include "learning/SingleLoopSaba.h"
 #include "learning/SingleLoopSoba.h"
 #include "learning/TwoLoopLearning.h"
 
@@ -73,11 +74,20 @@ Vector fromList(const Json& list) {
 }  // namespace
 
 std::string toString(LearningAlgorithmKind kind) {
-  return kind == LearningAlgorithmKind::TwoLoop ? "two-loop" : "soba";
+  switch (kind) {
+    case LearningAlgorithmKind::TwoLoop:
+      return "two-loop";
+    case LearningAlgorithmKind::Soba:
+      return "soba";
+    case LearningAlgorithmKind::Saba:
+      return "saba";
+  }
+  return "two-loop";
 }
 
 std::optional<LearningAlgorithmKind> parseLearningAlgorithm(std::string_view text) {
-  for (const auto kind : {LearningAlgorithmKind::TwoLoop, LearningAlgorithmKind::Soba}) {
+  for (const auto kind :
+       {LearningAlgorithmKind::TwoLoop, LearningAlgorithmKind::Soba, LearningAlgorithmKind::Saba}) {
     if (toString(kind) == text) return kind;
   }
   return std::nullopt;
@@ -94,6 +104,8 @@ bool TrainingOptions::isValid(std::string* error) const {
   if (threads < 1) return fail("train.threads must be ≥ 1");
   if (batch < 0) return fail("dataset.batch must be ≥ 0");
   if (!(innerStep > 0.0 && innerStep < 2.0)) return fail("train.inner_step must lie in (0, 2)");
+  if (!(stepDecay >= 0.0 && std::isfinite(stepDecay)))
+    return fail("train.step_decay must be a finite number ≥ 0");
   return true;
 }
 
@@ -103,8 +115,9 @@ TrainingOptions TrainingOptions::fromConfiguration(const Configuration& configur
   const std::string algorithm = t["algorithm"].get<std::string>();
   const auto kind = parseLearningAlgorithm(algorithm);
   if (!kind) {
-    throw usageError("configuration: 'train.algorithm' must be \"two-loop\" or \"soba\" (got \"" +
-                     algorithm + "\")");
+    throw usageError(
+        "configuration: 'train.algorithm' must be \"two-loop\", \"soba\" or \"saba\" (got \"" +
+        algorithm + "\")");
   }
   options.algorithm = *kind;
   options.steps = t["steps"].get<int>();
@@ -112,6 +125,7 @@ TrainingOptions TrainingOptions::fromConfiguration(const Configuration& configur
   options.validateEvery = t["validate_every"].get<int>();
   options.threads = t["threads"].get<int>();
   options.innerStep = t["inner_step"].get<double>();
+  options.stepDecay = t["step_decay"].get<double>();
   options.batch = configuration.json()["dataset"]["batch"].get<int>();
   options.seed = configuration.json()["dataset"]["seed"].get<std::uint64_t>();
   if (std::string error; !options.isValid(&error)) throw usageError("configuration: " + error);
@@ -595,6 +609,8 @@ std::unique_ptr<LearningAlgorithm> makeLearningAlgorithm(const Dataset& dataset,
   const TrainingOptions options = TrainingOptions::fromConfiguration(configuration);
   if (options.algorithm == LearningAlgorithmKind::Soba)
     return std::make_unique<SingleLoopSoba>(dataset, configuration, options);
+  if (options.algorithm == LearningAlgorithmKind::Saba)
+    return std::make_unique<SingleLoopSaba>(dataset, configuration, options);
   return std::make_unique<TwoLoopLearning>(dataset, configuration, options);
 }
 

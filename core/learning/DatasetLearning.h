@@ -27,8 +27,9 @@ namespace bilevel {
 enum class LearningAlgorithmKind {
   TwoLoop,  // outer optimiser + hypergradient method on the batch's mean loss, warm starts kept
   Soba,     // single loop: one step on x_i, on the adjoint v_i and on θ per step
+  Saba,     // single loop with SAGA memory of the x, v and θ directions (variance reduced)
 };
-std::string toString(LearningAlgorithmKind kind);  // "two-loop", "soba"
+std::string toString(LearningAlgorithmKind kind);  // "two-loop", "soba", "saba"
 std::optional<LearningAlgorithmKind> parseLearningAlgorithm(std::string_view text);
 
 // The train.* and dataset.batch settings of a configuration (core/registry/Settings.cpp).
@@ -39,8 +40,12 @@ struct TrainingOptions {
   int validateEvery = 5;     // validation PSNR every this many steps (and at 0 and the end); ≥ 1
   int threads = 2;           // samples solved at once; ≥ 1
   int batch = 0;             // training samples per step; 0 (or ≥ their count): all of them
-  double innerStep = 1.0;    // soba: step on x and v in units of 1/L; (0, 2)
-  std::uint64_t seed = 1;    // the minibatch stream (dataset.seed)
+  double innerStep = 1.0;    // soba, saba: step on x and v in units of 1/L; (0, 2)
+  // soba: the θ step decreases as γ_k = γ_0 (1 + k/τ)^(−3/5) at step k (seed 002's exponent for
+  // SOBA's theorem), τ = stepDecay steps; 0 keeps it constant (SingleLoopSoba.h: why x and v keep
+  // theirs). saba ignores it: its theorem has constant steps. Finite, ≥ 0.
+  double stepDecay = 100.0;
+  std::uint64_t seed = 1;  // the minibatch stream (dataset.seed)
 
   bool isValid(std::string* error) const;
   // Error(Usage) naming the key when train.algorithm is unknown or a value is out of range.

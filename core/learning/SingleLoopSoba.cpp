@@ -1,10 +1,21 @@
 #include "learning/SingleLoopSoba.h"
 
+#include <cmath>
+
 #include "common/Error.h"
 #include "image/Quality.h"
 #include "learning/ParameterTransform.h"
 
 namespace bilevel {
+
+namespace {
+// SOBA's convergence theorem (Dagréou et al. 2022, seed 002): γ_t ∝ t^(−3/5) on θ.
+constexpr double kOuterDecayExponent = 0.6;
+}  // namespace
+
+double stepDecayFactor(int k, double tau, double exponent) {
+  return tau > 0.0 ? std::pow(1.0 + double(k) / tau, -exponent) : 1.0;
+}
 
 SingleLoopSoba::SingleLoopSoba(const Dataset& dataset, const Configuration& configuration,
                                TrainingOptions options)
@@ -82,7 +93,9 @@ LearningAlgorithm::StepReport SingleLoopSoba::advance(const std::vector<std::siz
   Vector direction;
   r = measure(batch_, true, direction);
   const ParameterLayout& layout = model().parameterLayout();
-  phi_ -= thetaStep_ * gradientInPhi(layout, theta_, direction);
+  const double gamma =
+      thetaStep_ * stepDecayFactor(stepCount(), options_.stepDecay, kOuterDecayExponent);
+  phi_ -= gamma * gradientInPhi(layout, theta_, direction);
   theta_ = thetaFromPhi(layout, phi_);
   if (!theta_.allFinite())
     throw numericalError("soba diverged: θ is not finite (lower outer.step)");

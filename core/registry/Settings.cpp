@@ -157,7 +157,8 @@ const std::vector<Setting>& settings() {
            "two-loop: outer.optimizer on the mean hypergradient (hypergradient.method) of each "
            "batch, every sample's lower-level solution and adjoint kept as warm starts; soba: "
            "one inner step on x, one on the adjoint v and one on θ per step (Dagréou et al. "
-           "2022)."),
+           "2022); saba: soba with SAGA memory of the x, v and θ directions of every sample "
+           "(variance reduced, constant steps)."),
       make("train.steps", Type::Integer, 50, "Steps",
            "Learning steps of bilevel-cli train (counted from the start of the run, so a "
            "resumed run makes the remaining ones).",
@@ -174,6 +175,11 @@ const std::vector<Setting>& settings() {
            "soba: the step on x and on the adjoint v, in units of 1/L (L the Lipschitz bound of "
            "∂ₓE).",
            0.0, kOpen, 2.0, kOpen),
+      make("train.step_decay", Type::Number, 100.0, "SOBA step decay",
+           "soba: at step k the θ step is outer.step·(1 + k/τ)^(−3/5) (the exponent of SOBA's "
+           "convergence theorem), τ this many steps, while x and v keep train.inner_step; 0 "
+           "keeps it constant. saba keeps constant steps.",
+           0.0, kClosed),
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include "hypergradients/HypergradientMethod.h"
 #include "learning/DatasetLearning.h"
 #include "learning/ModelFactory.h"
+#include "learning/SingleLoopSaba.h"
 #include "losses/SquaredError.h"
 
 using namespace bilevel;
@@ -63,29 +64,51 @@ class TestDatasetLearning : public QObject {
     QTest::addColumn<int>("batch");
     QTest::addColumn<QString>("optimizer");
     QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("extra");  // one more setting, or empty
     QTest::newRow("two-loop minibatch adam") << "two-loop" << 3 << "adam"
-                                             << "huber-tv";
+                                             << "huber-tv"
+                                             << "";
     QTest::newRow("two-loop full batch adam") << "two-loop" << 0 << "adam"
-                                              << "huber-tv";
+                                              << "huber-tv"
+                                              << "";
     // A line search re-evaluates the current θ on each new batch (TwoLoopLearning.h).
     QTest::newRow("two-loop minibatch gradient-descent") << "two-loop" << 3 << "gradient-descent"
-                                                         << "huber-tv";
+                                                         << "huber-tv"
+                                                         << "";
     QTest::newRow("two-loop full batch lbfgs") << "two-loop" << 0 << "lbfgs"
-                                               << "huber-tv";
+                                               << "huber-tv"
+                                               << "";
     QTest::newRow("two-loop minibatch lbfgs") << "two-loop" << 3 << "lbfgs"
-                                              << "huber-tv";
-    QTest::newRow("soba") << "soba" << 2 << "adam"
-                          << "huber-tv";
+                                              << "huber-tv"
+                                              << "";
+    QTest::newRow("soba constant steps") << "soba" << 2 << "adam"
+                                         << "huber-tv"
+                                         << "train.step_decay=0";
+    // The step schedule is a function of the step count, which the checkpoint keeps; τ = 2
+    // shrinks the steps by half within the 6 steps.
+    QTest::newRow("soba decreasing steps") << "soba" << 2 << "adam"
+                                           << "huber-tv"
+                                           << "train.step_decay=2";
+    // SABA's SAGA tables (x, v and θ directions of every sample) are in the checkpoint.
+    QTest::newRow("saba minibatch") << "saba" << 2 << "adam"
+                                    << "huber-tv"
+                                    << "";
+    QTest::newRow("saba foe") << "saba" << 3 << "adam"
+                              << "foe"
+                              << "";
     // A model with thousands of parameters in two blocks (ν positive, ϑ free) goes the same way.
     QTest::newRow("two-loop foe") << "two-loop" << 3 << "adam"
-                                  << "foe";
+                                  << "foe"
+                                  << "";
   }
   void resumeContinuesExactly() {
     QFETCH(QString, algorithm);
     QFETCH(int, batch);
     QFETCH(QString, optimizer);
     QFETCH(QString, model);
+    QFETCH(QString, extra);
     Configuration config = smallProblem(algorithm.toStdString(), batch);
+    if (!extra.isEmpty()) config.set(extra.toStdString());
     config.set("outer.optimizer=" + optimizer.toStdString());
     config.set("model.type=" + model.toStdString());
     if (model == "foe") {
@@ -161,6 +184,7 @@ class TestDatasetLearning : public QObject {
     QTest::addColumn<QString>("algorithm");
     QTest::newRow("two-loop") << "two-loop";
     QTest::newRow("soba") << "soba";
+    QTest::newRow("saba") << "saba";
   }
   void learningImprovesValidation() {
     QFETCH(QString, algorithm);
@@ -248,9 +272,31 @@ class TestDatasetLearning : public QObject {
     e = errorOf([&] { make(smallProblem("soba", 0), dataset)->restore(ran->checkpoint()); });
     QVERIFY2(QString(e.what()).contains("two-loop"), e.what());
     Configuration unknown = a;
-    unknown.set("train.algorithm=saba");
+    unknown.set("train.algorithm=sabba");
     e = errorOf([&] { make(unknown, dataset); });
     QVERIFY2(QString(e.what()).contains("train.algorithm"), e.what());
+    QVERIFY2(QString(e.what()).contains("saba"), e.what());  // the message lists the names
+    // A saba checkpoint is not a soba one (their memories differ).
+    auto saba = make(smallProblem("saba", 2), dataset);
+    saba->step();
+    e = errorOf([&] { make(smallProblem("soba", 2), dataset)->restore(saba->checkpoint()); });
+    QCOMPARE(e.kind(), ErrorKind::Usage);
+    QVERIFY2(QString(e.what()).contains("saba"), e.what());
+    // A step decay below 0 is refused naming the key, by the configuration and by the options.
+    e = errorOf([&] { Configuration(a).set("train.step_decay=-1"); });
+    QCOMPARE(e.kind(), ErrorKind::Usage);
+    QVERIFY2(QString(e.what()).contains("train.step_decay"), e.what());
+    TrainingOptions options = TrainingOptions::fromConfiguration(a);
+    std::string why;
+    QVERIFY(options.isValid(&why));
+    options.stepDecay = -1.0;
+    QVERIFY(!options.isValid(&why));
+    QVERIFY2(QString::fromStdString(why).contains("train.step_decay"), why.c_str());
+    options.stepDecay = std::numeric_limits<double>::infinity();
+    QVERIFY(!options.isValid(&why));
+    e = errorOf([&] { std::make_unique<SingleLoopSaba>(dataset, a, options); });
+    QCOMPARE(e.kind(), ErrorKind::Usage);
+    QVERIFY2(QString(e.what()).contains("train.step_decay"), e.what());
   }
 };
 
