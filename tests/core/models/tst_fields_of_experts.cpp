@@ -294,6 +294,24 @@ class TestFieldsOfExperts : public QObject {
     check("mixed transpose", transposed, reference.mixedTransposeProduct(x, dtheta));
   }
 
+  // Small responses (a faint image, y = x so the energy is the penalty alone; no constant offset,
+  // whose cancellation in the zero-mean filters would dominate): the vectorised log(1 + z²) must
+  // keep log1p's relative accuracy where 1 + z² rounds z² away.
+  void studentTPenaltyIsAccurateForSmallResponses() {
+    Image flat(40, 33);
+    flat.pixels = test::randomVector(flat.size(), 9, 1e-6);
+    FieldsOfExperts::Options options;
+    options.filters = 8;
+    options.filterSize = 5;
+    const FieldsOfExperts model(flat, options);
+    const Vector theta = model.defaultParameters();
+    const ReferenceFieldsOfExperts reference(model, flat.pixels, theta);
+    const double energy = reference.energy(flat.pixels);
+    QVERIFY(energy > 0.0 && energy < 1e-6);
+    QVERIFY2(std::abs(model.energy(flat.pixels, theta) - energy) <= 1e-13 * energy,
+             qPrintable(mismatch(model.energy(flat.pixels, theta), energy)));
+  }
+
   void gradientMatchesFiniteDifferences_data() { addCaseRows(); }
   void gradientMatchesFiniteDifferences() {
     const Case c = fetchCase();
