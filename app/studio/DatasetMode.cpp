@@ -138,8 +138,7 @@ DatasetMode::DatasetMode(MainWindow* window, StudioDocument* document, QStackedW
   mode_->setCheckable(true);
   mode_->setShortcut(QKeySequence(tr("Ctrl+D")));
   connect(mode_, &QAction::toggled, this, &DatasetMode::setActive);
-  page_->setActions(
-      {open_, nullptr, train_, pause_, resume_, stop_, nullptr, apply_, save_, load_});
+  page_->setActions({open_, train_, pause_, resume_, stop_}, {apply_, save_, load_});
 
   connect(page_->settings(), &widgets::DatasetSettingsForm::settingChanged, this,
           [this](const QString& key, const QVariant& value) {

@@ -1,6 +1,7 @@
 #include "DatasetPage.h"
 
 #include <QAction>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -38,8 +39,15 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   buttons_ = new QWidget;
-  auto* row = new QHBoxLayout(buttons_);
-  row->setContentsMargins(0, 0, 0, 0);
+  auto* grid = new QGridLayout(buttons_);
+  grid->setContentsMargins(0, 0, 0, 0);
+  runButtons_ = new QWidget;
+  modelButtons_ = new QWidget;
+  for (QWidget* group : {runButtons_, modelButtons_})
+    new QHBoxLayout(group);
+  grid->addWidget(runButtons_, 0, 0);
+  grid->addWidget(modelButtons_, 0, 1);
+  grid->setColumnStretch(2, 1);
   layout->addWidget(buttons_);
   summary_ =
       new QLabel(tr("No dataset open: File › Open Dataset… picks a folder of clean images."));
@@ -50,6 +58,7 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent) {
 
   settings_ = new widgets::DatasetSettingsForm;
   images_ = new widgets::DatasetImageList;
+  images_->setMinimumHeight(160);  // a few rows, also when the page is one column
   auto* left = new QWidget;
   auto* leftLayout = new QVBoxLayout(left);
   leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -64,6 +73,7 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent) {
   curves_->setPointsVisible(validationSeries_, true);
   curves_->setMinimumHeight(220);
   table_ = new widgets::PerImageTable;
+  table_->setMinimumHeight(120);
   tableCaption_ = new QLabel(table_->caption());
   tableCaption_->setWordWrap(true);
   connect(table_, &widgets::PerImageTable::captionChanged, tableCaption_, &QLabel::setText);
@@ -74,6 +84,7 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent) {
 
   filters_ = new widgets::LearnedFiltersPanel;
   filterBox_ = boxed(tr("Learned filters"), filters_);
+  filterBox_->setMinimumHeight(360);
   filterBox_->setVisible(false);
 
   columns_ = new QSplitter(Qt::Horizontal);
@@ -88,19 +99,18 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent) {
   layout->addWidget(columns_, 1);
 }
 
-void DatasetPage::setActions(const QList<QAction*>& actions) {
-  auto* row = static_cast<QHBoxLayout*>(buttons_->layout());
-  for (QAction* action : actions) {
-    if (!action) {
-      row->addSpacing(12);
-      continue;
+void DatasetPage::setActions(const QList<QAction*>& run, const QList<QAction*>& model) {
+  for (const auto& [group, actions] :
+       {std::pair{runButtons_, run}, std::pair{modelButtons_, model}}) {
+    auto* row = static_cast<QHBoxLayout*>(group->layout());
+    row->setContentsMargins(0, 0, 12, 0);
+    for (QAction* action : actions) {
+      auto* button = new QToolButton;
+      button->setDefaultAction(action);
+      button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+      row->addWidget(button);
     }
-    auto* button = new QToolButton;
-    button->setDefaultAction(action);
-    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    row->addWidget(button);
   }
-  row->addStretch(1);
 }
 
 void DatasetPage::setSummary(const QString& text) {
@@ -126,16 +136,30 @@ void DatasetPage::resizeEvent(QResizeEvent* event) {
 }
 
 void DatasetPage::arrange() {
-  // The filter tiles need a column of their own only when there is room for three.
-  const bool narrow = width() < kThreeColumnsWidth;
-  if (narrow == narrow_) return;
-  narrow_ = narrow;
-  if (narrow) {
+  // The filter tiles need a column of their own only when there is room for three; below two
+  // columns' width one column reads better than squeezed (or cut) ones.
+  const int count = width() >= kThreeColumnsWidth ? 3 : width() >= kTwoColumnsWidth ? 2 : 1;
+  if (count == columnCount_) return;
+  columnCount_ = count;
+  columns_->setOrientation(count == 1 ? Qt::Vertical : Qt::Horizontal);
+  if (count == 2) {
     middle_->addWidget(filterBox_);
   } else {
     columns_->addWidget(filterBox_);
   }
   filterBox_->setVisible(filtersWanted_);
+  // Re-adding a widget resets its share: settings and images a quarter (two fifths of two
+  // columns), the curves and the filters the rest.
+  const int w = width();
+  if (count == 3) columns_->setSizes({w / 4, w * 3 / 8, w * 3 / 8});
+  if (count == 2) columns_->setSizes({w * 2 / 5, w * 3 / 5});
+  auto* grid = static_cast<QGridLayout*>(buttons_->layout());
+  grid->removeWidget(modelButtons_);
+  if (count == 1) {
+    grid->addWidget(modelButtons_, 1, 0);
+  } else {
+    grid->addWidget(modelButtons_, 0, 1);
+  }
 }
 
 }  // namespace bilevel::studio

@@ -22,17 +22,20 @@ namespace bilevel::studio {
 // only lays out: the commands as buttons, the dataset's summary line; on the left its settings and
 // its images; in the middle the training and validation PSNR curves over the per-image table; on
 // the right the learned filters and the penalty (shown for a model with filters). Narrower than
-// kThreeColumnsWidth the filters go below the table, so that no column is squeezed.
+// kThreeColumnsWidth the filters go below the table; narrower than kTwoColumnsWidth everything is
+// one column (the page scrolls) and the commands take two rows, so that nothing is cut.
 class DatasetPage : public QWidget {
   Q_OBJECT
 
  public:
   static constexpr int kThreeColumnsWidth = 1000;
+  static constexpr int kTwoColumnsWidth = 760;
 
   explicit DatasetPage(QWidget* parent = nullptr);
 
-  // The commands, as buttons in this order (nullptr: a gap).
-  void setActions(const QList<QAction*>& actions);
+  // The commands as buttons in this order: the run's, then (on a second row when narrow) those
+  // of the learned model.
+  void setActions(const QList<QAction*>& run, const QList<QAction*>& model);
   void setSummary(const QString& text);
   QString summary() const;
   void setFiltersVisible(bool visible);
@@ -54,6 +57,8 @@ class DatasetPage : public QWidget {
 
   QLabel* summary_ = nullptr;
   QWidget* buttons_ = nullptr;
+  QWidget* runButtons_ = nullptr;
+  QWidget* modelButtons_ = nullptr;
   QSplitter* columns_ = nullptr;
   QSplitter* middle_ = nullptr;
   widgets::DatasetSettingsForm* settings_ = nullptr;
@@ -65,7 +70,7 @@ class DatasetPage : public QWidget {
   QGroupBox* filterBox_ = nullptr;
   widgets::LearnedFiltersPanel* filters_ = nullptr;
   bool filtersWanted_ = false;
-  bool narrow_ = false;
+  int columnCount_ = 3;
 };
 
 }  // namespace bilevel::studio
