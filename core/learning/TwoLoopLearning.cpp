@@ -1,6 +1,7 @@
 #include "learning/TwoLoopLearning.h"
 
 #include <cmath>
+#include <limits>
 
 #include "common/Error.h"
 #include "image/Quality.h"
@@ -11,6 +12,15 @@ using Json = nlohmann::json;
 
 // U_B(φ) = (1/|B|) Σ_{i∈B} ½‖x_i(θ) − clean_i‖² over the current batch, with its gradient in φ.
 // Trial solutions and adjoints start from the accepted ones; accept() keeps them.
+//
+// A non-convex lower level (foe with Student-t) can put a line-search trial θ where some sample's
+// x* has an indefinite Hessian: implicit-cg then has no adjoint and no gradient to give
+// (ImplicitCG.cpp). Such a trial is rejected as a point outside the domain where U is
+// differentiable: its value is +∞, so the Armijo search (OuterOptimizer.cpp) halves the step and
+// the run goes on from the accepted θ, whose samples all had positive-definite Hessians; the step's
+// message names the sample. Outside a line search (the first evaluation, a new minibatch at the
+// current θ, optimisers that step without one) nothing can be rejected, and the error names the
+// sample and the Lanczos estimate.
 class TwoLoopLearning::Objective final : public OuterObjective {
  public:
   explicit Objective(TwoLoopLearning& owner)
@@ -28,7 +38,8 @@ class TwoLoopLearning::Objective final : public OuterObjective {
     const ParameterLayout& layout = o.model().parameterLayout();
     const Vector theta = thetaFromPhi(layout, phi);
     const std::vector<std::size_t>& batch = o.batch_;
-    std::vector<char> cancelled(o.training_.size(), 0);
+    std::vector<char> cancelled(o.training_.size(), 0), indefinite(o.training_.size(), 0);
+    std::vector<std::string> indefiniteMessage(o.training_.size());
     o.forEach(batch, [&](std::size_t i, int slot) {
       Sample& sample = o.training_[i];
       trialX_[i] = sample.x;
@@ -46,6 +57,15 @@ class TwoLoopLearning::Objective final : public OuterObjective {
         cancelled[i] = 1;
         return;
       }
+      if (summary.termination == Termination::NegativeCurvature) {
+        if (!lineSearchTrial_) {
+          throw numericalError("the " + summary.method + " evaluation of sample '" +
+                               sample.data.name + "' at the current θ failed: " + summary.message);
+        }
+        indefinite[i] = 1;
+        indefiniteMessage[i] = sample.data.name;
+        return;
+      }
       o.requireUsable(summary, sample);
       if (!gradient_[i].allFinite()) {
         throw numericalError("the hypergradient of sample '" + sample.data.name +
@@ -54,11 +74,25 @@ class TwoLoopLearning::Objective final : public OuterObjective {
       loss_[i] = summary.outerLoss;
       psnr_[i] = psnr(trialX_[i], sample.data.clean.pixels);
     });
+    for (const std::size_t i : batch) {
+      if (cancelled[i]) return false;
+    }
+    for (const std::size_t i : batch) {  // the first in batch order: the same on any thread count
+      if (!indefinite[i]) continue;
+      ++rejectedTrials_;
+      rejectedSample_ = indefiniteMessage[i];
+      for (const std::size_t j : batch) {
+        totalInner_ += inner_[j];
+        totalAdjoint_ += adjoint_[j];
+      }
+      result.value = std::numeric_limits<double>::infinity();
+      result.gradient = Vector::Constant(phi.size(), std::numeric_limits<double>::quiet_NaN());
+      return true;
+    }
     Vector total = Vector::Zero(theta.size());
     double value = 0.0, psnrSum = 0.0;
     innerIterations_ = adjointIterations_ = 0;
     for (const std::size_t i : batch) {  // in batch order: the same sum on any thread count
-      if (cancelled[i]) return false;
       value += loss_[i];
       psnrSum += psnr_[i];
       total += gradient_[i];
@@ -85,6 +119,15 @@ class TwoLoopLearning::Objective final : public OuterObjective {
   }
 
   void setCancel(const CancellationFlag* cancel) { cancel_ = cancel; }
+  // Whether evaluate() is asked for a line-search trial, which it may reject (see above).
+  void setLineSearchTrial(bool trial) { lineSearchTrial_ = trial; }
+  // How many trials were rejected since the last call, and the sample of the last one.
+  std::pair<int, std::string> takeRejections() {
+    std::pair<int, std::string> out{rejectedTrials_, rejectedSample_};
+    rejectedTrials_ = 0;
+    rejectedSample_.clear();
+    return out;
+  }
   double acceptedPsnr() const { return acceptedPsnr_; }
   double acceptedGradientNorm() const { return acceptedGradientNorm_; }
   std::pair<int, int> takeIterations() {
@@ -96,6 +139,9 @@ class TwoLoopLearning::Objective final : public OuterObjective {
  private:
   TwoLoopLearning& owner_;
   const CancellationFlag* cancel_ = nullptr;
+  bool lineSearchTrial_ = false;
+  int rejectedTrials_ = 0;
+  std::string rejectedSample_;
   std::vector<Vector> trialX_;
   std::vector<SolverState> trialState_;
   std::vector<double> loss_, psnr_;
@@ -163,7 +209,10 @@ LearningAlgorithm::StepReport TwoLoopLearning::advance(const std::vector<std::si
       objective_->accept();
     }
   }
+  objective_->setLineSearchTrial(optimizer_->usesLineSearch());
   const OuterStep step = optimizer_->step(phi_, current_, *objective_);
+  objective_->setLineSearchTrial(false);
+  const auto [rejected, sample] = objective_->takeRejections();
   if (step.cancelled) {
     r.cancelled = true;
     return r;
@@ -173,6 +222,14 @@ LearningAlgorithm::StepReport TwoLoopLearning::advance(const std::vector<std::si
   r.moved = step.moved;
   r.converged = step.converged;
   r.message = step.message;
+  if (rejected > 0) {
+    if (!r.message.empty()) r.message += "; ";
+    r.message += std::to_string(rejected) + " line-search trial" + (rejected > 1 ? "s" : "") +
+                 " rejected: indefinite Hessian at x* of sample '" + sample + "'";
+    // All 12 halvings rejected means no step shorter than the first stayed differentiable: not
+    // a converged run, and the message says why.
+    if (!step.moved) r.converged = false;
+  }
   return r;
 }
 
