@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   options.filters = filters;
   options.filterSize = size;
   options.nu = nu;
+  options.boundary = FilterBoundary::Valid;  // conv2d without padding, as the PyTorch reference
   for (int p = 0; p < kPatches; ++p) {
     Image patch(kSide, kSide);
     const int top = 64 * (p / 4), left = 64 * (p % 4);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "models/FieldsOfExperts.h"
 #include "models/penalties/Penalty.h"
 #include "registry/Registry.h"
 
@@ -249,6 +250,10 @@ void Configuration::validate() const {
   if (const Json& penalty = c["model"]["penalty"];
       model->uses("model.penalty") && !parsePenaltyKind(penalty.get<std::string>())) {
     check(false, "model.penalty", "must be one of " + penaltyKindNames(), penalty);
+  }
+  if (const Json& boundary = c["model"]["boundary"];
+      model->uses("model.boundary") && !parseFilterBoundary(boundary.get<std::string>())) {
+    check(false, "model.boundary", "must be one of symmetric, valid", boundary);
   }
   const Json& solverType = c["solver"]["type"];
   const registry::SolverEntry* solver = registry::findSolver(solverType.get<std::string>());

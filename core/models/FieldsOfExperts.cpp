@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -82,6 +83,24 @@ double penaltySum(const double* z, long count) {
 
 }  // namespace
 
+std::string toString(FilterBoundary boundary) {
+  return boundary == FilterBoundary::Symmetric ? "symmetric" : "valid";
+}
+
+std::optional<FilterBoundary> parseFilterBoundary(const std::string& text) {
+  if (text == "symmetric") return FilterBoundary::Symmetric;
+  if (text == "valid") return FilterBoundary::Valid;
+  return std::nullopt;
+}
+
+namespace {
+
+int extensionMargin(const FieldsOfExperts::Options& options) {
+  return options.boundary == FilterBoundary::Symmetric ? options.filterSize / 2 : 0;
+}
+
+}  // namespace
+
 bool FieldsOfExperts::Options::isValid(std::string* error) const {
   const auto fail = [&](const std::string& message) {
     if (error) *error = message;
@@ -104,7 +123,10 @@ FieldsOfExperts::FieldsOfExperts(const Image& noisy, const Options& options)
     : noisy_(noisy.pixels),
       options_(options),
       basis_(std::max(options.filterSize, 2)),
-      bank_(noisy.rows, noisy.cols, options.filterSize, std::max(options.filters, 1)) {
+      extension_(std::max(noisy.rows, 1), std::max(noisy.cols, 1),
+                 std::min({extensionMargin(options), noisy.rows, noisy.cols})),
+      bank_(extension_.extendedRows(), extension_.extendedCols(), options.filterSize,
+            std::max(options.filters, 1)) {
   if (std::string why; !options.isValid(&why)) throw usageError(why);
   if (noisy.rows < options.filterSize || noisy.cols < options.filterSize) {
     throw usageError("model.filter_size " + std::to_string(options.filterSize) +
@@ -148,6 +170,9 @@ FieldsOfExperts::FieldsOfExperts(const Image& noisy, const Options& options)
   packedScaledDelta_.resize(bank_.packedLength());
   paddedX_ = Vector::Zero(bank_.paddedLength());
   paddedV_ = Vector::Zero(bank_.paddedLength());
+  extended_ = Vector::Zero(extension_.extendedSize());
+  extendedSum_ = Vector::Zero(extension_.extendedSize());
+  folded_ = Vector::Zero(noisy_.size());
   accumulators_.resize(threads_ * bank_.paddedLength());
   responses_.resize(threads_ * K * bandStride_);
   scratch_.resize(threads_ * bank_.adjointScratchLength());
@@ -222,15 +247,32 @@ std::vector<LearnedFilter> FieldsOfExperts::learnedFilters(const Vector& theta) 
   return bank;
 }
 
+void FieldsOfExperts::prepare(const Vector& x, Vector& padded) const {
+  if (extension_.margin() == 0) {
+    bank_.padImage(x.data(), padded.data());
+    return;
+  }
+  extension_.extend(x, extended_);
+  bank_.padImage(extended_.data(), padded.data());
+}
+
 void FieldsOfExperts::gatherAccumulators(int team, Vector& out) const {
-  const Eigen::Index n = noisy_.size(), padded = bank_.paddedLength();
-  for (int t = 0; t < team; ++t)
-    out += accumulators_.segment(t * padded, n);
+  const Eigen::Index n = extension_.extendedSize(), padded = bank_.paddedLength();
+  if (extension_.margin() == 0) {
+    for (int t = 0; t < team; ++t)
+      out += accumulators_.segment(t * padded, n);
+    return;
+  }
+  extendedSum_ = accumulators_.segment(0, n);
+  for (int t = 1; t < team; ++t)
+    extendedSum_ += accumulators_.segment(t * padded, n);
+  extension_.extendAdjoint(extendedSum_, folded_);
+  out += folded_;
 }
 
 double FieldsOfExperts::energy(const Vector& x, const Vector& theta) const {
   updateFilters(theta);
-  bank_.padImage(x.data(), paddedX_.data());
+  prepare(x, paddedX_);
   const int K = options_.filters;
   withPenalty(options_.penalty, [&](auto rho) {
     forEachBand([](int) {},
@@ -248,7 +290,7 @@ double FieldsOfExperts::energy(const Vector& x, const Vector& theta) const {
 
 double FieldsOfExperts::energyAndGradient(const Vector& x, const Vector& theta, Vector& g) const {
   updateFilters(theta);
-  bank_.padImage(x.data(), paddedX_.data());
+  prepare(x, paddedX_);
   const int K = options_.filters;
   const long padded = bank_.paddedLength();
   int team = 1;
@@ -294,7 +336,7 @@ void FieldsOfExperts::linearize(const Vector& x, const Vector& theta) const {
   const int K = options_.filters;
   firstDerivatives_.resize(K * cacheStride_);
   secondDerivatives_.resize(K * cacheStride_);
-  bank_.padImage(x.data(), paddedX_.data());
+  prepare(x, paddedX_);
   withPenalty(options_.penalty, [&](auto rho) {
     using Rho = decltype(rho);
     forEachBand([](int) {},
@@ -318,7 +360,7 @@ void FieldsOfExperts::linearize(const Vector& x, const Vector& theta) const {
 void FieldsOfExperts::hessianVectorProduct(const Vector& x, const Vector& theta, const Vector& v,
                                            Vector& out) const {
   linearize(x, theta);
-  bank_.padImage(v.data(), paddedV_.data());
+  prepare(v, paddedV_);
   const int K = options_.filters;
   const long padded = bank_.paddedLength();
   const int team = forEachBand(
@@ -348,8 +390,8 @@ void FieldsOfExperts::hessianVectorProduct(const Vector& x, const Vector& theta,
 void FieldsOfExperts::mixedProduct(const Vector& x, const Vector& theta, const Vector& v,
                                    Vector& out) const {
   linearize(x, theta);
-  bank_.padImage(x.data(), paddedX_.data());
-  bank_.padImage(v.data(), paddedV_.data());
+  prepare(x, paddedX_);
+  prepare(v, paddedV_);
   const int K = options_.filters;
   const long area = long(options_.filterSize) * options_.filterSize;
   const int team = forEachBand(
@@ -393,7 +435,7 @@ void FieldsOfExperts::mixedProduct(const Vector& x, const Vector& theta, const V
 void FieldsOfExperts::mixedTransposeProduct(const Vector& x, const Vector& theta,
                                             const Vector& dtheta, Vector& out) const {
   linearize(x, theta);
-  bank_.padImage(x.data(), paddedX_.data());
+  prepare(x, paddedX_);
   const int K = options_.filters;
   const long area = long(options_.filterSize) * options_.filterSize;
   basis_.synthesize(dtheta.data() + K, K, dfilters_.data());

@@ -45,6 +45,13 @@ FieldsOfExperts::Options foeOptions(const Json& model) {
                      " (got \"" + penalty + "\")");
   }
   options.penalty = *kind;
+  const std::string boundary = model.at("boundary").get<std::string>();
+  const auto where = parseFilterBoundary(boundary);
+  if (!where) {
+    throw usageError("configuration: 'model.boundary' must be one of symmetric, valid (got \"" +
+                     boundary + "\")");
+  }
+  options.boundary = *where;
   return options;
 }
 
@@ -101,7 +108,8 @@ const std::vector<ModelEntry>& models() {
         "Learned filters (Roth & Black; Chen, Ranftl & Pock): K filters of s×s in the DCT basis "
         "without the constant atom, each with a weight ν_k, under a Student-t (non-convex) or "
         "Charbonnier (convex) penalty; K·s² parameters.";
-    foe.settings = {"model.filters", "model.filter_size", "model.penalty", "model.nu"};
+    foe.settings = {"model.filters", "model.filter_size", "model.penalty", "model.nu",
+                    "model.boundary"};
     foe.makeSmooth = [](const Image& noisy, const Json& model) -> std::unique_ptr<Model> {
       return std::make_unique<FieldsOfExperts>(noisy, foeOptions(model));
     };

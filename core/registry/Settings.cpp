@@ -71,6 +71,11 @@ const std::vector<Setting>& settings() {
            "(non-convex) or \"charbonnier\" √(1 + z²) − 1 (convex)."),
       make("model.nu", Type::Number, 0.0015, "Filter weight ν",
            "Fields of Experts: the weight ν_k every filter starts from.", 0.0, kOpen),
+      make("model.boundary", Type::Choice, "symmetric", "Filter boundary",
+           "Fields of Experts: \"symmetric\" filters the picture mirrored at its edges, so "
+           "border pixels are regularised like the others; \"valid\" keeps only the responses "
+           "where a filter fits inside the picture (a band of s − 1 pixels stays nearly as noisy "
+           "as the input)."),
       make("solver.type", Type::Choice, "accelerated-gradient", "Solver",
            "The inner solver of the lower-level problem."),
       make("solver.tolerance", Type::Number, 1e-8, "Tolerance",

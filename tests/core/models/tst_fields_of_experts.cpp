@@ -11,6 +11,7 @@
 #include "models/penalties/Charbonnier.h"
 #include "models/penalties/StudentT.h"
 #include "operators/DctFilterBasis.h"
+#include "operators/SymmetricExtension.h"
 #include "registry/Registry.h"
 
 using namespace bilevel;
@@ -25,7 +26,8 @@ struct Case {
   Vector theta;
 };
 
-Case makeCase(PenaltyKind penalty, int size, int rows, int cols) {
+Case makeCase(PenaltyKind penalty, int size, int rows, int cols,
+              FilterBoundary boundary = FilterBoundary::Symmetric) {
   Image noisy(rows, cols);
   const Vector clean = test::randomVector(noisy.size(), 3, 0.2).array() + 0.5;
   noisy.pixels = clean + test::randomVector(noisy.size(), 4, 0.1);
@@ -35,6 +37,7 @@ Case makeCase(PenaltyKind penalty, int size, int rows, int cols) {
   options.penalty = penalty;
   options.nu = 0.02;
   options.initialNorm = 5.0;
+  options.boundary = boundary;
   Case c;
   c.model = std::make_unique<FieldsOfExperts>(noisy, options);
   c.theta = c.model->defaultParameters();
@@ -50,11 +53,15 @@ void addCaseRows() {
   QTest::addColumn<int>("size");
   QTest::addColumn<int>("rows");
   QTest::addColumn<int>("cols");
+  QTest::addColumn<int>("boundary");
   for (PenaltyKind kind : {PenaltyKind::StudentT, PenaltyKind::Charbonnier}) {
-    const std::string name = toString(kind);
-    QTest::newRow((name + " 3x3 on 17x23").c_str()) << int(kind) << 3 << 17 << 23;
-    QTest::newRow((name + " 5x5 on 20x16").c_str()) << int(kind) << 5 << 20 << 16;
-    QTest::newRow((name + " 7x7 on 19x26").c_str()) << int(kind) << 7 << 19 << 26;
+    for (FilterBoundary boundary : {FilterBoundary::Symmetric, FilterBoundary::Valid}) {
+      const std::string name = toString(kind) + ", " + toString(boundary);
+      const int b = int(boundary);
+      QTest::newRow((name + " 3x3 on 17x23").c_str()) << int(kind) << 3 << 17 << 23 << b;
+      QTest::newRow((name + " 5x5 on 20x16").c_str()) << int(kind) << 5 << 20 << 16 << b;
+      QTest::newRow((name + " 7x7 on 19x26").c_str()) << int(kind) << 7 << 19 << 26 << b;
+    }
   }
 }
 
@@ -63,7 +70,8 @@ Case fetchCase() {
   QFETCH(int, size);
   QFETCH(int, rows);
   QFETCH(int, cols);
-  return makeCase(PenaltyKind(penalty), size, rows, cols);
+  QFETCH(int, boundary);
+  return makeCase(PenaltyKind(penalty), size, rows, cols, FilterBoundary(boundary));
 }
 
 // Central differences in double precision: step h, truncation O(h²), rounding O(eps/h).
@@ -267,6 +275,7 @@ class TestFieldsOfExperts : public QObject {
     options.filterSize = size;
     options.penalty = PenaltyKind(penalty);
     options.nu = 0.01;
+    options.boundary = FilterBoundary::Valid;  // the reference's correlation
     const FieldsOfExperts model(noisy, options);
     Vector theta = model.defaultParameters();
     theta.head(filters) += test::randomVector(filters, 5, 0.005).cwiseAbs();
@@ -294,6 +303,65 @@ class TestFieldsOfExperts : public QObject {
     check("mixed transpose", transposed, reference.mixedTransposeProduct(x, dtheta));
   }
 
+  // The symmetric boundary is the valid model on the mirrored picture E x (SymmetricExtension.h),
+  // with the data term on the picture alone: E_sym(x) = E_valid(Ex; Ey) − ½‖E(x − y)‖² + ½‖x − y‖²,
+  // so ∂_xE_sym = x − y + Eᵀ(∂_xE_valid(Ex) − E(x − y)), H_sym v = v + Eᵀ(H_valid Ev − Ev), the
+  // mixed product that of E_valid at (Ex, Ev) and the transposed one Eᵀ of E_valid's.
+  void symmetricBoundaryIsTheValidModelOnTheMirroredPicture_data() {
+    QTest::addColumn<int>("size");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::newRow("7x7 on 19x26") << 7 << 19 << 26;
+    QTest::newRow("4x4 on 9x13") << 4 << 9 << 13;
+    QTest::newRow("3x3 on 40x11") << 3 << 40 << 11;
+  }
+  void symmetricBoundaryIsTheValidModelOnTheMirroredPicture() {
+    QFETCH(int, size);
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    const Case c = makeCase(PenaltyKind::StudentT, size, rows, cols);
+    const FieldsOfExperts& model = *c.model;
+    const SymmetricExtension extension(rows, cols, size / 2);
+    Image mirrored(extension.extendedRows(), extension.extendedCols());
+    extension.extend(model.initialPoint(), mirrored.pixels);
+    FieldsOfExperts::Options options = model.options();
+    options.boundary = FilterBoundary::Valid;
+    const FieldsOfExperts valid(mirrored, options);
+    QCOMPARE(valid.rows(), rows + 2 * (size / 2));
+    QCOMPARE(model.rows(), rows);
+    const Vector& x = c.x;
+    const Vector& y = model.initialPoint();
+    const Vector v = test::randomVector(x.size(), 21),
+                 dtheta = test::randomVector(c.theta.size(), 22);
+    Vector ex, ev, ed;
+    extension.extend(x, ex);
+    extension.extend(v, ev);
+    extension.extend(x - y, ed);
+    const auto fold = [&](const Vector& g) {
+      Vector out;
+      extension.extendAdjoint(g, out);
+      return out;
+    };
+    const double expectedEnergy =
+        valid.energy(ex, c.theta) - 0.5 * ed.squaredNorm() + 0.5 * (x - y).squaredNorm();
+    QVERIFY(std::abs(model.energy(x, c.theta) - expectedEnergy) <=
+            1e-12 * std::abs(expectedEnergy));
+    Vector g(x.size()), gv(ex.size()), hv(x.size()), hvv(ex.size()), mixed, mixedValid,
+        transposed(x.size()), transposedValid(ex.size());
+    model.energyAndGradient(x, c.theta, g);
+    valid.energyAndGradient(ex, c.theta, gv);
+    QVERIFY(test::relativeError(g, x - y + fold(gv - ed)) <= 1e-12);
+    model.hessianVectorProduct(x, c.theta, v, hv);
+    valid.hessianVectorProduct(ex, c.theta, ev, hvv);
+    QVERIFY(test::relativeError(hv, v + fold(hvv - ev)) <= 1e-12);
+    model.mixedProduct(x, c.theta, v, mixed);
+    valid.mixedProduct(ex, c.theta, ev, mixedValid);
+    QVERIFY(test::relativeError(mixed, mixedValid) <= 1e-12);
+    model.mixedTransposeProduct(x, c.theta, dtheta, transposed);
+    valid.mixedTransposeProduct(ex, c.theta, dtheta, transposedValid);
+    QVERIFY(test::relativeError(transposed, fold(transposedValid)) <= 1e-12);
+  }
+
   // Small responses (a faint image, y = x so the energy is the penalty alone; no constant offset,
   // whose cancellation in the zero-mean filters would dominate): the vectorised log(1 + z²) must
   // keep log1p's relative accuracy where 1 + z² rounds z² away.
@@ -303,6 +371,7 @@ class TestFieldsOfExperts : public QObject {
     FieldsOfExperts::Options options;
     options.filters = 8;
     options.filterSize = 5;
+    options.boundary = FilterBoundary::Valid;  // the reference's correlation
     const FieldsOfExperts model(flat, options);
     const Vector theta = model.defaultParameters();
     const ReferenceFieldsOfExperts reference(model, flat.pixels, theta);
@@ -327,14 +396,17 @@ class TestFieldsOfExperts : public QObject {
       QVERIFY2(std::abs(fd - g.dot(v)) <= kTolerance * std::abs(g.dot(v)),
                qPrintable(mismatch(fd, g.dot(v))));
     }
-    // Corners and an interior pixel (the corners are seen by one filter position only).
+    // Corners and an interior pixel (with the valid boundary the corners are seen by one filter
+    // position only). A single pixel's derivative can be far smaller than the energy, so the
+    // difference's rounding, about 4.5 eps·|E| / h, is allowed besides the relative tolerance.
+    const double rounding = 1e-15 * std::abs(energy) / kStep;
     for (Eigen::Index i : {Eigen::Index(0), Eigen::Index(c.model->cols() + 2), n - 1}) {
       Vector e = Vector::Zero(n);
       e[i] = 1.0;
       const double fd =
           (c.model->energy(c.x + kStep * e, c.theta) - c.model->energy(c.x - kStep * e, c.theta)) /
           (2 * kStep);
-      QVERIFY2(std::abs(fd - g[i]) <= kTolerance * std::max(std::abs(g[i]), 1e-3),
+      QVERIFY2(std::abs(fd - g[i]) <= kTolerance * std::max(std::abs(g[i]), 1e-3) + rounding,
                qPrintable(mismatch(fd, g[i])));
     }
   }
@@ -514,6 +586,22 @@ class TestFieldsOfExperts : public QObject {
     QCOMPARE(config.json()["model"]["penalty"], "student-t");  // the last valid settings stay
     config.set("model.penalty=charbonnier");
     QCOMPARE(config.json()["model"]["penalty"], "charbonnier");
+    // model.boundary: symmetric by default, valid on request, anything else refused by name.
+    const auto symmetric = registry::model("foe").make(image, config.json()["model"]);
+    QVERIFY(dynamic_cast<const FieldsOfExperts&>(*symmetric).options().boundary ==
+            FilterBoundary::Symmetric);
+    config.set("model.boundary=valid");
+    const auto valid = registry::model("foe").make(image, config.json()["model"]);
+    QVERIFY(dynamic_cast<const FieldsOfExperts&>(*valid).options().boundary ==
+            FilterBoundary::Valid);
+    message.clear();
+    try {
+      config.set("model.boundary=periodic");
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    QVERIFY2(message.contains("model.boundary") && message.contains("symmetric, valid"),
+             qPrintable(message));
   }
 
   void badOptionsAreRefusedNamingTheSetting() {
