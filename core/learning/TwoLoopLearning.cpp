@@ -15,12 +15,13 @@ using Json = nlohmann::json;
 //
 // A non-convex lower level (foe with Student-t) can put a line-search trial θ where some sample's
 // x* has an indefinite Hessian: implicit-cg then has no adjoint and no gradient to give
-// (ImplicitCG.cpp). Such a trial is rejected as a point outside the domain where U is
+// (ImplicitCG.cpp); or where the inner solve stops at solver.max_iterations, so U is not known
+// there. Such a trial is rejected as a point outside the domain where U is known and
 // differentiable: its value is +∞, so the Armijo search (OuterOptimizer.cpp) halves the step and
-// the run goes on from the accepted θ, whose samples all had positive-definite Hessians; the step's
-// message names the sample. Outside a line search (the first evaluation, a new minibatch at the
-// current θ, optimisers that step without one) nothing can be rejected, and the error names the
-// sample and the Lanczos estimate.
+// the run goes on from the accepted θ, whose samples all converged with positive-definite
+// Hessians; the step's message names the sample and the reason. Outside a line search (the first
+// evaluation, a new minibatch at the current θ, optimisers that step without one) nothing can be
+// rejected, and the error names the sample and the Lanczos estimate.
 class TwoLoopLearning::Objective final : public OuterObjective {
  public:
   explicit Objective(TwoLoopLearning& owner)
@@ -38,8 +39,8 @@ class TwoLoopLearning::Objective final : public OuterObjective {
     const ParameterLayout& layout = o.model().parameterLayout();
     const Vector theta = thetaFromPhi(layout, phi);
     const std::vector<std::size_t>& batch = o.batch_;
-    std::vector<char> cancelled(o.training_.size(), 0), indefinite(o.training_.size(), 0);
-    std::vector<std::string> indefiniteMessage(o.training_.size());
+    std::vector<char> cancelled(o.training_.size(), 0), rejected(o.training_.size(), 0);
+    std::vector<std::string> rejection(o.training_.size());
     o.forEach(batch, [&](std::size_t i, int slot) {
       Sample& sample = o.training_[i];
       trialX_[i] = sample.x;
@@ -62,8 +63,15 @@ class TwoLoopLearning::Objective final : public OuterObjective {
           throw numericalError("the " + summary.method + " evaluation of sample '" +
                                sample.data.name + "' at the current θ failed: " + summary.message);
         }
-        indefinite[i] = 1;
-        indefiniteMessage[i] = sample.data.name;
+        rejected[i] = 1;
+        rejection[i] = "indefinite Hessian at x* of sample '" + sample.data.name + "'";
+        return;
+      }
+      if (lineSearchTrial_ && summary.inner.termination == Termination::IterationLimit &&
+          o.solveOptions_.fixedIterations == 0) {
+        rejected[i] = 1;
+        rejection[i] =
+            "the inner solve of sample '" + sample.data.name + "' stopped at solver.max_iterations";
         return;
       }
       o.requireUsable(summary, sample);
@@ -78,9 +86,9 @@ class TwoLoopLearning::Objective final : public OuterObjective {
       if (cancelled[i]) return false;
     }
     for (const std::size_t i : batch) {  // the first in batch order: the same on any thread count
-      if (!indefinite[i]) continue;
+      if (!rejected[i]) continue;
       ++rejectedTrials_;
-      rejectedSample_ = indefiniteMessage[i];
+      rejectedReason_ = rejection[i];
       for (const std::size_t j : batch) {
         totalInner_ += inner_[j];
         totalAdjoint_ += adjoint_[j];
@@ -121,11 +129,11 @@ class TwoLoopLearning::Objective final : public OuterObjective {
   void setCancel(const CancellationFlag* cancel) { cancel_ = cancel; }
   // Whether evaluate() is asked for a line-search trial, which it may reject (see above).
   void setLineSearchTrial(bool trial) { lineSearchTrial_ = trial; }
-  // How many trials were rejected since the last call, and the sample of the last one.
+  // How many trials were rejected since the last call, and why the last one was.
   std::pair<int, std::string> takeRejections() {
-    std::pair<int, std::string> out{rejectedTrials_, rejectedSample_};
+    std::pair<int, std::string> out{rejectedTrials_, rejectedReason_};
     rejectedTrials_ = 0;
-    rejectedSample_.clear();
+    rejectedReason_.clear();
     return out;
   }
   double acceptedPsnr() const { return acceptedPsnr_; }
@@ -141,7 +149,7 @@ class TwoLoopLearning::Objective final : public OuterObjective {
   const CancellationFlag* cancel_ = nullptr;
   bool lineSearchTrial_ = false;
   int rejectedTrials_ = 0;
-  std::string rejectedSample_;
+  std::string rejectedReason_;
   std::vector<Vector> trialX_;
   std::vector<SolverState> trialState_;
   std::vector<double> loss_, psnr_;
@@ -212,7 +220,7 @@ LearningAlgorithm::StepReport TwoLoopLearning::advance(const std::vector<std::si
   objective_->setLineSearchTrial(optimizer_->usesLineSearch());
   const OuterStep step = optimizer_->step(phi_, current_, *objective_);
   objective_->setLineSearchTrial(false);
-  const auto [rejected, sample] = objective_->takeRejections();
+  const auto [rejected, reason] = objective_->takeRejections();
   if (step.cancelled) {
     r.cancelled = true;
     return r;
@@ -225,7 +233,7 @@ LearningAlgorithm::StepReport TwoLoopLearning::advance(const std::vector<std::si
   if (rejected > 0) {
     if (!r.message.empty()) r.message += "; ";
     r.message += std::to_string(rejected) + " line-search trial" + (rejected > 1 ? "s" : "") +
-                 " rejected: indefinite Hessian at x* of sample '" + sample + "'";
+                 " rejected, the last because of: " + reason;
     // All 12 halvings rejected means no step shorter than the first stayed differentiable: not
     // a converged run, and the message says why.
     if (!step.moved) r.converged = false;
