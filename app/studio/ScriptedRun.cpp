@@ -88,6 +88,7 @@ void ScriptedRun::onLearningFinished(const QString& reason) {
 
 void ScriptedRun::onDatasetOpened() {
   if (options_.learnSteps > 0) {
+    if (options_.measureStall) monitor_->start();
     window_.datasetMode()->train();
     return;
   }
@@ -95,10 +96,20 @@ void ScriptedRun::onDatasetOpened() {
 }
 
 void ScriptedRun::onDatasetFinished(const QString& reason) {
+  monitor_->stop();
   if (reason == QLatin1String("failed") || reason == QLatin1String("cancelled")) {
     fail(QStringLiteral("dataset training %1").arg(reason),
          reason == QLatin1String("failed") ? 4 : 130);
     return;
+  }
+  if (options_.measureStall) {
+    QTextStream(stdout) << QStringLiteral(
+                               "{\"longest_stall_ms\": %1, \"mean_event_gap_ms\": %2, "
+                               "\"ticks\": %3, \"dataset_steps\": %4}\n")
+                               .arg(monitor_->longestStallMs(), 0, 'f', 2)
+                               .arg(monitor_->meanGapMs(), 0, 'f', 3)
+                               .arg(monitor_->ticks())
+                               .arg(window_.datasetMode()->lastStep());
   }
   QTimer::singleShot(kSettleMs, this, [this] {
     if (options_.screenshot.isEmpty() || capture(options_.screenshot)) finish();
