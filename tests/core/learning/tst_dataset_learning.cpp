@@ -213,6 +213,41 @@ class TestDatasetLearning : public QObject {
           summary.initialValidationPsnr, summary.finalValidationPsnr, learning->parameters()[0]);
   }
 
+  // A line-search trial θ where a sample's inner solve stops at solver.max_iterations is rejected
+  // (the step halves) instead of ending the run: the outer L-BFGS's first trial moves λ by a
+  // factor e^10 here, where 100 accelerated-gradient iterations are far too few, while the
+  // accepted points need fewer. Before the rejection the first step threw "stopped at its
+  // iteration cap".
+  void aTrialAtTheInnerIterationCapIsRejected() {
+    Configuration config;
+    config.set("dataset.folder=generated:dead-leaves");
+    config.set("dataset.count=3");
+    config.set("dataset.size=24");
+    config.set("dataset.validation=0.34");
+    config.set("noise.sigma=0.098");
+    config.set("model.lambda=0.02");
+    config.set("solver.tolerance=1e-8");
+    config.set("solver.max_iterations=100");
+    config.set("hypergradient.tolerance=1e-8");
+    config.set("outer.optimizer=lbfgs");
+    config.set("outer.step=10");
+    config.set("train.steps=3");
+    config.set("train.checkpoint_every=0");
+    config.set("train.threads=1");
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    auto learning = make(config, dataset);
+    std::vector<double> losses;
+    learning->setObserver([&](const TrainingProgress& p) {
+      losses.push_back(p.trainingLoss);
+      return ObserverDecision::Continue;
+    });
+    const TrainingSummary summary = learning->run();
+    QVERIFY2(summary.termination == LearnTermination::IterationLimit, summary.message.c_str());
+    QCOMPARE(int(losses.size()), 4);
+    for (std::size_t i = 1; i < losses.size(); ++i)
+      QVERIFY(losses[i] < losses[i - 1]);
+  }
+
   // A kept adjoint (SolverState::keepAdjoint) is CG's start: a second evaluation at the same θ
   // and x* needs no CG step; without it, CG starts from 0 again.
   void theAdjointWarmStartIsKept() {
