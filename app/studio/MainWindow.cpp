@@ -244,6 +244,11 @@ void MainWindow::setActivity(Activity activity) {
   if (idle) status_->idle();
 }
 
+void MainWindow::showAnalysisPage(QWidget* page) {
+  dataset_->setActive(false);
+  layout_->showPage(page);
+}
+
 void MainWindow::updateTitle() {
   const QString name = files_->documentName();
   // "[*]" shows the modified marker (setWindowModified) where the platform puts it.
@@ -370,6 +375,7 @@ void MainWindow::learnSteps(int steps) {
     focus->clearFocus();
   if (activity_ != Activity::Idle) return;
   previewTimer_.stop();
+  dataset_->setActive(false);  // the single image's run shows on the images and their charts
   if (layout_->collapsed()) showAnalysisPage(plots_);  // the charts are what a run shows
   const int batchSteps = learning_->learn(steps, configuredLambda());
   setActivity(Activity::Learning);

@@ -116,8 +116,9 @@ class MainWindow : public QMainWindow {
   widgets::ImageView* lambdaView() const { return images_->lambda(); }
   widgets::ImageView* jumpSetView() const { return images_->jumpSet(); }
   QTabWidget* analysisTabs() const { return layout_->tabs(); }
-  // Brings the tab holding `page` (plotsWidget, diagnosticsPanel) to the front.
-  void showAnalysisPage(QWidget* page) { layout_->showPage(page); }
+  // Brings the tab holding `page` (plotsWidget, diagnosticsPanel) to the front, with the images
+  // (leaving the dataset mode, whose page hides them and the analysis).
+  void showAnalysisPage(QWidget* page);
   // The status bar: progress, the last run's summary, the figures of the last step.
   StatusReport* statusReport() const { return status_; }
   // This window's autosave (issue 8 §4): written after every learning step and every edit,

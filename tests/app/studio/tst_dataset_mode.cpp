@@ -1,6 +1,7 @@
 // The studio's dataset mode (issue 11 §3): open a dataset, train with pause, resume and stop, the
 // live curves, filters and per-image table, apply the learned model to the open image (undoable),
 // save and load it, and a bad folder that changes nothing.
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QSignalSpy>
@@ -22,6 +23,7 @@
 #include "widgets/FilterBankView.h"
 #include "widgets/ImageView.h"
 #include "widgets/LearnedFiltersPanel.h"
+#include "widgets/LearningPlots.h"
 #include "widgets/PerImageTable.h"
 #include "widgets/SeriesPlot.h"
 
@@ -96,6 +98,14 @@ class DatasetModeTest : public QObject {
     QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
     QVERIFY(mode.active());
     QCOMPARE(mode.state(), DatasetMode::State::Ready);
+    // The single image's analysis dock gives the page its room, and comes back with the images.
+    auto* analysis = window.findChild<QDockWidget*>(QStringLiteral("AnalysisDock"));
+    QVERIFY(analysis && !analysis->isVisible());
+    window.showAnalysisPage(window.plots());
+    QVERIFY(!mode.active());
+    QVERIFY(analysis->isVisible());
+    mode.setActive(true);
+    QVERIFY(!analysis->isVisible());
     auto* list = mode.page()->images();
     QCOMPARE(list->imageCount(), 4);
     QCOMPARE(list->validationCount(), 1);
