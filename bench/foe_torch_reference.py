@@ -4,7 +4,8 @@
 Boundary: 'valid' correlation. A filter's responses are taken only where the s×s filter fits inside
 the patch ((H−s+1)×(W−s+1) responses), with torch.nn.functional.conv2d without padding, which is a
 correlation (no kernel flip); its adjoint is conv_transpose2d with the same weights. This is what
-core/operators/ValidCorrelation.h and core/models/FieldsOfExperts.h do.
+core/models/FieldsOfExperts.h does with model.boundary "valid" (core/operators/
+FilterBankCorrelation.h); its default, "symmetric", mirrors the picture first.
 
 The lower level (DESIGN.md §2, issue 11 §1), for each patch y_b of the batch:
     E(x, θ) = ½‖x − y‖² + Σ_k ν_k Σ_i ρ((k_k ⋆ x)_i),   ρ(z) = log(1 + z²)  (Student-t),
