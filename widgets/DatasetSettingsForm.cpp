@@ -56,10 +56,8 @@ DatasetSettingsForm::DatasetSettingsForm(QWidget* parent) : QWidget(parent) {
   row("train.validate_every", addInteger("train.validate_every"));
   algorithm_ = new QComboBox;
   algorithm_->setObjectName(QStringLiteral("train.algorithm"));
-  // The algorithms this core knows (DatasetLearning.h), in the order of the documentation.
-  for (const char* name : {"two-loop", "soba", "saba"}) {
-    if (parseLearningAlgorithm(name)) algorithm_->addItem(QString::fromLatin1(name));
-  }
+  for (const LearningAlgorithmKind kind : learningAlgorithmKinds())
+    algorithm_->addItem(QString::fromStdString(toString(kind)));
   connect(algorithm_, &QComboBox::activated, this, [this](int index) {
     emit settingChanged(QStringLiteral("train.algorithm"), algorithm_->itemText(index));
   });

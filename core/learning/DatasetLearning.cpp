@@ -85,9 +85,14 @@ std::string toString(LearningAlgorithmKind kind) {
   return "two-loop";
 }
 
+const std::vector<LearningAlgorithmKind>& learningAlgorithmKinds() {
+  static const std::vector<LearningAlgorithmKind> kinds = {
+      LearningAlgorithmKind::TwoLoop, LearningAlgorithmKind::Soba, LearningAlgorithmKind::Saba};
+  return kinds;
+}
+
 std::optional<LearningAlgorithmKind> parseLearningAlgorithm(std::string_view text) {
-  for (const auto kind :
-       {LearningAlgorithmKind::TwoLoop, LearningAlgorithmKind::Soba, LearningAlgorithmKind::Saba}) {
+  for (const auto kind : learningAlgorithmKinds()) {
     if (toString(kind) == text) return kind;
   }
   return std::nullopt;

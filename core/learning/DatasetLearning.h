@@ -31,6 +31,8 @@ enum class LearningAlgorithmKind {
 };
 std::string toString(LearningAlgorithmKind kind);  // "two-loop", "soba", "saba"
 std::optional<LearningAlgorithmKind> parseLearningAlgorithm(std::string_view text);
+// Every algorithm, in the order of DESIGN.md §3: what parsing, errors and the studio list.
+const std::vector<LearningAlgorithmKind>& learningAlgorithmKinds();
 
 // The train.* and dataset.batch settings of a configuration (core/registry/Settings.cpp).
 struct TrainingOptions {
