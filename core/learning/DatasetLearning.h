@@ -27,7 +27,7 @@ namespace bilevel {
 enum class LearningAlgorithmKind {
   TwoLoop,  // outer optimiser + hypergradient method on the batch's mean loss, warm starts kept
   Soba,     // single loop: one step on x_i, on the adjoint v_i and on θ per step
-  Saba,     // single loop with SAGA memory of the x, v and θ directions (variance reduced)
+  Saba,     // single loop with a SAGA memory of every sample's θ direction (variance reduced)
 };
 std::string toString(LearningAlgorithmKind kind);  // "two-loop", "soba", "saba"
 std::optional<LearningAlgorithmKind> parseLearningAlgorithm(std::string_view text);

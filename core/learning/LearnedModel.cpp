@@ -8,6 +8,7 @@
 
 #include "common/Error.h"
 #include "learning/LearningRecords.h"
+#include "registry/Registry.h"
 
 namespace bilevel {
 using Json = nlohmann::json;
@@ -72,6 +73,14 @@ LearnedModel readLearnedModel(const std::filesystem::path& path) {
   need("layout", json.contains("layout") && json["layout"].is_array());
   need("theta", json.contains("theta") && json["theta"].is_array());
   out.model = json["model"];
+  // model.boundary came after the first learned models, whose filters were learned on valid
+  // responses (FieldsOfExperts.h): a file without it keeps the boundary it was learned with
+  // rather than the newer default.
+  if (const registry::ModelEntry* entry = registry::findModel(
+          out.model["type"].is_string() ? out.model["type"].get<std::string>() : std::string());
+      entry && entry->uses("model.boundary") && !out.model.contains("boundary")) {
+    out.model["boundary"] = "valid";
+  }
   out.solver = json["solver"];
   out.layout = json["layout"];
   out.training = json.value("training", Json::object());

@@ -487,15 +487,21 @@ double filterCurvature(const Vector& theta, const Vector& filters, int count) {
 
 }  // namespace
 
+// With the symmetric boundary the prior's Hessian is Eᵀ(Σ_k ν_k K_kᵀ D K_k)E, and ‖E‖² is the most
+// copies of one pixel in the extended picture: 4 at a corner (itself and its mirrors across both
+// edges), so the bound grows by that factor (a Schur test on K_k E gives the same: rows sum to at
+// most ‖k_k‖₁, columns to at most 4‖k_k‖₁).
 double FieldsOfExperts::gradientLipschitzBound(const Vector& theta) const {
   updateFilters(theta);
-  return 1.0 + penaltyCurvatureMaximum(options_.penalty) *
+  const double copies = extension_.margin() > 0 ? 4.0 : 1.0;
+  return 1.0 + penaltyCurvatureMaximum(options_.penalty) * copies *
                    filterCurvature(theta, filters_, options_.filters);
 }
 
 double FieldsOfExperts::strongConvexityBound(const Vector& theta) const {
   updateFilters(theta);
-  return 1.0 + penaltyCurvatureMinimum(options_.penalty) *
+  const double copies = extension_.margin() > 0 ? 4.0 : 1.0;
+  return 1.0 + penaltyCurvatureMinimum(options_.penalty) * copies *
                    filterCurvature(theta, filters_, options_.filters);
 }
 

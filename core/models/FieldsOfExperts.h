@@ -63,7 +63,9 @@ class FieldsOfExperts final : public Model {
     PenaltyKind penalty = PenaltyKind::StudentT;
     // Pixels beyond the picture (model.boundary). Default symmetric: with valid responses the
     // border band of a denoised 512² picture stays noisy (moon: 31.4 dB in the 6-pixel band
-    // against 36.1 dB inside, docs/foe-quality.md).
+    // against 36.1 dB inside, docs/foe-quality.md). For an even s the picture is extended by s/2
+    // on every side, one response more per row and column than pixels, so an edge pixel weighs
+    // s + 1 responses per axis instead of s.
     FilterBoundary boundary = FilterBoundary::Symmetric;
     // Initial weight ν_k > 0 of every filter (model.nu). Default 0.0015. While responses are small
     // ρ ≈ z², and the s² − 1 atoms at norm c sum to Σ_l ‖K_l x‖² ≈ s²c²‖x − local mean‖², so the
@@ -105,10 +107,10 @@ class FieldsOfExperts final : public Model {
                     Vector& out) const override;
   void mixedTransposeProduct(const Vector& x, const Vector& theta, const Vector& dtheta,
                              Vector& out) const override;
-  // 1 + max ρ'' · Σ_k ν_k ‖k_k‖₁² (‖K_k‖₂ ≤ ‖k_k‖₁ by Young's inequality; max ρ'' = 2 Student-t,
-  // 1 Charbonnier).
+  // 1 + max ρ'' · c · Σ_k ν_k ‖k_k‖₁² (‖K_k‖₂ ≤ ‖k_k‖₁ by Young's inequality; max ρ'' = 2
+  // Student-t, 1 Charbonnier; c = ‖E‖² = 4 with the symmetric boundary, 1 with the valid one).
   double gradientLipschitzBound(const Vector& theta) const override;
-  // 1 + min ρ'' · Σ_k ν_k ‖k_k‖₁²: 1 for Charbonnier (ρ'' > 0), possibly ≤ 0 for Student-t
+  // 1 + min ρ'' · c · Σ_k ν_k ‖k_k‖₁²: 1 for Charbonnier (ρ'' > 0), possibly ≤ 0 for Student-t
   // (min ρ'' = −1/4), where E need not be convex at all.
   double strongConvexityBound(const Vector& theta) const override;
   // ν_k = options.nu; filter k < s² − 1 is atom k (ordered by frequency) scaled to initialNorm, so

@@ -162,8 +162,8 @@ const std::vector<Setting>& settings() {
            "two-loop: outer.optimizer on the mean hypergradient (hypergradient.method) of each "
            "batch, every sample's lower-level solution and adjoint kept as warm starts; soba: "
            "one inner step on x, one on the adjoint v and one on θ per step (Dagréou et al. "
-           "2022); saba: soba with SAGA memory of the x, v and θ directions of every sample "
-           "(variance reduced, constant steps)."),
+           "2022); saba: soba with a SAGA memory of every sample's θ direction (variance "
+           "reduced, constant steps; each sample keeps its own x and v)."),
       make("train.steps", Type::Integer, 50, "Steps",
            "Learning steps of bilevel-cli train (counted from the start of the run, so a "
            "resumed run makes the remaining ones).",

@@ -1,12 +1,15 @@
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
 
 #include "common/Error.h"
 #include "config/Configuration.h"
 #include "data/Dataset.h"
 #include "hypergradients/HypergradientMethod.h"
 #include "learning/DatasetLearning.h"
+#include "learning/LearnedModel.h"
 #include "learning/ModelFactory.h"
 #include "learning/SingleLoopSaba.h"
 #include "losses/SquaredError.h"
@@ -246,6 +249,30 @@ class TestDatasetLearning : public QObject {
     QCOMPARE(int(losses.size()), 4);
     for (std::size_t i = 1; i < losses.size(); ++i)
       QVERIFY(losses[i] < losses[i - 1]);
+  }
+
+  // A foe model.json written before model.boundary existed was learned on valid responses and
+  // must be read so, not with the newer default; a file that names its boundary keeps it.
+  void aLearnedModelWithoutBoundaryIsReadAsValid() {
+    QTemporaryDir dir;
+    const auto write = [&](const char* name, const nlohmann::json& model) {
+      const std::string path = dir.filePath(name).toStdString();
+      std::ofstream(path) << nlohmann::json{
+          {"format", "bilevel-learned-model"},
+          {"version", 1},
+          {"model", model},
+          {"solver", {{"type", "lbfgs"}}},
+          {"layout", nlohmann::json::array()},
+          {"theta", {0.001}}}.dump();
+      return path;
+    };
+    const nlohmann::json old = {{"type", "foe"}, {"filters", 1}, {"filter_size", 3}};
+    QCOMPARE(readLearnedModel(write("old.json", old)).model["boundary"], "valid");
+    nlohmann::json named = old;
+    named["boundary"] = "symmetric";
+    QCOMPARE(readLearnedModel(write("named.json", named)).model["boundary"], "symmetric");
+    const nlohmann::json tv = {{"type", "tv"}, {"lambda", 0.1}};
+    QVERIFY(!readLearnedModel(write("tv.json", tv)).model.contains("boundary"));
   }
 
   // A kept adjoint (SolverState::keepAdjoint) is CG's start: a second evaluation at the same θ

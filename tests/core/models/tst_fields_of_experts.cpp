@@ -6,6 +6,7 @@
 #include "../operators/ReferenceCorrelation.h"
 #include "common/Error.h"
 #include "config/Configuration.h"
+#include "diagnostics/HessianSpectrum.h"
 #include "models/FieldsOfExperts.h"
 #include "models/HuberTV.h"
 #include "models/penalties/Charbonnier.h"
@@ -479,6 +480,35 @@ class TestFieldsOfExperts : public QObject {
     }
     QFETCH(int, penalty);
     if (PenaltyKind(penalty) == PenaltyKind::Charbonnier) QCOMPARE(lower, 1.0);
+  }
+
+  // The symmetric boundary's Hessian Eᵀ(Σ ν K_kᵀ D K_k)E reaches beyond Σ ν ‖k‖₁² where a pixel
+  // has mirror copies: a 2×2 difference filter on a flat picture (Charbonnier, ρ''(0) = 1, its
+  // maximum) has λ_max ≈ 1 + 1.9·ν‖k‖₁², which the bound must still cover (it did not before the
+  // factor ‖E‖² = 4).
+  void lipschitzBoundCoversTheMirroredBorder() {
+    Image flat(12, 12);
+    flat.pixels.setConstant(0.5);
+    FieldsOfExperts::Options options;
+    options.filters = 1;
+    options.filterSize = 2;
+    options.penalty = PenaltyKind::Charbonnier;
+    for (FilterBoundary boundary : {FilterBoundary::Symmetric, FilterBoundary::Valid}) {
+      options.boundary = boundary;
+      const FieldsOfExperts model(flat, options);
+      Vector theta(4);
+      theta << 1.0, 1.0, 0.0, 1.0;  // ν = 1, k = K_01 + K_11: a one-row difference
+      HessianSpectrumOptions lanczos;
+      lanczos.steps = 100;
+      const HessianSpectrum spectrum = hessianSpectrum(model, flat.pixels, theta, lanczos);
+      const double bound = model.gradientLipschitzBound(theta);
+      QVERIFY2(spectrum.largest <= bound * (1.0 + 1e-12),
+               qPrintable(QString("%1: λ_max %2 > bound %3")
+                              .arg(QString::fromStdString(toString(boundary)))
+                              .arg(spectrum.largest)
+                              .arg(bound)));
+      if (boundary == FilterBoundary::Symmetric) QVERIFY(spectrum.largest > 1.0 + 4.0);
+    }
   }
 
   // Above the work threshold the filters are split between threads that scatter into their own
