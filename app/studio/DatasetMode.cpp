@@ -300,6 +300,10 @@ void DatasetMode::pause() {
   window_->statusReport()->say(tr("Dataset: pausing after this step…"));
 }
 
+void DatasetMode::pauseAfterStep(int step) {
+  worker_->requestPauseAfter(step);
+}
+
 void DatasetMode::resume() {
   if (state_ != State::Paused) return;
   worker_->armRun();
@@ -468,14 +472,17 @@ void DatasetMode::setState(State state) {
 void DatasetMode::updateActions() {
   const bool listed = !listing_.images.empty();
   const bool idle = state_ == State::Ready || state_ == State::Empty;
-  open_->setEnabled(idle || state_ == State::Paused);
+  // Not while paused: a new dataset would orphan the paused run (it could be neither resumed
+  // nor stopped from the window); Stop first.
+  open_->setEnabled(idle);
   train_->setEnabled(listed && (state_ == State::Ready || state_ == State::Paused));
   pause_->setEnabled(state_ == State::Training);
   resume_->setEnabled(state_ == State::Paused);
   stop_->setEnabled(state_ == State::Training || state_ == State::Pausing ||
                     state_ == State::Paused);
   apply_->setEnabled(!model_.isEmpty() && !running());
-  save_->setEnabled(!model_.isEmpty());
+  // While a run goes, model_ is the previous run's (or a loaded) model, not the current θ.
+  save_->setEnabled(!model_.isEmpty() && !running());
   load_->setEnabled(listed && !running());
 }
 

@@ -68,6 +68,8 @@ class DatasetMode : public QObject {
   // A new run of train.steps steps with the document's settings.
   void train();
   void pause();
+  // The next run (or the running one) pauses itself once step `step` is done (scripts, tests).
+  void pauseAfterStep(int step);
   void resume();
   // Stops the run (or ends a paused one) keeping the θ of its last step.
   void stop();

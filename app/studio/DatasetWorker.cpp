@@ -219,6 +219,10 @@ void DatasetWorker::run() {
   try {
     learning_->setObserver([this](const TrainingProgress& p) {
       lastTheta_ = p.parameters;
+      if (const int after = pauseAfter_.load(); after >= 0 && p.step >= after) {
+        pauseAfter_ = -1;
+        control_.requestStop();
+      }
       DatasetStep step;
       step.progress = p;
       const bool validated = std::isfinite(p.validationPsnr);
@@ -261,7 +265,14 @@ void DatasetWorker::run() {
                                 : QString();
     handOver([&] { emit trainingStopped(end, message, model); });
   } catch (const std::exception& e) {
-    const QString model = lastTheta_.size() > 0 && learning_ ? modelJson(lastTheta_) : QString();
+    // The last completed step's θ, unless writing it is what failed: nothing may escape the
+    // worker's slot.
+    QString model;
+    try {
+      if (lastTheta_.size() > 0 && learning_) model = modelJson(lastTheta_);
+    } catch (const std::exception&) {
+      model.clear();
+    }
     learning_.reset();
     handOver([&] {
       emit failed(QStringLiteral("Training stopped"), QString::fromStdString(e.what()),

@@ -74,6 +74,9 @@ class DatasetWorker : public QObject {
   // GUI thread, before queueing train() or resume(): clears the last run's requests.
   void armRun();
   void requestPause();
+  // Any thread: the run pauses itself once step `step` is done (scripts and tests, where a pause
+  // pressed from the window could land after a fast run's last step); −1 clears it.
+  void requestPauseAfter(int step) { pauseAfter_ = step; }
   void requestStop();
   // GUI thread, when the window closes: stop, and skip the last evaluation.
   void requestQuit();
@@ -128,6 +131,7 @@ class DatasetWorker : public QObject {
   RunControl control_;
   std::atomic<bool> quitting_{false};
   std::atomic<int> stepsInFlight_{0};
+  std::atomic<int> pauseAfter_{-1};
 };
 
 }  // namespace bilevel::studio
