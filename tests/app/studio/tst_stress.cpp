@@ -565,15 +565,27 @@ void StressTest::cancelAnywhere() {
   currentKind = "final step";
   const int before = window.history().empty() ? 0 : window.history().back().iteration;
   QSignalSpy stepped(&window, &MainWindow::learningFinished);
+  QSignalSpy explained(&window, &MainWindow::errorShown);
   startRun(Run::Learning, [&] { window.step(); });
   QCOMPARE(window.activity(), MainWindow::Activity::Learning);
   QVERIFY2(stepped.wait(kStopBoundMs), qPrintable(context()));
   const QString reason = stepped.front().front().toString();
+  // The settings the random events left can be ones a step fails on (a λ or tolerance the inner
+  // solve cannot meet within its cap, on a loaded machine more events land before the end): then
+  // the worker must still answer, with an error dialog that says why, never silently.
+  const bool failedWithReason = reason == QLatin1String("failed") && !explained.isEmpty();
   QVERIFY2(reason == QLatin1String("steps") || reason == QLatin1String("converged") ||
-               reason == QLatin1String("iteration-limit"),
-           qPrintable(QStringLiteral("the final step ended with '%1'").arg(reason)));
+               reason == QLatin1String("iteration-limit") || failedWithReason,
+           qPrintable(QStringLiteral("the final step ended with '%1' (last error: %2)\n")
+                          .arg(reason, window.lastError()) +
+                      context()));
+  if (failedWithReason) {
+    qInfo("stress: the final step failed with an error shown: %s", qPrintable(window.lastError()));
+    dismissDialogs(window);
+  }
   QVERIFY(!window.history().empty());
-  QVERIFY(window.history().back().iteration > before || reason == QLatin1String("converged"));
+  QVERIFY(window.history().back().iteration > before || reason == QLatin1String("converged") ||
+          failedWithReason);
   QCOMPARE(window.activity(), MainWindow::Activity::Idle);
   check();
   QVERIFY2(problem.isEmpty(), qPrintable(problem + QStringLiteral("\n") + context()));
