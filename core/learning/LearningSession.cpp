@@ -1,6 +1,7 @@
 #include "learning/LearningSession.h"
 
 #include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include "common/Error.h"
@@ -12,6 +13,15 @@
 namespace bilevel {
 
 namespace {
+
+// Four significant digits: std::to_string's fixed six decimals print a gap of 3e-9 above a
+// tolerance of 1e-10 as "0.000000 above 0.000000".
+std::string significant(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
 // Consecutive outer steps without progress after which a run counts as converged.
 constexpr int kMaxStalledSteps = 3;
 }  // namespace
@@ -80,9 +90,9 @@ class LearningSession::Objective final : public OuterObjective {
         throw numericalError(
             "the " + solver_->name() + " inner solve stopped at its iteration cap (" +
             "solver.max_iterations = " + std::to_string(solveOptions_.maxIterations) + ") with " +
-            solver_->stoppingMeasure() + " " + std::to_string(summary.inner.relativeGradientNorm) +
-            " above solver.tolerance = " + std::to_string(solveOptions_.tolerance) + " at θ = [" +
-            std::to_string(theta.minCoeff()) + " … " + std::to_string(theta.maxCoeff()) +
+            solver_->stoppingMeasure() + " " + significant(summary.inner.relativeGradientNorm) +
+            " above solver.tolerance = " + significant(solveOptions_.tolerance) + " at θ = [" +
+            significant(theta.minCoeff()) + " … " + significant(theta.maxCoeff()) +
             "]; raise solver.max_iterations or loosen solver.tolerance");
       }
       value += summary.outerLoss;

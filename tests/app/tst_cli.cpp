@@ -326,6 +326,8 @@ class TestCli : public QObject {
              out + "/learn"});
     QCOMPARE(r.exitCode, 4);
     QVERIFY2(r.err.contains("solver.max_iterations = 5"), qPrintable(r.err));
+    // Small numbers in significant digits (fixed decimals printed 1e-8 as 0.000000).
+    QVERIFY2(r.err.contains("above solver.tolerance = 1e-08"), qPrintable(r.err));
     for (const QString name : {"params.json", "history.csv", "summary.json"}) {
       QFile written(out + "/learn/" + name);
       if (!written.open(QIODevice::ReadOnly)) continue;
