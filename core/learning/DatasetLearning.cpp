@@ -409,6 +409,8 @@ std::string LearningAlgorithm::fingerprint() const {
   for (const char* key : kFreeTrainKeys)
     c["train"].erase(key);
   c["outer"].erase("iterations");
+  // Checkpoints written before outer.max_step existed resume while it keeps its default.
+  if (c["outer"].value("max_step", 0.0) == 0.0) c["outer"].erase("max_step");
   return c.dump();
 }
 

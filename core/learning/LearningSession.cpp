@@ -138,10 +138,7 @@ LearningSession::LearningSession(std::vector<TrainingPair> pairs,
   if (pairs_.empty()) throw usageError("a learning session needs at least one image");
   objective_ = std::make_unique<Objective>(pairs_, configuration, cancel_);
   const auto& outer = configuration.json()["outer"];
-  OuterOptions options;
-  options.step = outer["step"].get<double>();
-  options.tolerance = outer["tolerance"].get<double>();
-  optimizer_ = makeOuterOptimizer(outer["optimizer"].get<std::string>(), options);
+  optimizer_ = makeOuterOptimizer(outer["optimizer"].get<std::string>(), outerOptionsFrom(outer));
   theta_ = initialParameters(configuration, objective_->model(0));
   phi_ = objective_->toPhi(theta_);
 }

@@ -164,10 +164,7 @@ TwoLoopLearning::TwoLoopLearning(const Dataset& dataset, const Configuration& co
                                  TrainingOptions options)
     : LearningAlgorithm(dataset, configuration, options) {
   const Json& outer = configuration.json()["outer"];
-  OuterOptions outerOptions;
-  outerOptions.step = outer["step"].get<double>();
-  outerOptions.tolerance = outer["tolerance"].get<double>();
-  optimizer_ = makeOuterOptimizer(outer["optimizer"].get<std::string>(), outerOptions);
+  optimizer_ = makeOuterOptimizer(outer["optimizer"].get<std::string>(), outerOptionsFrom(outer));
   if (options_.checkpointEvery > 0 && optimizer_->state().is_null()) {
     throw usageError(
         "configuration: train.checkpoint_every = " + std::to_string(options_.checkpointEvery) +

@@ -13,7 +13,8 @@ OuterStep GradientDescent::step(Vector& phi, OuterEvaluation& current, OuterObje
   if (stepSize_ == 0.0) stepSize_ = options_.step / norm;
   double accepted = 0.0;
   const Vector direction = -current.gradient;
-  OuterStep report = armijoBacktracking(phi, current, direction, stepSize_, objective, &accepted);
+  OuterStep report = armijoBacktracking(phi, current, direction, stepSize_, options_.maxStep,
+                                        objective, &accepted);
   if (report.moved) stepSize_ = 2.0 * accepted;
   return report;
 }

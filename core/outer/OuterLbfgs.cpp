@@ -23,7 +23,8 @@ OuterStep OuterLbfgs::step(Vector& phi, OuterEvaluation& current, OuterObjective
   }
   const Vector previousPhi = phi;
   const Vector previousGradient = current.gradient;
-  OuterStep report = armijoBacktracking(phi, current, direction, initialStep, objective, nullptr);
+  OuterStep report = armijoBacktracking(phi, current, direction, initialStep, options_.maxStep,
+                                        objective, nullptr);
   if (report.moved) {
     memory_.push(phi - previousPhi, current.gradient - previousGradient);
   } else if (!report.cancelled && memory_.size() > 0) {

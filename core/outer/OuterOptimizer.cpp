@@ -14,8 +14,17 @@ std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
   return registry::optimizer(name).make(options);
 }
 
+OuterOptions outerOptionsFrom(const nlohmann::json& outerSection) {
+  OuterOptions options;
+  options.step = outerSection["step"].get<double>();
+  options.tolerance = outerSection["tolerance"].get<double>();
+  options.maxStep = outerSection["max_step"].get<double>();
+  return options;
+}
+
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
-                             double initialStep, OuterObjective& objective, double* acceptedStep) {
+                             double initialStep, double maxStep, OuterObjective& objective,
+                             double* acceptedStep) {
   constexpr double kArmijo = 1e-4;
   // Each trial solves every lower-level problem; 12 halvings (a step 4096× shorter than the first)
   // is where an inexact hypergradient, not the step length, is the limit.
@@ -24,6 +33,13 @@ OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector
   const double slope = current.gradient.dot(direction);
   OuterEvaluation trial;
   double t = initialStep;
+  if (maxStep > 0.0) {
+    const double longest = t * direction.cwiseAbs().maxCoeff();
+    if (longest > maxStep) {
+      t *= maxStep / longest;
+      report.bounded = true;
+    }
+  }
   for (int halving = 0; halving < kMaxHalvings; ++halving) {
     const Vector candidate = phi + t * direction;
     if (!objective.evaluate(candidate, trial)) {

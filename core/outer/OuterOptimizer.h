@@ -33,7 +33,16 @@ struct OuterOptions {
   double tolerance = 1e-6;
   // L-BFGS pairs kept. Default 10.
   int memory = 10;
+  // The largest change of any one coordinate of φ a line-search trial may make (gradient descent
+  // and L-BFGS shorten the first trial to it); 0 leaves steps unbounded. A quasi-Newton step built
+  // from inexact hypergradients can reach far outside the region where the lower-level solutions
+  // it warm-starts from are near: with a non-convex lower level (foe, Student-t) such trials cost
+  // thousands of inner iterations before they are rejected (docs/foe-quality.md §5). Default 0.
+  double maxStep = 0.0;
 };
+
+// The options of the configuration's "outer" section (step, tolerance, max_step).
+OuterOptions outerOptionsFrom(const nlohmann::json& outerSection);
 
 struct OuterStep {
   int evaluations = 0;
@@ -41,6 +50,7 @@ struct OuterStep {
   bool moved = false;       // φ changed
   bool converged = false;   // the stopping test holds, or no decrease is possible any more
   bool cancelled = false;
+  bool bounded = false;  // the first trial was shortened to OuterOptions::maxStep
   std::string message;
 };
 
@@ -70,7 +80,9 @@ std::unique_ptr<OuterOptimizer> makeOuterOptimizer(const std::string& name,
 
 // Armijo backtracking along `direction` from `initialStep`, halving up to 12 times:
 // accepts φ + t d when U(φ + t d) ≤ U(φ) + 1e-4 t ⟨∇U, d⟩. Shared by gradient descent and L-BFGS.
+// With maxStep > 0 the first t is shortened so that t·‖d‖∞ ≤ maxStep (OuterOptions::maxStep).
 OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector& direction,
-                             double initialStep, OuterObjective& objective, double* acceptedStep);
+                             double initialStep, double maxStep, OuterObjective& objective,
+                             double* acceptedStep);
 
 }  // namespace bilevel

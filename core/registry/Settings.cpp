@@ -122,6 +122,11 @@ const std::vector<Setting>& settings() {
       make("outer.step", Type::Number, 0.5, "Step",
            "Length of the first step in log λ (gradient descent, L-BFGS), or Adam's learning rate.",
            0.0, kOpen, 10.0, kClosed),
+      make("outer.max_step", Type::Number, 0.0, "Max step",
+           "gradient descent, L-BFGS: the largest change of any one coordinate of log λ (of φ: "
+           "log of a positive weight, else the parameter) in one step; the first line-search "
+           "trial is shortened to it. 0: unbounded.",
+           0.0, kClosed),
       make("outer.tolerance", Type::Number, 1e-6, "Outer tolerance",
            "Stop when ‖∇U‖ (in log λ) falls below this fraction of its value at the first iterate.",
            0.0, kClosed, 1.0, kOpen),
