@@ -1,6 +1,6 @@
 #pragma once
 
-#include "learning/DatasetLearning.h"
+#include "learning/SingleLoopSoba.h"
 
 namespace bilevel {
 
@@ -28,27 +28,24 @@ namespace bilevel {
 // (geometric) number of steps after it stopped being true. So x and v move as in SOBA and only θ's
 // directions are kept: n·dim θ doubles, part of the checkpoint, so a resumed run continues
 // exactly. With the full batch (b = n) this is SOBA with constant steps.
-class SingleLoopSaba final : public LearningAlgorithm {
+class SingleLoopSaba final : public SingleLoopSoba {
  public:
   // Error(Usage) when the model is not smooth.
   SingleLoopSaba(const Dataset& dataset, const Configuration& configuration,
                  TrainingOptions options);
-  LearningAlgorithmKind kind() const override { return LearningAlgorithmKind::Saba; }
 
  protected:
-  StepReport initialize(const std::vector<std::size_t>& batch,
-                        const CancellationFlag* cancel) override;
-  StepReport advance(const std::vector<std::size_t>& batch,
-                     const CancellationFlag* cancel) override;
   nlohmann::json algorithmState() const override;
   void restoreAlgorithmState(const nlohmann::json& state) override;
 
- private:
-  // The batch's loss, PSNR and mean θ direction at the current iterates; with `move`, also steps
-  // x_i and v_i of the batch, replaces their memory and returns the estimator D̂_θ.
-  StepReport measure(const std::vector<std::size_t>& batch, bool move, Vector& direction);
+  // (1/n) Σ_k m_k on a moving step (step 0 reports the plain batch mean).
+  Vector thetaOffset(bool move) const override;
+  // D_θ,i − m_i, then m_i ← D_θ,i, on a moving step; D_θ,i at step 0.
+  Vector thetaTerm(std::size_t i, Vector directionTheta, bool move) override;
+  // outer.step, constant.
+  double thetaStep(int) const override { return outerStep_; }
 
-  double thetaStep_ = 0.0;
+ private:
   std::vector<Vector> memoryTheta_;  // m_i, one per training sample
 };
 

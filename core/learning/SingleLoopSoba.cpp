@@ -19,23 +19,34 @@ double stepDecayFactor(int k, double tau, double exponent) {
 
 SingleLoopSoba::SingleLoopSoba(const Dataset& dataset, const Configuration& configuration,
                                TrainingOptions options)
-    : LearningAlgorithm(dataset, configuration, options) {
-  requireSmoothModel(model(), "train.algorithm soba");
-  thetaStep_ = configuration.json()["outer"]["step"].get<double>();
+    : SingleLoopSoba(dataset, configuration, options, LearningAlgorithmKind::Soba) {}
+
+SingleLoopSoba::SingleLoopSoba(const Dataset& dataset, const Configuration& configuration,
+                               TrainingOptions options, LearningAlgorithmKind kind)
+    : LearningAlgorithm(dataset, configuration, options),
+      kind_(kind),
+      user_("train.algorithm " + toString(kind)) {
+  requireSmoothModel(model(), user_);
+  outerStep_ = configuration.json()["outer"]["step"].get<double>();
   for (Sample& sample : training_)
     sample.state.adjoint = Vector::Zero(sample.x.size());
+}
+
+double SingleLoopSoba::thetaStep(int k) const {
+  return outerStep_ * stepDecayFactor(k, options_.stepDecay, kOuterDecayExponent);
 }
 
 LearningAlgorithm::StepReport SingleLoopSoba::measure(const std::vector<std::size_t>& batch,
                                                       bool move, Vector& direction) {
   const Eigen::Index p = theta_.size();
-  std::vector<Vector> directions(training_.size());
+  const Vector offset = thetaOffset(move);
+  std::vector<Vector> terms(training_.size());
   std::vector<double> losses(training_.size()), psnrs(training_.size());
   forEach(
       batch,
       [&](std::size_t i, int) {
         Sample& sample = training_[i];
-        const Model& model = requireSmoothModel(*sample.model, "train.algorithm soba");
+        const Model& model = requireSmoothModel(*sample.model, user_);
         Vector& x = sample.x;
         Vector& v = sample.state.adjoint;
         const Eigen::Index n = x.size();
@@ -47,29 +58,31 @@ LearningAlgorithm::StepReport SingleLoopSoba::measure(const std::vector<std::siz
         sample.loss->gradientTheta(x, theta_, lossTheta);
         losses[i] = sample.loss->value(x, theta_);
         psnrs[i] = psnr(x, sample.data.clean.pixels);
-        directions[i] = lossTheta - mixed;
+        Vector directionTheta = lossTheta - mixed;
         if (move) {
           const double rho = options_.innerStep / model.gradientLipschitzBound(theta_);
           x -= rho * gradientX;
           v -= rho * (hv - lossGradient);
           if (!x.allFinite() || !v.allFinite()) {
-            throw numericalError("soba diverged on sample '" + sample.data.name +
+            throw numericalError(name() + " diverged on sample '" + sample.data.name +
                                  "' (lower train.inner_step or outer.step)");
           }
         }
+        terms[i] = thetaTerm(i, std::move(directionTheta), move);
       },
       /*light=*/true);
   StepReport r;
   direction = Vector::Zero(p);
   for (const std::size_t i : batch) {  // in batch order: the same sum on any thread count
-    direction += directions[i];
+    direction += terms[i];
     r.loss += losses[i];
     r.psnr += psnrs[i];
   }
-  const double n = double(batch.size());
-  direction /= n;
-  r.loss /= n;
-  r.psnr /= n;
+  const double b = double(batch.size());
+  direction /= b;
+  if (offset.size() > 0) direction += offset;
+  r.loss /= b;
+  r.psnr /= b;
   r.hypergradientNorm = direction.norm();
   r.innerIterations = move ? int(batch.size()) : 0;
   r.adjointIterations = r.innerIterations;
@@ -93,12 +106,10 @@ LearningAlgorithm::StepReport SingleLoopSoba::advance(const std::vector<std::siz
   Vector direction;
   r = measure(batch_, true, direction);
   const ParameterLayout& layout = model().parameterLayout();
-  const double gamma =
-      thetaStep_ * stepDecayFactor(stepCount(), options_.stepDecay, kOuterDecayExponent);
-  phi_ -= gamma * gradientInPhi(layout, theta_, direction);
+  phi_ -= thetaStep(stepCount()) * gradientInPhi(layout, theta_, direction);
   theta_ = thetaFromPhi(layout, phi_);
   if (!theta_.allFinite())
-    throw numericalError("soba diverged: θ is not finite (lower outer.step)");
+    throw numericalError(name() + " diverged: θ is not finite (lower outer.step)");
   return r;
 }
 

@@ -29,14 +29,21 @@ namespace bilevel {
 // τ = 100 with both steps decreasing peaks at 23.88 dB and falls back to 20.48; with the θ step
 // alone decreasing it rises monotonically to 23.88 dB and stays. The schedule is a function of the
 // step count alone, which the checkpoint keeps.
-class SingleLoopSoba final : public LearningAlgorithm {
+//
+// SingleLoopSaba is this scheme with another θ direction estimator and θ step (the protected hooks
+// below) and the estimator's memory in the checkpoint.
+class SingleLoopSoba : public LearningAlgorithm {
  public:
   // Error(Usage) when the model is not smooth.
   SingleLoopSoba(const Dataset& dataset, const Configuration& configuration,
                  TrainingOptions options);
-  LearningAlgorithmKind kind() const override { return LearningAlgorithmKind::Soba; }
+  LearningAlgorithmKind kind() const override { return kind_; }
 
  protected:
+  // The scheme under `kind`'s name (its messages say "train.algorithm <name>", "<name> diverged").
+  SingleLoopSoba(const Dataset& dataset, const Configuration& configuration,
+                 TrainingOptions options, LearningAlgorithmKind kind);
+
   StepReport initialize(const std::vector<std::size_t>& batch,
                         const CancellationFlag* cancel) override;
   StepReport advance(const std::vector<std::size_t>& batch,
@@ -44,12 +51,29 @@ class SingleLoopSoba final : public LearningAlgorithm {
   nlohmann::json algorithmState() const override { return nullptr; }
   void restoreAlgorithmState(const nlohmann::json&) override {}
 
+  // θ's direction estimator, D̂_θ = (1/b) Σ_{i∈B} thetaTerm(i, D_θ,i) + thetaOffset, the sum in
+  // batch order. SOBA's is the batch mean of D_θ,i: the term is D_θ,i and there is no offset.
+  // `move` is false at step 0, which moves nothing.
+  //
+  // The offset, taken before any term of the step; empty for none.
+  virtual Vector thetaOffset(bool /*move*/) const { return {}; }
+  // Sample i's term, computed after its x_i and v_i moved; the batch's samples run in parallel,
+  // so it may touch sample i's state only.
+  virtual Vector thetaTerm(std::size_t /*i*/, Vector directionTheta, bool /*move*/) {
+    return directionTheta;
+  }
+  // γ_k, θ's step at step k (0 for the first move).
+  virtual double thetaStep(int k) const;
+
+  double outerStep_ = 0.0;  // outer.step
+
  private:
-  // The batch's loss, PSNR and θ direction at the current iterates; with `move`, also steps x_i
-  // and v_i.
+  // The batch's loss, PSNR and θ direction D̂_θ at the current iterates; with `move`, also steps
+  // x_i and v_i.
   StepReport measure(const std::vector<std::size_t>& batch, bool move, Vector& direction);
 
-  double thetaStep_ = 0.0;
+  const LearningAlgorithmKind kind_;
+  const std::string user_;  // "train.algorithm <name>", for requireSmoothModel
 };
 
 // (1 + k/τ)^(−exponent), or 1 when τ = 0 (SingleLoopSoba's θ step schedule).
