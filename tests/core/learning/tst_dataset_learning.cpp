@@ -14,27 +14,19 @@
 #include "learning/SingleLoopSaba.h"
 #include "losses/SquaredError.h"
 
+#include "../TestDatasets.h"
+
 using namespace bilevel;
 
 namespace {
 
-// Six generated 32² dead-leaves images, two 16² patches each, huber-tv: small enough that a step
-// takes milliseconds.
+// huber-tv (the default model) with Adam on the dataset suites' patches (TestDatasets.h).
 Configuration smallProblem(const std::string& algorithm, int batch) {
-  Configuration c;
-  c.set("dataset.folder=generated:dead-leaves");
-  c.set("dataset.count=6");
-  c.set("dataset.size=32");
-  c.set("dataset.patch_size=16");
-  c.set("dataset.patches=2");
-  c.set("dataset.batch=" + std::to_string(batch));
-  c.set("noise.sigma=0.1");
+  Configuration c = test::deadLeavesPatches(algorithm, batch);
   c.set("model.lambda=0.02");
   c.set("outer.optimizer=adam");
   c.set("outer.step=0.1");
-  c.set("train.algorithm=" + algorithm);
   c.set("train.steps=6");
-  c.set("train.checkpoint_every=0");
   c.set("train.validate_every=2");
   return c;
 }
@@ -92,7 +84,7 @@ class TestDatasetLearning : public QObject {
     QTest::newRow("soba decreasing steps") << "soba" << 2 << "adam"
                                            << "huber-tv"
                                            << "train.step_decay=2";
-    // SABA's SAGA tables (x, v and θ directions of every sample) are in the checkpoint.
+    // SABA's SAGA table (every sample's θ direction) is in the checkpoint.
     QTest::newRow("saba minibatch") << "saba" << 2 << "adam"
                                     << "huber-tv"
                                     << "";

@@ -6,26 +6,19 @@
 #include "data/Dataset.h"
 #include "learning/DatasetLearning.h"
 
+#include "../TestDatasets.h"
+
 using namespace bilevel;
 
 namespace {
 
-// Huber-TV λ on eight 16² patches of generated dead leaves (four training images, two patches
-// each; two images held out). ε = 0.05 keeps L/μ = 1 + 8λ/ε small enough that single gradient
-// steps on x and v settle within a few hundred draws per sample.
+// Huber-TV λ on the dataset suites' eight training patches (TestDatasets.h). ε = 0.05 keeps
+// L/μ = 1 + 8λ/ε small enough that single gradient steps on x and v settle within a few hundred
+// draws per sample.
 Configuration problem(const std::string& algorithm, int batch) {
-  Configuration c;
-  c.set("dataset.folder=generated:dead-leaves");
-  c.set("dataset.count=6");
-  c.set("dataset.size=32");
-  c.set("dataset.patch_size=16");
-  c.set("dataset.patches=2");
-  c.set("dataset.batch=" + std::to_string(batch));
-  c.set("noise.sigma=0.1");
+  Configuration c = test::deadLeavesPatches(algorithm, batch);
   c.set("model.lambda=0.01");
   c.set("model.epsilon=0.05");
-  c.set("train.algorithm=" + algorithm);
-  c.set("train.checkpoint_every=0");
   c.set("train.validate_every=100000");
   return c;
 }
