@@ -3,7 +3,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <csignal>
@@ -11,23 +10,12 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "ProcessRun.h"
+#include "CliFixture.h"
 
 // bilevel-cli end to end (DESIGN.md §4): outputs, JSON lines, exit codes for bad input, Ctrl-C.
-class TestCli : public QObject {
+class TestCli : public QObject, public bilevel::test::CliFixture {
   Q_OBJECT
-  QTemporaryDir dir_;
 
-  using Run = bilevel::test::ProcessRun;
-  Run run(const QStringList& arguments, int timeoutMs = 120000) {
-    return bilevel::test::runProcess(BILEVEL_CLI, arguments, timeoutMs);
-  }
-  QString path(const QString& name) const { return dir_.filePath(name); }
-  void writeFile(const QString& name, const QByteArray& bytes) {
-    QFile file(path(name));
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(bytes);
-  }
   static QJsonObject parse(const QString& line) {
     QJsonParseError error;
     const auto document = QJsonDocument::fromJson(line.toUtf8(), &error);
@@ -168,36 +156,33 @@ class TestCli : public QObject {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("culprit");
-    const QString out = dir_.filePath("bad");
-    QTest::newRow("missing file")
-        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("nope.png"),
-                       "--out", out}
-        << 3 << "nope.png";
+    const QString out = path("bad");
+    QTest::newRow("missing file") << QStringList{"solve",   "--preset",       "tv-denoise",
+                                                 "--image", path("nope.png"), "--out",
+                                                 out}
+                                  << 3 << "nope.png";
     QTest::newRow("truncated png")
-        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("truncated.png"),
+        << QStringList{"solve", "--preset", "tv-denoise", "--image", path("truncated.png"),
                        "--out", out}
         << 3 << "truncated.png";
     QTest::newRow("text named png")
-        << QStringList{"solve", "--preset", "tv-denoise", "--image", dir_.filePath("text.png"),
-                       "--out", out}
+        << QStringList{"solve", "--preset", "tv-denoise", "--image", path("text.png"), "--out", out}
         << 3 << "text.png";
-    QTest::newRow("0x0 image")
-        << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("zero.pgm"),
-                       "--out", out}
-        << 3 << "zero.pgm";
-    QTest::newRow("1xn image")
-        << QStringList{"learn", "--preset", "tv-denoise", "--image", dir_.filePath("strip.pgm"),
-                       "--out", out}
-        << 3 << "strip.pgm";
+    QTest::newRow("0x0 image") << QStringList{"learn",          "--preset", "tv-denoise", "--image",
+                                              path("zero.pgm"), "--out",    out}
+                               << 3 << "zero.pgm";
+    QTest::newRow("1xn image") << QStringList{"learn",   "--preset",        "tv-denoise",
+                                              "--image", path("strip.pgm"), "--out",
+                                              out}
+                               << 3 << "strip.pgm";
     QTest::newRow("nan in config file")
-        << QStringList{"learn", "--config", dir_.filePath("nan.json"), "--out", out} << 2
-        << "nan.json";
+        << QStringList{"learn", "--config", path("nan.json"), "--out", out} << 2 << "nan.json";
     QTest::newRow("nan by --set") << QStringList{"learn", "--preset",         "tv-denoise",
                                                  "--set", "model.lambda=nan", "--out",
                                                  out}
                                   << 2 << "model.lambda";
-    QTest::newRow("unknown key") << QStringList{"learn", "--config", dir_.filePath("unknown.json"),
-                                                "--out", out}
+    QTest::newRow("unknown key") << QStringList{"learn", "--config", path("unknown.json"), "--out",
+                                                out}
                                  << 2 << "model.weight";
     QTest::newRow("negative iterations")
         << QStringList{"learn", "--preset", "tv-denoise", "--iterations", "-1", "--out", out} << 2
@@ -212,7 +197,7 @@ class TestCli : public QObject {
         << "colour";
     QTest::newRow("no subcommand") << QStringList{} << 2 << "subcommand";
     QTest::newRow("out is a file")
-        << QStringList{"solve", "--preset", "tv-denoise", "--out", dir_.filePath("text.png")} << 2
+        << QStringList{"solve", "--preset", "tv-denoise", "--out", path("text.png")} << 2
         << "text.png";
   }
   void badInputGetsAClearMessageAndItsExitCode() {

@@ -4,11 +4,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
 
-#include "ProcessRun.h"
+#include "CliFixture.h"
 
 #include "image/DeadLeaves.h"
 #include "image/ImageIO.h"
@@ -17,25 +16,9 @@
 // bilevel-cli train and evaluate end to end (DESIGN.md §4, issue 11 §2): outputs, JSON lines,
 // exit codes for bad datasets, and a run killed with SIGKILL that resumes from its checkpoint to
 // the same θ as an uninterrupted run.
-class TestTrainCli : public QObject {
+class TestTrainCli : public QObject, public bilevel::test::CliFixture {
   Q_OBJECT
-  QTemporaryDir dir_;
 
-  using Run = bilevel::test::ProcessRun;
-  Run run(const QStringList& arguments, int timeoutMs = 120000) {
-    return bilevel::test::runProcess(BILEVEL_CLI, arguments, timeoutMs);
-  }
-  QString path(const QString& name) const { return dir_.filePath(name); }
-  void writeFile(const QString& name, const QByteArray& bytes) {
-    QDir().mkpath(QFileInfo(path(name)).absolutePath());
-    QFile file(path(name));
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(bytes);
-  }
-  static QByteArray readFile(const QString& file) {
-    QFile f(file);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-  }
   // θ as model.json writes it (17 significant digits): equal text is equal bits.
   static QByteArray thetaText(const QString& folder) {
     const QByteArray text = readFile(folder + "/model.json");
