@@ -395,6 +395,10 @@ int SeriesPlot::dataCount(int series) const {
   return static_cast<int>(series_[series].data.size());
 }
 
+QPointF SeriesPlot::dataPoint(int series, int index) const {
+  return series_.at(std::size_t(series)).data.at(std::size_t(index));
+}
+
 int SeriesPlot::pointCount(int series) const {
   if (series < 0 || series >= seriesCount()) return 0;
   return static_cast<int>(series_[series].line->count());

@@ -77,6 +77,8 @@ class SeriesPlot : public QWidget {
   void clear();
   // Points given to the series, whether plotted or not.
   int dataCount(int series) const;
+  // Point `index` of the data given to the series (0 ≤ index < dataCount).
+  QPointF dataPoint(int series, int index) const;
   // Points actually plotted: without those a log axis or non-finite values left out and, for a
   // long series, only the lowest and highest of each bucket (at most 2 · kMaxBuckets + 1 plus the
   // points of the last, unfinished bucket).

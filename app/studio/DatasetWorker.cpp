@@ -133,8 +133,7 @@ void DatasetWorker::buildPreviews(const Configuration& configuration) {
 
 std::vector<ImageQuality> DatasetWorker::assess(const Vector& theta,
                                                 const CancellationFlag* cancel) {
-  // Image index → (samples, Σ noisy PSNR, Σ reconstructed PSNR), in the dataset's order.
-  std::map<std::size_t, ImageQuality> byImage;
+  std::vector<SampleQuality> samples;
   for (Assessed& assessed : previews_) {
     const SolveSummary summary = assessed.preview->solve(theta, cancel);
     if (summary.termination == Termination::Cancelled) return {};
@@ -143,11 +142,30 @@ std::vector<ImageQuality> DatasetWorker::assess(const Vector& theta,
                            dataset_->imageName(assessed.image) + "' diverged (" + summary.message +
                            ")");
     }
-    ImageQuality& row = byImage[assessed.image];
-    row.name = QString::fromStdString(dataset_->imageName(assessed.image));
+    samples.push_back({assessed.image, assessed.noisyPsnr,
+                       psnr(assessed.preview->reconstruction().pixels, assessed.clean)});
+  }
+  return tabulate(samples);
+}
+
+std::vector<ImageQuality> DatasetWorker::lastValidationQuality() const {
+  std::vector<SampleQuality> samples;
+  for (const LearningAlgorithm::ValidatedSample& s : learning_->lastValidation()) {
+    samples.push_back(
+        {s.sample->image, psnr(s.sample->noisy.pixels, s.sample->clean.pixels), s.psnr});
+  }
+  return tabulate(samples);
+}
+
+std::vector<ImageQuality> DatasetWorker::tabulate(const std::vector<SampleQuality>& samples) const {
+  // Image index → (samples, Σ noisy PSNR, Σ reconstructed PSNR), in the dataset's order.
+  std::map<std::size_t, ImageQuality> byImage;
+  for (const SampleQuality& sample : samples) {
+    ImageQuality& row = byImage[sample.image];
+    row.name = QString::fromStdString(dataset_->imageName(sample.image));
     ++row.samples;
-    row.noisyPsnr += assessed.noisyPsnr;
-    row.reconstructedPsnr += psnr(assessed.preview->reconstruction().pixels, assessed.clean);
+    row.noisyPsnr += sample.noisyPsnr;
+    row.reconstructedPsnr += sample.reconstructedPsnr;
   }
   std::vector<ImageQuality> rows;
   for (auto& [image, row] : byImage) {
@@ -236,7 +254,8 @@ void DatasetWorker::run() {
       } else {
         step.progress.parameters = Vector();
       }
-      if (validated) step.validation = assess(p.parameters, &control_);
+      // The samples the algorithm has just solved at θ for p.validationPsnr: not solved again.
+      if (validated) step.validation = lastValidationQuality();
       ++stepsInFlight_;
       handOver([&] { emit stepReady(step); });
       return control_.decision();

@@ -111,8 +111,19 @@ class DatasetWorker : public QObject {
 
  private:
   void run();
-  // Every validation image's quality at θ, from per-sample previews kept warm across steps.
+  // One validation sample's PSNRs, noisy and reconstructed against clean.
+  struct SampleQuality {
+    std::size_t image = 0;
+    double noisyPsnr = 0.0;
+    double reconstructedPsnr = 0.0;
+  };
+  // Every validation image's quality at θ, from per-sample previews kept warm across steps: for a
+  // θ the algorithm has not validated (a run that ended between validations, a loaded model).
   std::vector<ImageQuality> assess(const Vector& theta, const CancellationFlag* cancel);
+  // Every validation image's quality as the algorithm's last validation left it.
+  std::vector<ImageQuality> lastValidationQuality() const;
+  // One row per image in the dataset's order, the means over its samples.
+  std::vector<ImageQuality> tabulate(const std::vector<SampleQuality>& samples) const;
   void buildPreviews(const Configuration& configuration);
   QString modelJson(const Vector& theta) const;
 

@@ -242,6 +242,8 @@ void LearningAlgorithm::requireUsable(const HypergradientSummary& summary,
 }
 
 double LearningAlgorithm::validate(const CancellationFlag* cancel) {
+  // The solutions change in place below: until this validation completes, none are reported.
+  validationPsnrs_.clear();
   if (validation_.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::vector<std::size_t> all(validation_.size());
   for (std::size_t i = 0; i < all.size(); ++i)
@@ -270,7 +272,15 @@ double LearningAlgorithm::validate(const CancellationFlag* cancel) {
   double sum = 0.0;
   for (const double p : psnrs)
     sum += p;
-  return sum / double(psnrs.size());
+  validationPsnrs_ = std::move(psnrs);
+  return sum / double(validationPsnrs_.size());
+}
+
+std::vector<LearningAlgorithm::ValidatedSample> LearningAlgorithm::lastValidation() const {
+  std::vector<ValidatedSample> samples;
+  for (std::size_t i = 0; i < validationPsnrs_.size(); ++i)
+    samples.push_back({&validation_[i].data, &validation_[i].x, validationPsnrs_[i]});
+  return samples;
 }
 
 TrainingProgress LearningAlgorithm::makeProgress(const StepReport& report, double stepSeconds,
@@ -476,6 +486,7 @@ void LearningAlgorithm::writeCheckpoint(const std::filesystem::path& path) const
 
 void LearningAlgorithm::restore(std::string_view bytes, const std::string& source) {
   if (started_) throw usageError("a checkpoint can only be restored before the first step");
+  validationPsnrs_.clear();  // the warm starts below replace the solutions
   const auto damaged = [&](const std::string& why) {
     return inputError(source + " is not a checkpoint of bilevel-cli train (" + why + ")");
   };

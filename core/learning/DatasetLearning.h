@@ -128,6 +128,17 @@ class LearningAlgorithm {
   // Mean PSNR of the validation samples solved at the current θ (warm from their last solution);
   // NaN without validation samples.
   double validate(const CancellationFlag* cancel = nullptr);
+  // One validation sample as the last complete validate() left it.
+  struct ValidatedSample {
+    const DatasetSample* sample = nullptr;   // its name, image, clean and noisy pixels
+    const Vector* reconstruction = nullptr;  // x solved at the θ of that validation
+    double psnr = 0.0;                       // PSNR(x, clean) in dB
+  };
+  // The validation samples of the last complete validate(), in the dataset's order (the mean of
+  // their psnr is the validationPsnr it returned), so that a per-image table needs no second solve.
+  // Empty before the first validation, after a cancelled or failed one, and after restore(). The
+  // pointers live as long as this object and see the next validate()'s solutions.
+  std::vector<ValidatedSample> lastValidation() const;
 
   // The whole state a resumed run needs, as bytes (a small binary container: a JSON header with
   // θ, the optimiser's memory, the generator state, the step count and the history, then the warm
@@ -214,6 +225,8 @@ class LearningAlgorithm {
   bool finished_ = false;
   double elapsed_ = 0.0;
   double validationSeconds_ = 0.0;
+  // PSNR of each validation sample at the last complete validate(); empty when there is none.
+  std::vector<double> validationPsnrs_;
   double sessionSeconds_ = 0.0;  // step time of this process, for the ETA
   int sessionSteps_ = 0;
 };

@@ -215,6 +215,50 @@ class DatasetModeTest : public QObject {
     QVERIFY(mode.page()->filters()->penalty().has_value());
   }
 
+  // At a validation step the table shows the samples the core has just solved for the step's
+  // validation PSNR, grouped by image: the rows' mean over all samples is the validation curve's
+  // point of the same step, to rounding. Two held-out images of two patches each, so that the
+  // grouping into rows counts.
+  void theTableIsTheCoresValidation() {
+    MainWindow window;
+    QVERIFY(showAndWait(window));
+    Configuration c = smallDataset();
+    c.merge({{"dataset", {{"count", 8}, {"patch_size", 16}, {"patches", 2}}}}, "test");
+    QVERIFY(applyAndWait(window, c));
+    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    DatasetMode& mode = *window.datasetMode();
+    auto* curves = mode.page()->curves();
+    const int validation = mode.page()->validationSeries();
+    auto* table = mode.page()->table();
+    QStringList mismatches;
+    int tables = 0;
+    connect(&mode, &DatasetMode::tableFilled, this, [&] {
+      ++tables;
+      const QPointF point = curves->dataPoint(validation, curves->dataCount(validation) - 1);
+      double sum = 0.0;
+      int samples = 0;
+      for (const widgets::ImagePsnrRow& row : table->results()) {
+        sum += row.samples * row.reconstructed;
+        samples += row.samples;
+      }
+      if (int(point.x()) != table->step() || samples != 4 ||
+          std::abs(sum / samples - point.y()) > 1e-9) {
+        mismatches << QStringLiteral("step %1: table %2 dB over %3 samples, curve %4 dB at %5")
+                          .arg(table->step())
+                          .arg(sum / samples, 0, 'g', 17)
+                          .arg(samples)
+                          .arg(point.y(), 0, 'g', 17)
+                          .arg(point.x());
+      }
+    });
+    QVERIFY(ended(trainAndWait(mode)));
+    QCOMPARE(table->imageCount(), 2);
+    // One table per validation (steps 0, 3, 6, … and the last).
+    QVERIFY(tables >= 2);
+    QCOMPARE(tables, curves->dataCount(validation));
+    QVERIFY2(mismatches.isEmpty(), qPrintable(mismatches.join(QStringLiteral("; "))));
+  }
+
   void stopKeepsTheLastStepsParameters() {
     MainWindow window;
     QVERIFY(showAndWait(window));

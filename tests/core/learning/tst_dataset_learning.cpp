@@ -8,6 +8,7 @@
 #include "config/Configuration.h"
 #include "data/Dataset.h"
 #include "hypergradients/HypergradientMethod.h"
+#include "image/Quality.h"
 #include "learning/DatasetLearning.h"
 #include "learning/LearnedModel.h"
 #include "learning/ModelFactory.h"
@@ -206,6 +207,68 @@ class TestDatasetLearning : public QObject {
     QVERIFY(learning->parameters()[0] > 0.02);
     qInfo("%s: validation PSNR %.3f → %.3f dB, λ 0.02 → %.4f", qPrintable(algorithm),
           summary.initialValidationPsnr, summary.finalValidationPsnr, learning->parameters()[0]);
+  }
+
+  // lastValidation() reports the samples the last validation solved, so that the studio's table
+  // needs no second solve: their mean PSNR is the step's validation PSNR, each PSNR is that of its
+  // reconstruction, and the reconstruction is the solution at the step's θ (a cold solve agrees to
+  // the solver's tolerance). Steps without validation keep the last one's; a cancelled validation
+  // and a restore leave none.
+  void lastValidationIsWhatTheStepMeasured() {
+    const Configuration config = smallProblem("two-loop", 0);
+    const Dataset dataset(DatasetOptions::fromConfiguration(config));
+    const std::vector<DatasetSample> held = dataset.samples(DatasetSplit::Validation);
+    QCOMPARE(int(held.size()), 4);  // 2 images, 2 patches each
+    auto learning = make(config, dataset);
+    QVERIFY(learning->lastValidation().empty());
+    const auto solver = makeInnerSolver(config.solverType());
+    int validated = 0, kept = 0;
+    std::vector<double> previous;
+    QString failure;
+    learning->setObserver([&](const TrainingProgress& p) {
+      const auto samples = learning->lastValidation();
+      std::vector<double> psnrs;
+      for (const auto& s : samples)
+        psnrs.push_back(s.psnr);
+      if (!std::isfinite(p.validationPsnr)) {
+        kept += psnrs == previous ? 1 : 0;
+        return ObserverDecision::Continue;
+      }
+      ++validated;
+      if (samples.size() != held.size()) failure = "sample count";
+      double sum = 0.0;
+      for (std::size_t i = 0; i < samples.size() && failure.isEmpty(); ++i) {
+        const auto& s = samples[i];
+        sum += s.psnr;
+        if (s.sample->name != held[i].name) failure = "order";
+        if (s.psnr != psnr(*s.reconstruction, held[i].clean.pixels)) failure = "sample PSNR";
+        const auto model = makeModel(config, held[i].noisy);
+        Vector x = held[i].noisy.pixels;
+        solver->solve(*model, p.parameters, x, config.solveOptions());
+        if (std::abs(psnr(x, held[i].clean.pixels) - s.psnr) > 1e-2)
+          failure = QString("cold solve of %1 at step %2").arg(i).arg(p.step);
+      }
+      if (std::abs(sum / double(samples.size()) - p.validationPsnr) > 1e-12)
+        failure = QString("mean at step %1").arg(p.step);
+      previous = psnrs;
+      return ObserverDecision::Continue;
+    });
+    learning->run();
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    QCOMPARE(validated, 4);  // steps 0, 2, 4, 6
+    QCOMPARE(kept, 3);       // steps 1, 3, 5
+
+    CancellationFlag cancelled;
+    cancelled.cancel();
+    QVERIFY(std::isnan(learning->validate(&cancelled)));
+    QVERIFY(learning->lastValidation().empty());
+    QVERIFY(std::isfinite(learning->validate()));
+    QCOMPARE(learning->lastValidation().size(), held.size());
+    const std::string checkpoint = learning->checkpoint();
+    auto restored = make(config, dataset);
+    QVERIFY(std::isfinite(restored->validate()));
+    restored->restore(checkpoint);
+    QVERIFY(restored->lastValidation().empty());
   }
 
   // A line-search trial θ where a sample's inner solve stops at solver.max_iterations is rejected
