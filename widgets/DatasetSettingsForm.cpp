@@ -7,6 +7,7 @@
 #include <QSpinBox>
 #include <limits>
 
+#include "data/Dataset.h"
 #include "learning/DatasetLearning.h"
 #include "registry/Registry.h"
 
@@ -113,8 +114,7 @@ void DatasetSettingsForm::setConfiguration(const nlohmann::json& configuration) 
     }
   }
   const nlohmann::json* folder = valueAt(configuration, QStringLiteral("dataset.folder"));
-  generated_ =
-      folder && folder->is_string() && folder->get<std::string>().rfind("generated:", 0) == 0;
+  generated_ = folder && folder->is_string() && isGeneratedFolder(folder->get<std::string>());
   updateEnabled();
 }
 

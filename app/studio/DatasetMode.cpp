@@ -18,6 +18,7 @@
 #include "StudioDocument.h"
 #include "WindowLayout.h"
 #include "common/Error.h"
+#include "data/Dataset.h"
 #include "image/ImageIO.h"
 #include "learning/LearnedModel.h"
 #include "widgets/DatasetImageList.h"
@@ -29,8 +30,6 @@
 namespace bilevel::studio {
 
 namespace {
-
-constexpr const char* kGeneratedPrefix = "generated:";
 
 QString duration(double seconds) {
   if (seconds < 1.0) return QObject::tr("%1 ms").arg(seconds * 1e3, 0, 'f', 0);
@@ -168,12 +167,17 @@ void DatasetMode::populate(QMenu* file, QMenu* dataset, QMenu* view) {
   }
   file->insertAction(before, open_);
   QMenu* generated = new QMenu(tr("Open &Generated Dataset"), file);
-  const std::pair<QString, QString> kinds[] = {{tr("&Dead Leaves"), QStringLiteral("dead-leaves")},
-                                               {tr("&Shapes"), QStringLiteral("shapes")}};
-  for (const auto& [label, kind] : kinds) {
-    const QString folder = QString::fromLatin1(kGeneratedPrefix) + kind;
-    generated->addAction(label, this, [this, folder] { openDataset(folder); });
+  // The core's list: a generator added there shows here.
+  for (const ImageGenerator& generator : imageGenerators()) {
+    const QString folder = QString::fromStdString(generatedFolder(generator.kind));
+    QAction* action = generated->addAction(QString::fromStdString(generator.title), this,
+                                           [this, folder] { openDataset(folder); });
+    action->setObjectName(QStringLiteral("openGenerated:") +
+                          QString::fromStdString(generator.name));
+    action->setToolTip(QString::fromStdString(generator.description));
+    action->setStatusTip(action->toolTip());
   }
+  generated->setToolTipsVisible(true);
   generated->setToolTip(tr("dataset.count generated images of dataset.size² pixels"));
   file->insertMenu(before, generated);
   dataset->addActions({open_, mode_});
@@ -208,7 +212,7 @@ bool DatasetMode::openDataset(const QString& folder) {
     return false;
   }
   QString specification = folder;
-  if (!folder.startsWith(QLatin1String(kGeneratedPrefix))) {
+  if (!isGeneratedFolder(folder.toStdString())) {
     specification = QFileInfo(folder).absoluteFilePath();
     if (!QFileInfo(folder).isDir()) {
       window_->showError(tr("Cannot open the dataset"),
@@ -239,7 +243,7 @@ void DatasetMode::onOpened(const DatasetListing& listing) {
   if (pendingFolder_) {
     const QString folder = *pendingFolder_;
     pendingFolder_.reset();
-    if (!folder.startsWith(QLatin1String(kGeneratedPrefix)))
+    if (!isGeneratedFolder(folder.toStdString()))
       window_->fileActions()->rememberDirectory(folder + QStringLiteral("/."));
     // Committed now that it could be read: one undoable edit.
     document_->editSetting(QStringLiteral("dataset.folder"), folder);

@@ -60,10 +60,10 @@ class DatasetMode : public QObject {
  public slots:
   // Shows the dataset page (or the images).
   void setActive(bool active);
-  // Lists `folder` (a folder or "generated:dead-leaves"/"generated:shapes") with the document's
-  // dataset settings; once it is read, dataset.folder becomes `folder` as one undoable edit. A
-  // folder that cannot be used changes nothing and shows the error dialog naming it. False when
-  // the open does not start.
+  // Lists `folder` (a folder or a generator's "generated:NAME", imageGenerators()) with the
+  // document's dataset settings; once it is read, dataset.folder becomes `folder` as one undoable
+  // edit. A folder that cannot be used changes nothing and shows the error dialog naming it. False
+  // when the open does not start.
   bool openDataset(const QString& folder);
   // A new run of train.steps steps with the document's settings.
   void train();

@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kGeneratedPrefix = "generated:";
 constexpr std::string_view kNoisySuffix = "_noisy";
 
 // SplitMix64 (Steele, Lea & Flood 2014): decorrelates the streams of consecutive seeds, so image
@@ -59,9 +58,47 @@ Image crop(const Image& image, int row, int col, int side) {
 
 }  // namespace
 
-std::string toString(GeneratedImages kind) {
-  return kind == GeneratedImages::DeadLeaves ? "dead-leaves" : "shapes";
+const std::vector<ImageGenerator>& imageGenerators() {
+  static const std::vector<ImageGenerator> kGenerators = {
+      {GeneratedImages::DeadLeaves, "dead-leaves", "Dead leaves",
+       "Occluding discs of uniform grey with scale-invariant radii: the statistics of natural "
+       "images' edges and textures (Lee, Mumford & Huang 2001)."},
+      {GeneratedImages::Shapes, "shapes", "Shapes",
+       "A ramp background with 2 to 5 domes, ramped rectangles, triangles and rings: piecewise "
+       "smooth pictures with sharp edges."},
+  };
+  return kGenerators;
 }
+
+std::string toString(GeneratedImages kind) {
+  for (const ImageGenerator& generator : imageGenerators()) {
+    if (generator.kind == kind) return generator.name;
+  }
+  return "?";
+}
+
+std::string generatedFolder(GeneratedImages kind) {
+  return std::string(kGeneratedFolderPrefix) + toString(kind);
+}
+
+bool isGeneratedFolder(std::string_view folder) {
+  return folder.substr(0, kGeneratedFolderPrefix.size()) == kGeneratedFolderPrefix;
+}
+
+namespace {
+
+// "generated:dead-leaves or generated:shapes", for messages.
+std::string generatedFolderList() {
+  std::string text;
+  const std::vector<ImageGenerator>& generators = imageGenerators();
+  for (std::size_t i = 0; i < generators.size(); ++i) {
+    if (i > 0) text += i + 1 == generators.size() ? " or " : ", ";
+    text += generatedFolder(generators[i].kind);
+  }
+  return text;
+}
+
+}  // namespace
 
 bool DatasetOptions::isValid(std::string* error) const {
   const auto fail = [&](const std::string& message) {
@@ -89,18 +126,17 @@ DatasetOptions DatasetOptions::fromConfiguration(const Configuration& configurat
   const std::string folder = d["folder"].get<std::string>();
   if (folder.empty()) {
     throw usageError(
-        "configuration: 'dataset.folder' is empty: name a folder of clean images, "
-        "or generated:dead-leaves or generated:shapes");
+        "configuration: 'dataset.folder' is empty: name a folder of clean images, or " +
+        generatedFolderList());
   }
-  if (folder.rfind(kGeneratedPrefix, 0) == 0) {
-    const std::string kind = folder.substr(kGeneratedPrefix.size());
-    if (kind == "dead-leaves") {
-      options.generated = GeneratedImages::DeadLeaves;
-    } else if (kind == "shapes") {
-      options.generated = GeneratedImages::Shapes;
-    } else {
-      throw usageError("configuration: 'dataset.folder' \"" + folder +
-                       "\": generated images are generated:dead-leaves or generated:shapes");
+  if (isGeneratedFolder(folder)) {
+    const std::string name = folder.substr(kGeneratedFolderPrefix.size());
+    for (const ImageGenerator& generator : imageGenerators()) {
+      if (generator.name == name) options.generated = generator.kind;
+    }
+    if (!options.generated) {
+      throw usageError("configuration: 'dataset.folder' \"" + folder + "\": generated images are " +
+                       generatedFolderList());
     }
   } else {
     const fs::path path(folder);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/Configuration.h"
@@ -17,6 +18,23 @@ enum class GeneratedImages {
   Shapes,      // core/image/Shapes.h, randomShapesImage
 };
 std::string toString(GeneratedImages kind);  // "dead-leaves", "shapes"
+
+// A generator as the user picks it.
+struct ImageGenerator {
+  GeneratedImages kind = GeneratedImages::DeadLeaves;
+  std::string name;         // toString(kind): dataset.folder "generated:<name>" asks for it
+  std::string title;        // "Dead leaves", for menus
+  std::string description;  // one sentence: what its pictures hold
+};
+// Every generator, in the enum's order: what dataset.folder's parsing, its errors and the
+// studio's Open Generated Dataset list.
+const std::vector<ImageGenerator>& imageGenerators();
+// "generated:": the start of a dataset.folder value that names a generator instead of a folder.
+inline constexpr std::string_view kGeneratedFolderPrefix = "generated:";
+// The dataset.folder value of a generator: "generated:dead-leaves".
+std::string generatedFolder(GeneratedImages kind);
+// Whether a dataset.folder value names a generator (known or not) rather than a folder.
+bool isGeneratedFolder(std::string_view folder);
 
 // Which images a sample comes from.
 enum class DatasetSplit { Training, Validation };

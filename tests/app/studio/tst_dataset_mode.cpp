@@ -11,12 +11,14 @@
 #include <QUndoStack>
 #include <QtTest>
 #include <cmath>
+#include <cstring>
 
 #include "StudioTestSupport.h"
 #include "app/studio/DatasetMode.h"
 #include "app/studio/DatasetPage.h"
 #include "app/studio/MainWindow.h"
 #include "app/studio/StatusReport.h"
+#include "data/Dataset.h"
 #include "learning/LearnedModel.h"
 #include "widgets/DatasetImageList.h"
 #include "widgets/DatasetSettingsForm.h"
@@ -118,6 +120,37 @@ class DatasetModeTest : public QObject {
     QCOMPARE(window.configuration().json()["dataset"]["folder"].get<std::string>(), std::string());
     QCOMPARE(list->imageCount(), 0);
     QCOMPARE(mode.state(), DatasetMode::State::Empty);
+  }
+
+  // File › Open Generated Dataset lists the core's generators, each opening its own.
+  void theGeneratedDatasetMenuListsTheCoresGenerators() {
+    MainWindow window;
+    QVERIFY(showAndWait(window));
+    QVERIFY(applyAndWait(window, smallDataset()));
+    QStringList listed;
+    for (const QAction* action : window.findChildren<QAction*>()) {
+      if (action->objectName().startsWith(QLatin1String("openGenerated:")))
+        listed << action->objectName().mid(int(std::strlen("openGenerated:")));
+    }
+    QStringList generators;
+    for (const ImageGenerator& generator : imageGenerators())
+      generators << QString::fromStdString(generator.name);
+    listed.sort();
+    generators.sort();
+    QCOMPARE(listed, generators);
+    for (const ImageGenerator& generator : imageGenerators()) {
+      auto* action = window.findChild<QAction*>(QStringLiteral("openGenerated:") +
+                                                QString::fromStdString(generator.name));
+      QVERIFY(action);
+      QCOMPARE(action->toolTip().toStdString(), generator.description);
+      QSignalSpy opened(window.datasetMode(), &DatasetMode::datasetOpened);
+      action->trigger();
+      QVERIFY(waitFor(opened));
+      QCOMPARE(window.configuration().json()["dataset"]["folder"].get<std::string>(),
+               generatedFolder(generator.kind));
+      QVERIFY(
+          window.datasetMode()->page()->summary().contains(QString::fromStdString(generator.name)));
+    }
   }
 
   void aBadFolderShowsAnErrorAndKeepsTheDocument() {

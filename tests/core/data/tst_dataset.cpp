@@ -218,6 +218,31 @@ class TestDataset : public QObject {
     e = errorOf([&] { DatasetOptions::fromConfiguration(config); });
     QVERIFY2(QString(e.what()).contains("dataset.folder"), e.what());
   }
+
+  // The generators are listed once (the studio's menu reads the list): each one's folder value
+  // asks for its kind, and the refusal of an unknown name offers every one of them.
+  void everyListedGeneratorOpens() {
+    const std::vector<ImageGenerator>& generators = imageGenerators();
+    QCOMPARE(generators.size(), std::size_t(2));  // every GeneratedImages value
+    Configuration config;
+    config.set("dataset.folder=generated:clouds");
+    const Error unknown = errorOf([&] { DatasetOptions::fromConfiguration(config); });
+    std::set<std::string> names;
+    for (const ImageGenerator& generator : generators) {
+      QVERIFY(names.insert(generator.name).second);
+      QCOMPARE(generator.name, toString(generator.kind));
+      QVERIFY(!generator.title.empty() && !generator.description.empty());
+      const std::string folder = generatedFolder(generator.kind);
+      QVERIFY(isGeneratedFolder(folder));
+      config.set("dataset.folder=" + folder);
+      const DatasetOptions o = DatasetOptions::fromConfiguration(config);
+      QVERIFY(o.generated == generator.kind);
+      QVERIFY(Dataset(o).describe().find(generator.name) != std::string::npos);
+      QVERIFY2(std::string(unknown.what()).find(folder) != std::string::npos, unknown.what());
+    }
+    QVERIFY(!isGeneratedFolder("generated"));
+    QVERIFY(!isGeneratedFolder("/data/generated:x"));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestDataset)
