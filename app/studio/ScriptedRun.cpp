@@ -62,14 +62,17 @@ void ScriptedRun::onLearningFinished(const QString& reason) {
   if (options_.measureStall) {
     QTextStream(stdout) << QStringLiteral(
                                "{\"longest_stall_ms\": %1, \"mean_event_gap_ms\": %2, "
-                               "\"ticks\": %3, \"steps\": %4, \"image\": \"%5x%6\"}\n")
+                               "\"ticks\": %3, \"steps\": %4, \"image\": \"%5x%6\", "
+                               "\"longest_busy_cpu_ms\": %7, \"gui_cpu_ms\": %8}\n")
                                .arg(monitor_->longestStallMs(), 0, 'f', 2)
                                .arg(monitor_->meanGapMs(), 0, 'f', 3)
                                .arg(monitor_->ticks())
                                .arg(window_.history().empty() ? 0
                                                               : window_.history().back().iteration)
                                .arg(window_.reconstructionView()->image().cols)
-                               .arg(window_.reconstructionView()->image().rows);
+                               .arg(window_.reconstructionView()->image().rows)
+                               .arg(monitor_->longestBusyCpuMs(), 0, 'f', 2)
+                               .arg(monitor_->totalCpuMs(), 0, 'f', 1);
   }
   if (options_.page == QLatin1String("filters")) {
     window_.showAnalysisPage(window_.filtersPanel());
@@ -105,11 +108,14 @@ void ScriptedRun::onDatasetFinished(const QString& reason) {
   if (options_.measureStall) {
     QTextStream(stdout) << QStringLiteral(
                                "{\"longest_stall_ms\": %1, \"mean_event_gap_ms\": %2, "
-                               "\"ticks\": %3, \"dataset_steps\": %4}\n")
+                               "\"ticks\": %3, \"dataset_steps\": %4, "
+                               "\"longest_busy_cpu_ms\": %5, \"gui_cpu_ms\": %6}\n")
                                .arg(monitor_->longestStallMs(), 0, 'f', 2)
                                .arg(monitor_->meanGapMs(), 0, 'f', 3)
                                .arg(monitor_->ticks())
-                               .arg(window_.datasetMode()->lastStep());
+                               .arg(window_.datasetMode()->lastStep())
+                               .arg(monitor_->longestBusyCpuMs(), 0, 'f', 2)
+                               .arg(monitor_->totalCpuMs(), 0, 'f', 1);
   }
   QTimer::singleShot(kSettleMs, this, [this] {
     if (options_.screenshot.isEmpty() || capture(options_.screenshot)) finish();

@@ -1,8 +1,21 @@
 #include "StallMonitor.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace bilevel::studio {
+
+namespace {
+
+// CPU time of the calling thread (POSIX CLOCK_THREAD_CPUTIME_ID), ns.
+qint64 threadCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return qint64(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+}  // namespace
 
 StallMonitor::StallMonitor(int intervalMs, QObject* parent)
     : QObject(parent), intervalMs_(intervalMs) {
@@ -14,8 +27,10 @@ StallMonitor::StallMonitor(int intervalMs, QObject* parent)
 void StallMonitor::start() {
   ticks_ = 0;
   totalMs_ = longestStallMs_ = 0.0;
+  longestBusyCpuMs_ = totalCpuMs_ = 0.0;
   clock_.start();
   lastNs_ = 0;
+  lastCpuNs_ = threadCpuNs();
   timer_.start();
 }
 
@@ -30,6 +45,11 @@ void StallMonitor::tick() {
   ++ticks_;
   totalMs_ += gapMs;
   longestStallMs_ = std::max(longestStallMs_, gapMs - intervalMs_);
+  const qint64 cpu = threadCpuNs();
+  const double busyMs = double(cpu - lastCpuNs_) * 1e-6;
+  lastCpuNs_ = cpu;
+  totalCpuMs_ += busyMs;
+  longestBusyCpuMs_ = std::max(longestBusyCpuMs_, busyMs);
 }
 
 }  // namespace bilevel::studio
