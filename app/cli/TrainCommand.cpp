@@ -13,6 +13,7 @@
 #include "learning/DatasetLearning.h"
 #include "learning/LearnedModel.h"
 #include "learning/LearningRecords.h"
+#include "learning/ModelFactory.h"
 
 namespace bilevel::cli {
 namespace fs = std::filesystem;
@@ -103,6 +104,8 @@ int trainCommand(const CommandLine& options, const RunControl& control) {
     learning->restoreCheckpoint(checkpoint);
     std::cerr << "resuming from step " << learning->stepCount() << " of "
               << learning->options().steps << std::endl;
+  } else if (const fs::path initial = initialModelPath(config); !initial.empty()) {
+    std::cerr << "starting from the parameters of " << initial.string() << std::endl;
   }
   std::cerr << learning->trainingSampleCount() << " training and "
             << learning->validationSampleCount() << " validation samples, " << learning->name()

@@ -30,7 +30,9 @@ constexpr std::string_view kCheckpointMagic = "BILEVEL-CHECKPOINT 1\n";
 // Consecutive steps without progress after which a run counts as converged (as LearningSession).
 constexpr int kMaxStalledSteps = 3;
 // Settings that change neither the samples nor the trajectory: a resumed run may change them.
-constexpr const char* kFreeTrainKeys[] = {"steps", "threads", "checkpoint_every", "validate_every"};
+// initial_model sets θ at step 0 only, and the checkpoint holds θ.
+constexpr const char* kFreeTrainKeys[] = {"steps", "threads", "checkpoint_every", "validate_every",
+                                          "initial_model"};
 
 void flatten(const Json& value, const std::string& prefix, std::map<std::string, Json>& out) {
   if (value.is_object()) {

@@ -8,6 +8,7 @@
 
 #include "common/Error.h"
 #include "learning/LearningRecords.h"
+#include "learning/ModelFactory.h"
 #include "registry/Registry.h"
 
 namespace bilevel {
@@ -37,6 +38,9 @@ Json learnedModelJson(const Configuration& configuration, const LowerLevel& mode
                       {"positive", block.positive}});
   }
   training["date"] = utcNow();
+  // Where θ started, when not at the model's defaults: a fine-tuned model names its parent.
+  if (const auto initial = initialModelPath(configuration); !initial.empty())
+    training["initial_model"] = initial.string();
   return {{"format", kFormat},
           {"version", 1},
           {"model", configuration.json()["model"]},

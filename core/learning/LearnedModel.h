@@ -21,7 +21,8 @@ namespace bilevel {
 //    "parameters": {"lambda": 0.041, ...},                    // θ by block name, for people
 //    "training": {"dataset": "...", "sigma": 0.1, "steps": 50, "algorithm": "two-loop",
 //                 "method": "implicit-cg", "optimizer": "adam", "seconds": 12.3,
-//                 "date": "2026-11-29T12:00:00Z", "validation_psnr": 27.1, ...}}
+//                 "date": "2026-11-29T12:00:00Z", "validation_psnr": 27.1,
+//                 "initial_model": "/runs/a/model.json", ...}}          // when θ started there
 //
 // Whatever the model (huber-tv, foe, ...), the file names it by its registry name and θ by the
 // blocks of its parameter layout, so no model is special here.
@@ -41,7 +42,8 @@ struct LearnedModel {
 };
 
 // The JSON of a learned model: the model and solver sections of `configuration`, θ of `model`,
-// and `training` (the provenance) as given; the date is added (UTC, ISO 8601).
+// and `training` (the provenance) as given; the date is added (UTC, ISO 8601), and the path of
+// train.initial_model when the run started from a learned model.
 nlohmann::json learnedModelJson(const Configuration& configuration, const LowerLevel& model,
                                 const Vector& theta, nlohmann::json training);
 

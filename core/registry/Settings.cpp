@@ -190,6 +190,12 @@ const std::vector<Setting>& settings() {
            "convergence theorem), τ this many steps, while x and v keep train.inner_step; 0 "
            "keeps it constant. saba keeps constant steps.",
            0.0, kClosed),
+      make("train.initial_model", Type::Images, "", "Start from",
+           "A learned model.json (what bilevel-cli train writes) whose θ the run starts from "
+           "instead of the model's default parameters; its model must be the configured one "
+           "(type, penalty, filters and the other settings that shape θ). A relative path "
+           "resolves against the configuration file's folder. Empty: the default parameters. A "
+           "resumed run continues from its checkpoint's θ."),
   };
   return table;
 }

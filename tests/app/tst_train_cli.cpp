@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QThread>
 #include <QtTest>
+#include <cmath>
 
 #include "CliFixture.h"
 
@@ -142,6 +143,67 @@ class TestTrainCli : public QObject, public bilevel::test::CliFixture {
     QVERIFY(!thetaText(path("straight")).isEmpty());
     QCOMPARE(thetaText(path("killed")), thetaText(path("straight")));
     QCOMPARE(readFile(path("killed/history.csv")).count('\n'), 62);
+  }
+
+  // train.initial_model starts a run from a learned model.json: a relative path resolves against
+  // the configuration file's folder (not the working directory), the run says where it started
+  // and its model.json records it; --resume still continues bit for bit (the checkpoint holds θ);
+  // a model the file does not describe (exit 2) and a missing file (exit 3) are named.
+  void trainingStartsFromALearnedModel() {
+    const Run first =
+        run({"train", "--config", config("first.json", 3, 0), "--out", path("first"), "--json"});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+    const auto stepZero = [](const Run& r) {
+      return QJsonDocument::fromJson(r.out.split('\n').front().toUtf8()).object();
+    };
+    const QJsonObject firstSummary =
+        QJsonDocument::fromJson(readFile(path("first/summary.json"))).object();
+    const auto fineTune = [&](const QString& name, int steps, int checkpointEvery) {
+      writeFile("tune/" + name, QStringLiteral(R"({"dataset": {"folder": "generated:dead-leaves",
+                                    "count": 4, "size": 32, "validation": 0.25},
+                                    "model": {"type": "huber-tv", "lambda": 0.02},
+                                    "outer": {"optimizer": "adam", "step": 0.05},
+                                    "train": {"steps": %1, "checkpoint_every": %2,
+                                              "validate_every": 10,
+                                              "initial_model": "../first/model.json"}})")
+                                    .arg(steps)
+                                    .arg(checkpointEvery)
+                                    .toUtf8());
+      return path("tune/" + name);
+    };
+    const Run tuned =
+        run({"train", "--config", fineTune("t.json", 4, 0), "--out", path("tuned"), "--json"});
+    QVERIFY2(tuned.exitCode == 0, qPrintable(tuned.err));
+    const QString parent = QDir(path("tune/../first")).absoluteFilePath("model.json");
+    QVERIFY2(tuned.err.contains("starting from the parameters of"), qPrintable(tuned.err));
+    const QJsonObject model = QJsonDocument::fromJson(readFile(path("tuned/model.json"))).object();
+    QCOMPARE(QDir::cleanPath(model["training"].toObject()["initial_model"].toString()),
+             QDir::cleanPath(parent));
+    // Step 0 is measured at the first run's last θ: its validation PSNR is that run's final one
+    // (solved cold here, warm there: the same to the solver's tolerance), above its start.
+    const double start = stepZero(tuned)["validation_psnr"].toDouble();
+    const double firstFinal = firstSummary["final"].toObject()["validation_psnr"].toDouble();
+    const double firstStart = firstSummary["initial"].toObject()["validation_psnr"].toDouble();
+    QVERIFY2(std::abs(start - firstFinal) < 1e-3 && firstFinal > firstStart + 1e-3,
+             qPrintable(QStringLiteral("%1 %2 %3").arg(start).arg(firstFinal).arg(firstStart)));
+
+    const QString halves = fineTune("h.json", 4, 2);
+    Run r = run({"train", "--config", halves, "--out", path("halves"), "--set", "train.steps=2"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = run({"train", "--config", halves, "--out", path("halves"), "--resume"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(!thetaText(path("tuned")).isEmpty());
+    QCOMPARE(thetaText(path("halves")), thetaText(path("tuned")));
+
+    r = run({"train", "--config", halves, "--out", path("o6"), "--set", "model.epsilon=0.02"});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("first/model.json") && r.err.contains("model.epsilon"),
+             qPrintable(r.err));
+    r = run({"train", "--config", halves, "--out", path("o7"), "--set",
+             "train.initial_model=missing.json"});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QDir(path("tune")).absoluteFilePath("missing.json")),
+             qPrintable(r.err));
   }
 
   // Bad datasets: exit 2 naming the folder or the image, 3 naming an unreadable file.
