@@ -1,7 +1,9 @@
 #include "widgets/DatasetSettingsForm.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -63,6 +65,13 @@ DatasetSettingsForm::DatasetSettingsForm(QWidget* parent) : QWidget(parent) {
     emit settingChanged(QStringLiteral("train.algorithm"), algorithm_->itemText(index));
   });
   row("train.algorithm", algorithm_);
+  start_ = new QComboBox;
+  start_->setObjectName(QStringLiteral("train.initial_model"));
+  connect(start_, &QComboBox::activated, this, [this](int index) {
+    emit settingChanged(QStringLiteral("train.initial_model"), start_->itemData(index).toString());
+  });
+  row("train.initial_model", start_);
+  updateStart();
 }
 
 QSpinBox* DatasetSettingsForm::addInteger(const char* key, const QString& special) {
@@ -103,7 +112,7 @@ QWidget* DatasetSettingsForm::editor(const QString& key) const {
 void DatasetSettingsForm::setConfiguration(const nlohmann::json& configuration) {
   for (const auto& [key, widget] : editors_) {
     const nlohmann::json* value = valueAt(configuration, key);
-    if (!value) continue;
+    if (!value || widget == start_) continue;
     const QSignalBlocker block(widget);
     if (auto* integer = qobject_cast<QSpinBox*>(widget); integer && value->is_number()) {
       integer->setValue(value->get<int>());
@@ -113,6 +122,11 @@ void DatasetSettingsForm::setConfiguration(const nlohmann::json& configuration) 
       choice->setCurrentText(QString::fromStdString(value->get<std::string>()));
     }
   }
+  const nlohmann::json* initial = valueAt(configuration, QStringLiteral("train.initial_model"));
+  configuredModel_ = initial && initial->is_string()
+                         ? QString::fromStdString(initial->get<std::string>())
+                         : QString();
+  updateStart();
   const nlohmann::json* folder = valueAt(configuration, QStringLiteral("dataset.folder"));
   generated_ = folder && folder->is_string() && isGeneratedFolder(folder->get<std::string>());
   updateEnabled();
@@ -121,6 +135,23 @@ void DatasetSettingsForm::setConfiguration(const nlohmann::json& configuration) 
 void DatasetSettingsForm::setLocked(bool locked) {
   locked_ = locked;
   updateEnabled();
+}
+
+void DatasetSettingsForm::setOfferedModel(const QString& path) {
+  offeredModel_ = path;
+  updateStart();
+}
+
+void DatasetSettingsForm::updateStart() {
+  const QString model = configuredModel_.isEmpty() ? offeredModel_ : configuredModel_;
+  const QSignalBlocker block(start_);
+  start_->clear();
+  start_->addItem(tr("default parameters"), QString());
+  if (!model.isEmpty()) {
+    start_->addItem(tr("learned model %1").arg(QFileInfo(model).fileName()), model);
+    start_->setItemData(1, QDir::toNativeSeparators(model), Qt::ToolTipRole);
+  }
+  start_->setCurrentIndex(configuredModel_.isEmpty() ? 0 : 1);
 }
 
 void DatasetSettingsForm::updateEnabled() {

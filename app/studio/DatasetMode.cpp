@@ -103,7 +103,7 @@ DatasetMode::DatasetMode(MainWindow* window, StudioDocument* document, QStackedW
   });
   train_ = makeAction(this, tr("&Train"), "trainDatasetAction",
                       tr("Learn the panel's model on the dataset: train.steps steps from the "
-                         "model's initial parameters"));
+                         "model's initial parameters, or from a loaded model's (Start from)"));
   connect(train_, &QAction::triggered, this, &DatasetMode::train);
   pause_ =
       makeAction(this, tr("&Pause"), "pauseDatasetAction",
@@ -129,6 +129,7 @@ DatasetMode::DatasetMode(MainWindow* window, StudioDocument* document, QStackedW
   load_ = makeAction(this, tr("&Load Model…"), "loadDatasetModelAction",
                      tr("Show a model.json's filters and measure it on the validation images"));
   connect(load_, &QAction::triggered, this, [this] {
+    if (!maybeSaveModel(tr("loading another"))) return;
     const QString path = askModelPath(false);
     if (!path.isEmpty()) loadModel(path);
   });
@@ -380,6 +381,7 @@ void DatasetMode::onStopped(RunEnd end, const QString& message, const QString& m
   if (!model.isEmpty()) {
     // θ of the last step the run made, whether or not its step was pictured.
     model_ = model;
+    modelUnsaved_ = true;
     parameters_ = parseLearnedModel(model).theta;
   }
   setState(end == RunEnd::Paused ? State::Paused : State::Ready);
@@ -426,6 +428,8 @@ bool DatasetMode::saveModel(const QString& name) {
     if (model_.isEmpty()) throw usageError("nothing learned yet: train on the dataset first");
     window_->refuseToOverwriteInputs(path, true);
     writeTextFileAtomically(std::filesystem::path(path.toStdString()), model_.toStdString());
+    modelUnsaved_ = false;
+    page_->settings()->setOfferedModel(QFileInfo(path).absoluteFilePath());
     window_->fileActions()->rememberSaveDirectory(path);
     window_->statusReport()->say(tr("Learned model saved to %1").arg(path));
   });
@@ -441,10 +445,19 @@ bool DatasetMode::loadModel(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
       throw inputError("cannot read '" + path.toStdString() + "'");
-    model_ = QString::fromUtf8(file.readAll());
-    parameters_ = learned.theta;
+    const QString text = QString::fromUtf8(file.readAll());
     Configuration configuration = document_->configuration();
-    learned.applyTo(configuration, path.toStdString());
+    learned.applyTo(configuration, path.toStdString());  // a model unknown here changes nothing
+    model_ = text;
+    modelUnsaved_ = false;
+    parameters_ = learned.theta;
+    // The settings shown (and the next Train's) are the loaded model's: one undoable edit.
+    StudioDocument::Settings next = document_->settings();
+    if (next.configuration.json()["model"] != configuration.json()["model"])
+      next.startParameters.resize(0);  // θ of another model
+    next.configuration = configuration;
+    document_->edit(tr("Load Model %1").arg(QFileInfo(path).fileName()), std::move(next));
+    page_->settings()->setOfferedModel(QFileInfo(path).absoluteFilePath());
     page_->curves()->clear();
     page_->table()->clearResults();
     if (state_ == State::Paused) setState(State::Ready);  // the paused run is replaced
@@ -456,6 +469,15 @@ bool DatasetMode::loadModel(const QString& path) {
     });
     updateActions();
   });
+}
+
+bool DatasetMode::maybeSaveModel(const QString& before) {
+  if (!modelUnsaved_ || model_.isEmpty()) return true;
+  return window_->fileActions()->askToSave(
+      tr("Save the model learned on the dataset before %1?").arg(before), [this] {
+        const QString path = askModelPath(true);
+        return !path.isEmpty() && saveModel(path);
+      });
 }
 
 QString DatasetMode::askModelPath(bool save) {

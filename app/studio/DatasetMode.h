@@ -23,9 +23,10 @@ class StudioDocument;
 // them and their split, train the panel's model on them in a DatasetWorker thread with Train,
 // Pause, Resume and Stop, watch the training and validation PSNR, the filter bank and the per-image
 // PSNR table live, then apply the learned model to the open image (one undoable edit, as File ›
-// Apply Learned Model), save it as model.json or load one. The dataset settings live in the
-// document's configuration (dataset.*, noise.sigma, train.*), so every edit of them is a step of
-// its undo stack and a saved session keeps them; a run uses the settings of when it started.
+// Apply Learned Model), save it as model.json or load one and train on from it. The dataset
+// settings live in the document's configuration (dataset.*, noise.sigma, train.*), so every edit
+// of them is a step of its undo stack and a saved session keeps them; a run uses the settings of
+// when it started.
 //
 // The public slots are what the menus and buttons call; tests and --dataset drive the same paths.
 class DatasetMode : public QObject {
@@ -53,6 +54,11 @@ class DatasetMode : public QObject {
   const QString& modelText() const { return model_; }
   // θ of the last step shown (empty before any).
   const Vector& parameters() const { return parameters_; }
+  // A model a run learned here that was not saved since (quitting asks to save it).
+  bool modelUnsaved() const { return modelUnsaved_; }
+  // Asks to save that model (Save / Discard / Cancel, FileActions::askToSave) before `before`
+  // ("quitting") would lose it; true when the window may go on.
+  bool maybeSaveModel(const QString& before);
   // The steps shown by the current run.
   int lastStep() const { return lastStep_; }
   int totalSteps() const { return totalSteps_; }
@@ -78,7 +84,9 @@ class DatasetMode : public QObject {
   // model.json, written atomically; false with the error dialog.
   bool saveModel(const QString& path);
   // A learned model file: shown (filters, ν) and measured on the validation images; Apply and Save
-  // then use it.
+  // then use it. Its model and solver become the document's (one undoable edit, so the settings
+  // shown follow it), and the form's "Start from" offers it: Train then starts from its θ
+  // (train.initial_model).
   bool loadModel(const QString& path);
 
  signals:
@@ -121,6 +129,7 @@ class DatasetMode : public QObject {
   // An open from File › Open Dataset: committed to the document once listed.
   std::optional<QString> pendingFolder_;
   QString model_;
+  bool modelUnsaved_ = false;
   Vector parameters_;
   int lastStep_ = 0;
   int totalSteps_ = 0;

@@ -91,7 +91,7 @@ class DatasetWorker : public QObject {
   // thumbnail; opened() or failed().
   void open(const bilevel::Configuration& configuration);
   // A new run of configuration's train.* on its dataset (the model, solver and method of the
-  // configuration too), from the model's initial parameters.
+  // configuration too), from the model's initial parameters or train.initial_model's θ.
   void train(const bilevel::Configuration& configuration);
   // Continues the paused run.
   void resume();

@@ -287,15 +287,20 @@ bool FileActions::maybeSave(const QString& before) {
   if (!window_->document()->isModified()) return true;
   const QString name =
       sessionPath_.isEmpty() ? tr("this session") : QFileInfo(sessionPath_).fileName();
-  switch (ask(tr("Save the changes to %1 before %2?").arg(name, before),
-              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save)) {
-    case QMessageBox::Save: {
-      QString path = sessionPath_;
-      if (path.isEmpty()) {
-        path = askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));
-      }
-      return !path.isEmpty() && saveSession(path);
+  return askToSave(tr("Save the changes to %1 before %2?").arg(name, before), [this] {
+    QString path = sessionPath_;
+    if (path.isEmpty()) {
+      path = askSavePath(tr("Save the session"), tr("session"), tr("Studio sessions (*.json)"));
     }
+    return !path.isEmpty() && saveSession(path);
+  });
+}
+
+bool FileActions::askToSave(const QString& question, const std::function<bool()>& save) {
+  switch (ask(question, QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+              QMessageBox::Save)) {
+    case QMessageBox::Save:
+      return save();
     case QMessageBox::Discard:
       return true;
     default:

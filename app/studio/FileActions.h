@@ -70,6 +70,9 @@ class FileActions : public QObject {
   // Asks to save unsaved changes (Save / Discard / Cancel) before they would be lost; true when
   // the window may go on (saved, discarded, or nothing to save).
   bool maybeSave(const QString& before);
+  // The question of maybeSave for anything unsaved (the document, a learned model): Save (the
+  // default) runs `save`; true when the caller may go on (saved, or discarded).
+  bool askToSave(const QString& question, const std::function<bool()>& save);
 
   // The session file the document was opened from or saved to ("" for none).
   QString sessionPath() const { return sessionPath_; }

@@ -210,7 +210,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->ignore();
     return;
   }
-  if (!maybeSave(tr("quitting"))) {
+  // A model learned on the dataset lives outside the document: it is asked for on its own.
+  if (!dataset_->maybeSaveModel(tr("quitting")) || !maybeSave(tr("quitting"))) {
     event->ignore();
     return;
   }

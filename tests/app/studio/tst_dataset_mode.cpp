@@ -1,6 +1,7 @@
 // The studio's dataset mode (issue 11 §3): open a dataset, train with pause, resume and stop, the
 // live curves, filters and per-image table, apply the learned model to the open image (undoable),
 // save and load it, and a bad folder that changes nothing.
+#include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -16,9 +17,11 @@
 #include "StudioTestSupport.h"
 #include "app/studio/DatasetMode.h"
 #include "app/studio/DatasetPage.h"
+#include "app/studio/FileActions.h"
 #include "app/studio/MainWindow.h"
 #include "app/studio/StatusReport.h"
 #include "data/Dataset.h"
+#include "learning/DatasetLearning.h"
 #include "learning/LearnedModel.h"
 #include "widgets/DatasetImageList.h"
 #include "widgets/DatasetSettingsForm.h"
@@ -440,6 +443,139 @@ class DatasetModeTest : public QObject {
     QCOMPARE(window.configuration().json()["dataset"]["patch_size"].get<int>(), 0);
     QCOMPARE(patch->value(), 0);
     QVERIFY(!patches->isEnabled());
+  }
+
+  // After Load Model, "Start from" offers its θ (train.initial_model, an undoable edit that a
+  // saved session keeps), and loading brings the file's model settings: the next run's first step
+  // is the core's first step from that file, bit for bit, and the model it learns names where it
+  // started. A model the file does not describe is refused, naming the file and the setting.
+  void trainingContinuesFromALoadedModel() {
+    MainWindow window;
+    QVERIFY(showAndWait(window));
+    Configuration c = smallDataset();
+    c.set("train.steps=3");
+    QVERIFY(applyAndWait(window, c));
+    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(ended(trainAndWait(*window.datasetMode())));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("start.json"));
+    QVERIFY(window.datasetMode()->saveModel(path));
+    const Vector start = window.datasetMode()->parameters();
+
+    // Another window, its panel on six filters: the loaded model's four come with the file.
+    MainWindow other;
+    QVERIFY(showAndWait(other));
+    Configuration six = c;
+    six.set("model.filters=6");
+    QVERIFY(applyAndWait(other, six));
+    QVERIFY(openDatasetAndWait(other, QStringLiteral("generated:dead-leaves")));
+    DatasetMode& mode = *other.datasetMode();
+    auto* choice = qobject_cast<QComboBox*>(
+        mode.page()->settings()->editor(QStringLiteral("train.initial_model")));
+    QVERIFY(choice);
+    QCOMPARE(choice->count(), 1);  // nothing loaded: the default parameters only
+    QUndoStack* undo = other.document()->undoStack();
+    const int undoBefore = undo->count();
+    QSignalSpy filled(&mode, &DatasetMode::tableFilled);
+    QVERIFY(mode.loadModel(path));
+    QVERIFY(waitFor(filled));
+    QCOMPARE(other.configuration().json()["model"]["filters"].get<int>(), 4);
+    QCOMPARE(undo->count(), undoBefore + 1);
+    QCOMPARE(choice->count(), 2);
+    QCOMPARE(choice->currentIndex(), 0);  // offered, not chosen
+    QVERIFY(!mode.modelUnsaved());
+
+    emit choice->activated(1);
+    QCOMPARE(undo->count(), undoBefore + 2);
+    QCOMPARE(other.configuration().json()["train"]["initial_model"].get<std::string>(),
+             path.toStdString());
+    QCOMPARE(choice->currentIndex(), 1);
+    other.undo();
+    QCOMPARE(other.configuration().json()["train"]["initial_model"].get<std::string>(), "");
+    QCOMPARE(choice->currentIndex(), 0);
+    other.redo();
+    QCOMPARE(choice->currentIndex(), 1);
+    const QString session = dir.filePath(QStringLiteral("session.json"));
+    QVERIFY(other.saveSession(session));
+    {
+      QFile file(session);
+      QVERIFY(file.open(QIODevice::ReadOnly));
+      const nlohmann::json saved = nlohmann::json::parse(file.readAll().toStdString());
+      QCOMPARE(saved["configuration"]["train"]["initial_model"].get<std::string>(),
+               path.toStdString());
+    }
+
+    // One step from there is the core's first step from the file.
+    other.document()->editSetting(QStringLiteral("train.steps"), 1);
+    QVERIFY(ended(trainAndWait(mode)));
+    const Configuration used = other.configuration();
+    const Dataset dataset(DatasetOptions::fromConfiguration(used));
+    const auto reference = makeLearningAlgorithm(dataset, used);
+    QVERIFY(same(reference->parameters(), start));
+    reference->step();  // step 0 measures the start
+    reference->step();
+    QVERIFY(same(mode.parameters(), reference->parameters()));
+    QVERIFY(!same(mode.parameters(), start));
+    const nlohmann::json learned = nlohmann::json::parse(mode.modelText().toStdString());
+    QCOMPARE(learned["training"]["initial_model"].get<std::string>(), path.toStdString());
+    QVERIFY(mode.modelUnsaved());
+
+    // Five filters do not fit the file's four: the run is refused and says why.
+    other.document()->editSetting(QStringLiteral("model.filters"), 5);
+    QCOMPARE(trainAndWait(mode), QStringLiteral("failed"));
+    QVERIFY2(other.lastError().contains(QStringLiteral("start.json")) &&
+                 other.lastError().contains(QStringLiteral("model.filters")),
+             qPrintable(other.lastError()));
+  }
+
+  // Quitting with a model learned here and not saved asks Save / Discard / Cancel, as for an
+  // unsaved session (FileActions::askToSave): Cancel keeps the window, Save asks where and writes
+  // it; a saved model asks nothing.
+  void quittingAsksToSaveTheLearnedModel() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("quit.json"));
+    QStringList asked;
+    QMessageBox::StandardButton answer = QMessageBox::Cancel;
+    MainWindow::setPromptAnswer([&](const QString& question, QMessageBox::StandardButtons) {
+      const bool model = question.contains(QStringLiteral("model learned on the dataset"));
+      if (model) asked << question;
+      return model ? answer : QMessageBox::Discard;  // the session's own question
+    });
+    studio::FileActions::setSaveDialog(
+        [&](const QString&, const QString&, const QString&, QString*) { return path; });
+    {
+      MainWindow window;
+      QVERIFY(showAndWait(window));
+      Configuration c = smallDataset();
+      c.set("train.steps=2");
+      QVERIFY(applyAndWait(window, c));
+      QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+      DatasetMode& mode = *window.datasetMode();
+      QVERIFY(ended(trainAndWait(mode)));
+      QVERIFY(mode.modelUnsaved());
+      QVERIFY(!window.close());
+      QCOMPARE(asked.size(), 1);
+      QVERIFY(window.isVisible());
+      answer = QMessageBox::Save;
+      QVERIFY(window.close());
+      QCOMPARE(asked.size(), 2);
+      QVERIFY(same(readLearnedModel(path.toStdString()).theta, mode.parameters()));
+      QVERIFY(!mode.modelUnsaved());
+    }
+    {
+      MainWindow window;
+      QVERIFY(showAndWait(window));
+      Configuration c = smallDataset();
+      c.set("train.steps=2");
+      QVERIFY(applyAndWait(window, c));
+      QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+      QVERIFY(ended(trainAndWait(*window.datasetMode())));
+      QVERIFY(window.datasetMode()->saveModel(dir.filePath(QStringLiteral("kept.json"))));
+      QVERIFY(window.close());
+      QCOMPARE(asked.size(), 2);
+    }
+    MainWindow::setPromptAnswer({});
+    studio::FileActions::setSaveDialog({});
   }
 };
 
