@@ -98,7 +98,11 @@ int trainCommand(const CommandLine& options, const RunControl& control) {
                      " is written every train.checkpoint_every steps)");
   }
   std::cerr << "dataset: " << dataset.describe() << std::endl;
-  auto learning = makeLearningAlgorithm(dataset, config);
+  // A resumed run's θ is the checkpoint's: the model it started from may be gone or replaced
+  // since (the fingerprint ignores the key, so the checkpoint still matches).
+  Configuration built = config;
+  if (options.resume) built.merge({{"train", {{"initial_model", ""}}}}, "--resume");
+  auto learning = makeLearningAlgorithm(dataset, built);
   prepareOutputDirectory(out);
   if (options.resume) {
     learning->restoreCheckpoint(checkpoint);

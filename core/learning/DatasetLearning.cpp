@@ -167,7 +167,7 @@ LearningAlgorithm::LearningAlgorithm(const Dataset& dataset, const Configuration
   // A method that cannot differentiate this solver or model is a usage error before any work.
   requireSupport(*methods_.front(), {*training_.front().model, *training_.front().loss,
                                      *solvers_.front(), solveOptions_});
-  theta_ = initialParameters(configuration, model());
+  theta_ = startingParameters(configuration, model());
   phi_ = phiFromTheta(model().parameterLayout(), theta_);
   batchGenerator_.seed(options_.seed * 0x9e3779b97f4a7c15ULL + 0xba7c4ULL);
 }

@@ -40,7 +40,11 @@ std::filesystem::path initialModelPath(const Configuration& configuration) {
   return path.is_absolute() ? path : (configuration.baseDirectory() / path).lexically_normal();
 }
 
-Vector initialParameters(const Configuration& configuration, const LowerLevel& model) {
+Vector initialParameters(const Configuration&, const LowerLevel& model) {
+  return model.defaultParameters();
+}
+
+Vector startingParameters(const Configuration& configuration, const LowerLevel& model) {
   const std::filesystem::path path = initialModelPath(configuration);
   if (path.empty()) return model.defaultParameters();
   LearnedModel learned;

@@ -22,13 +22,18 @@ std::unique_ptr<InnerSolver> makeInnerSolver(const std::string& name);
 // against the configuration's base directory: its file's folder); empty when the key is empty.
 std::filesystem::path initialModelPath(const Configuration& configuration);
 
-// Where learning starts (DatasetLearning, LearningSession): θ of the learned model
-// train.initial_model names, else the model's default parameters (model.lambda, model.nu, ...).
+// The model's default parameters (model.lambda, model.nu, ...): where solve, check, bench and a
+// single-image learning session start.
+Vector initialParameters(const Configuration& configuration, const LowerLevel& model);
+
+// Where dataset learning starts (DatasetLearning: bilevel-cli train, the studio's dataset mode):
+// θ of the learned model train.initial_model names, else initialParameters().
 // The file must describe the configured model: the same model.type, the same value of every
 // model setting the model uses except those that only set the default θ (model.lambda,
 // model.nu), and the same parameter layout (block names and sizes); otherwise Error(Usage)
 // naming the file and the first item that differs. A file that is missing or not a learned model
 // is an error naming it (readLearnedModel), and so is a non-positive value of a positive block.
-Vector initialParameters(const Configuration& configuration, const LowerLevel& model);
+// A resumed run takes θ from its checkpoint and need not read the file (TrainCommand clears it).
+Vector startingParameters(const Configuration& configuration, const LowerLevel& model);
 
 }  // namespace bilevel

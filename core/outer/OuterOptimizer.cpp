@@ -35,10 +35,7 @@ OuterStep armijoBacktracking(Vector& phi, OuterEvaluation& current, const Vector
   double t = initialStep;
   if (maxStep > 0.0) {
     const double longest = t * direction.cwiseAbs().maxCoeff();
-    if (longest > maxStep) {
-      t *= maxStep / longest;
-      report.bounded = true;
-    }
+    if (longest > maxStep) t *= maxStep / longest;
   }
   for (int halving = 0; halving < kMaxHalvings; ++halving) {
     const Vector candidate = phi + t * direction;

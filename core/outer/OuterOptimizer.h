@@ -50,7 +50,6 @@ struct OuterStep {
   bool moved = false;       // φ changed
   bool converged = false;   // the stopping test holds, or no decrease is possible any more
   bool cancelled = false;
-  bool bounded = false;  // the first trial was shortened to OuterOptions::maxStep
   std::string message;
 };
 

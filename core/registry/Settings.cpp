@@ -191,11 +191,13 @@ const std::vector<Setting>& settings() {
            "keeps it constant. saba keeps constant steps.",
            0.0, kClosed),
       make("train.initial_model", Type::Images, "", "Start from",
-           "A learned model.json (what bilevel-cli train writes) whose θ the run starts from "
-           "instead of the model's default parameters; its model must be the configured one "
-           "(type, penalty, filters and the other settings that shape θ). A relative path "
-           "resolves against the configuration file's folder. Empty: the default parameters. A "
-           "resumed run continues from its checkpoint's θ."),
+           "Dataset learning (bilevel-cli train, the studio's dataset mode): a learned model.json "
+           "(what bilevel-cli train writes) whose θ the run starts from instead of the model's "
+           "default parameters; its model must be the configured one (the same type and every "
+           "model setting the model uses but model.lambda and model.nu, which only set the "
+           "default θ). A relative path resolves against the configuration file's folder. Empty: "
+           "the default parameters. A resumed run continues from its checkpoint's θ and does not "
+           "read the file."),
   };
   return table;
 }

@@ -147,7 +147,8 @@ class TestTrainCli : public QObject, public bilevel::test::CliFixture {
 
   // train.initial_model starts a run from a learned model.json: a relative path resolves against
   // the configuration file's folder (not the working directory), the run says where it started
-  // and its model.json records it; --resume still continues bit for bit (the checkpoint holds θ);
+  // and its model.json records it; --resume still continues bit for bit (the checkpoint holds θ),
+  // even with the file gone;
   // a model the file does not describe (exit 2) and a missing file (exit 3) are named.
   void trainingStartsFromALearnedModel() {
     const Run first =
@@ -190,8 +191,11 @@ class TestTrainCli : public QObject, public bilevel::test::CliFixture {
     const QString halves = fineTune("h.json", 4, 2);
     Run r = run({"train", "--config", halves, "--out", path("halves"), "--set", "train.steps=2"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    // The resumed run's θ is the checkpoint's: the model it started from may be gone since.
+    QVERIFY(QFile::rename(path("first/model.json"), path("first/moved.json")));
     r = run({"train", "--config", halves, "--out", path("halves"), "--resume"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(QFile::rename(path("first/moved.json"), path("first/model.json")));
     QVERIFY(!thetaText(path("tuned")).isEmpty());
     QCOMPARE(thetaText(path("halves")), thetaText(path("tuned")));
 

@@ -124,12 +124,19 @@ class TestModelFactory : public QObject {
     QVERIFY(!learnedModelJson(config, fresh->model(), fresh->parameters(), {})["training"].contains(
         "initial_model"));
   }
-  void aSessionStartsAtTheFilesTheta() {
+  // train.* belongs to dataset learning: a single-image session (bilevel-cli learn, the studio's
+  // Learn) starts at the model's defaults whatever the key says, so a choice made on the
+  // dataset page does not move it, and a missing file does not stop it.
+  void aSingleImageSessionStartsAtTheDefaults() {
     Configuration config = smallFoe("two-loop");
     config.set("image=shapes.png");
     config.set("train.initial_model=" + quoted(trained_));
     LearningSession session(loadTrainingPairs(config), config);
-    QVERIFY(session.parameters() == trainedTheta_);
+    QVERIFY(session.parameters() == session.model().defaultParameters());
+    QVERIFY(!(session.parameters() == trainedTheta_));
+    config.set("train.initial_model=" + quoted(path("missing.json")));
+    LearningSession missing(loadTrainingPairs(config), config);
+    QVERIFY(missing.parameters() == session.parameters());
   }
 
   // The checkpoint holds θ: a resumed run continues bit for bit whether or not train.
