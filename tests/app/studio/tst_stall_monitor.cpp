@@ -19,12 +19,16 @@ double threadCpuMs() {
   return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
 }
 
-// Runs `slot` once from the event loop while the monitor watches, then a few quiet turns.
+// Runs `slot` once from the event loop while the monitor watches, then a few quiet turns. The
+// quit is scheduled after the slot has run, so the monitor's overdue tick always comes between
+// them however late a loaded machine lets the loop start.
 void watch(StallMonitor& monitor, const std::function<void()>& slot) {
   QEventLoop loop;
   monitor.start();
-  QTimer::singleShot(20, slot);
-  QTimer::singleShot(150, &loop, &QEventLoop::quit);
+  QTimer::singleShot(20, [&] {
+    slot();
+    QTimer::singleShot(30, &loop, &QEventLoop::quit);
+  });
   loop.exec();
   monitor.stop();
 }

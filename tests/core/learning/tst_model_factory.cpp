@@ -12,30 +12,23 @@
 #include "learning/ModelFactory.h"
 #include "learning/TrainingPair.h"
 
+#include "../TestDatasets.h"
+
 using namespace bilevel;
 
 namespace {
 
-// Six generated 32² dead-leaves images, two 16² patches each, a Fields of Experts model of four
-// 3×3 filters (two blocks: ν positive, ϑ free): a step takes milliseconds.
+// The dataset suites' dead leaves (TestDatasets.h) with a Fields of Experts model of four 3×3
+// filters (two blocks: ν positive, ϑ free): a step takes milliseconds.
 Configuration smallFoe(const std::string& algorithm) {
-  Configuration c;
-  c.set("dataset.folder=generated:dead-leaves");
-  c.set("dataset.count=6");
-  c.set("dataset.size=32");
-  c.set("dataset.patch_size=16");
-  c.set("dataset.patches=2");
-  c.set("dataset.batch=3");
-  c.set("noise.sigma=0.1");
+  Configuration c = test::deadLeavesPatches(algorithm, 3);
   c.set("model.type=foe");
   c.set("model.filters=4");
   c.set("model.filter_size=3");
   c.set("model.penalty=charbonnier");
   c.set("outer.optimizer=adam");
   c.set("outer.step=0.1");
-  c.set("train.algorithm=" + algorithm);
   c.set("train.steps=3");
-  c.set("train.checkpoint_every=0");
   c.set("train.validate_every=3");
   return c;
 }
