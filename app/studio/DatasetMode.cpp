@@ -448,6 +448,11 @@ bool DatasetMode::loadModel(const QString& path) {
     const QString text = QString::fromUtf8(file.readAll());
     Configuration configuration = document_->configuration();
     learned.applyTo(configuration, path.toStdString());  // a model unknown here changes nothing
+    // "Start from" chose the learned model, and the learned model is now this file: a Train
+    // that went on from the previous file would silently discard what was just loaded.
+    if (!configuration.json()["train"].value("initial_model", std::string()).empty())
+      configuration.set("train.initial_model=" +
+                        nlohmann::json(QFileInfo(path).absoluteFilePath().toStdString()).dump());
     model_ = text;
     modelUnsaved_ = false;
     parameters_ = learned.theta;

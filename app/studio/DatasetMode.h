@@ -86,7 +86,8 @@ class DatasetMode : public QObject {
   // A learned model file: shown (filters, ν) and measured on the validation images; Apply and Save
   // then use it. Its model and solver become the document's (one undoable edit, so the settings
   // shown follow it), and the form's "Start from" offers it: Train then starts from its θ
-  // (train.initial_model).
+  // (train.initial_model). When "Start from" already names a learned model, the same edit makes it
+  // name this one.
   bool loadModel(const QString& path);
 
  signals:

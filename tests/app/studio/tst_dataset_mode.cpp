@@ -520,10 +520,26 @@ class DatasetModeTest : public QObject {
     QCOMPARE(learned["training"]["initial_model"].get<std::string>(), path.toStdString());
     QVERIFY(mode.modelUnsaved());
 
+    // Loading another model while "Start from" names the first: the next Train starts from the
+    // one just loaded (the same undoable edit), not silently from the first file.
+    const QString next = dir.filePath(QStringLiteral("next.json"));
+    QVERIFY(mode.saveModel(next));
+    const int loadsBefore = int(filled.count());
+    QVERIFY(mode.loadModel(next));
+    QVERIFY(waitFor(filled, loadsBefore + 1));
+    QCOMPARE(other.configuration().json()["train"]["initial_model"].get<std::string>(),
+             next.toStdString());
+    QCOMPARE(choice->currentIndex(), 1);
+    QCOMPARE(choice->itemData(1).toString(), next);
+    other.undo();
+    QCOMPARE(other.configuration().json()["train"]["initial_model"].get<std::string>(),
+             path.toStdString());
+    other.redo();
+
     // Five filters do not fit the file's four: the run is refused and says why.
     other.document()->editSetting(QStringLiteral("model.filters"), 5);
     QCOMPARE(trainAndWait(mode), QStringLiteral("failed"));
-    QVERIFY2(other.lastError().contains(QStringLiteral("start.json")) &&
+    QVERIFY2(other.lastError().contains(QStringLiteral("next.json")) &&
                  other.lastError().contains(QStringLiteral("model.filters")),
              qPrintable(other.lastError()));
   }
