@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStackedWidget>
@@ -559,6 +560,11 @@ class DatasetModeTest : public QObject {
     });
     studio::FileActions::setSaveDialog(
         [&](const QString&, const QString&, const QString&, QString*) { return path; });
+    // The hooks capture this function's locals: a failed check must not leave them to later tests.
+    const auto resetHooks = qScopeGuard([] {
+      MainWindow::setPromptAnswer({});
+      studio::FileActions::setSaveDialog({});
+    });
     {
       MainWindow window;
       QVERIFY(showAndWait(window));
@@ -590,8 +596,6 @@ class DatasetModeTest : public QObject {
       QVERIFY(window.close());
       QCOMPARE(asked.size(), 2);
     }
-    MainWindow::setPromptAnswer({});
-    studio::FileActions::setSaveDialog({});
   }
 };
 
