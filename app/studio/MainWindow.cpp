@@ -110,6 +110,9 @@ void MainWindow::buildViews() {
   layout_->addPage(filters_, tr("Filters"));
   layout_->setPageVisible(filters_, false);
   dataset_ = new DatasetMode(this, document_, modes_, images_);
+  connect(dataset_, &DatasetMode::runFinished, this, [this] {
+    if (closeAfterStop_) QTimer::singleShot(0, this, &QWidget::close);
+  });
 
   status_ = new StatusReport(
       statusBar(), [w = worker_] { return w->progress(); }, this);
@@ -203,11 +206,15 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   closeAfterStop_ = false;
-  if (dataset_->running() &&
-      files_->ask(tr("Training on the dataset is running. Stop it and quit?"),
-                  QMessageBox::Yes | QMessageBox::Cancel,
-                  QMessageBox::Cancel) != QMessageBox::Yes) {
+  if (dataset_->running()) {
+    // The run's θ reaches the mode only when it has stopped: the Save question waits for it.
     event->ignore();
+    if (files_->ask(tr("Training on the dataset is running. Stop it and quit?"),
+                    QMessageBox::Yes | QMessageBox::Cancel,
+                    QMessageBox::Cancel) == QMessageBox::Yes) {
+      closeAfterStop_ = true;
+      dataset_->stop();
+    }
     return;
   }
   // A model learned on the dataset lives outside the document: it is asked for on its own.

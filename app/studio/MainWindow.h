@@ -224,7 +224,8 @@ class MainWindow : public QMainWindow {
   StudioDocument* document_ = nullptr;
   FileActions* files_ = nullptr;
   DocumentLoader* loader_ = nullptr;
-  bool closeAfterStop_ = false;  // quit asked while learning: close once the run has stopped
+  // Quit asked while learning or training on the dataset: close once the run has stopped.
+  bool closeAfterStop_ = false;
   QString lastError_;
   int lastErrorExitCode_ = 0;
   Activity activity_ = Activity::Idle;

@@ -597,6 +597,49 @@ class DatasetModeTest : public QObject {
       QCOMPARE(asked.size(), 2);
     }
   }
+
+  // Quitting during a run, "Stop it and quit?" → Yes: the window waits for the run to stop, then
+  // asks to save the θ that run reached (which reaches the mode only when it has stopped).
+  void quittingDuringARunAsksToSaveItsModel() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("stopped.json"));
+    QStringList asked;
+    MainWindow::setPromptAnswer([&](const QString& question, QMessageBox::StandardButtons) {
+      asked << question;
+      if (question.contains(QStringLiteral("Stop it and quit"))) return QMessageBox::Yes;
+      if (question.contains(QStringLiteral("model learned on the dataset")))
+        return QMessageBox::Save;
+      return QMessageBox::Discard;  // the session's own question
+    });
+    studio::FileActions::setSaveDialog(
+        [&](const QString&, const QString&, const QString&, QString*) { return path; });
+    const auto resetHooks = qScopeGuard([] {
+      MainWindow::setPromptAnswer({});
+      studio::FileActions::setSaveDialog({});
+    });
+    MainWindow window;
+    QVERIFY(showAndWait(window));
+    Configuration c = smallDataset();
+    c.set("train.steps=1000");
+    QVERIFY(applyAndWait(window, c));
+    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    DatasetMode& mode = *window.datasetMode();
+    QSignalSpy shown(&mode, &DatasetMode::stepShown);
+    QSignalSpy finished(&mode, &DatasetMode::runFinished);
+    mode.train();
+    QVERIFY(waitFor(shown, 2));
+    QVERIFY(mode.running());
+    QVERIFY(!window.close());  // not yet: the run stops first
+    QVERIFY(waitFor(finished));
+    QCOMPARE(finished.last().at(0).toString(), QStringLiteral("cancelled"));
+    QTRY_VERIFY(!window.isVisible());
+    QVERIFY2(asked.filter(QStringLiteral("model learned on the dataset")).size() == 1,
+             qPrintable(asked.join(QLatin1Char('\n'))));
+    QVERIFY(QFile::exists(path));
+    QVERIFY(mode.parameters().size() > 0);
+    QVERIFY(same(readLearnedModel(path.toStdString()).theta, mode.parameters()));
+    QVERIFY(!mode.modelUnsaved());
+  }
 };
 
 QTEST_MAIN(DatasetModeTest)
