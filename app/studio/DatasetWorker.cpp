@@ -148,6 +148,19 @@ std::vector<ImageQuality> DatasetWorker::assess(const Vector& theta,
   return tabulate(samples);
 }
 
+void DatasetWorker::startPreviewsFromLastValidation() {
+  const std::vector<LearningAlgorithm::ValidatedSample> validated = learning_->lastValidation();
+  // Both list the validation samples in the dataset's order; anything else is not the same set.
+  if (validated.size() != previews_.size()) return;
+  for (std::size_t i = 0; i < validated.size(); ++i) {
+    if (validated[i].sample->image != previews_[i].image ||
+        validated[i].reconstruction->size() != previews_[i].clean.size())
+      return;
+  }
+  for (std::size_t i = 0; i < validated.size(); ++i)
+    previews_[i].preview->startFrom(*validated[i].reconstruction);
+}
+
 std::vector<ImageQuality> DatasetWorker::lastValidationQuality() const {
   std::vector<SampleQuality> samples;
   for (const LearningAlgorithm::ValidatedSample& s : learning_->lastValidation()) {
@@ -272,6 +285,9 @@ void DatasetWorker::run() {
     const bool validatedLast =
         !learning_->history().empty() && std::isfinite(learning_->history().back().validationPsnr);
     if (lastTheta_.size() > 0 && !validatedLast && !quitting_) {
+      // From the last validation's solutions, a few steps' θ away: a cold solve from the noisy
+      // images would keep Pause and Stop waiting for the whole solve of every validation sample.
+      startPreviewsFromLastValidation();
       const std::vector<ImageQuality> rows = assess(lastTheta_, nullptr);
       FilterBank bank{learning_->model().learnedFilters(lastTheta_),
                       learning_->model().responsePenalty()};

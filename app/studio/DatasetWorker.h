@@ -117,9 +117,13 @@ class DatasetWorker : public QObject {
     double noisyPsnr = 0.0;
     double reconstructedPsnr = 0.0;
   };
-  // Every validation image's quality at θ, from per-sample previews kept warm across steps: for a
-  // θ the algorithm has not validated (a run that ended between validations, a loaded model).
+  // Every validation image's quality at θ, solved by per-sample previews from where they last
+  // were: for a θ the algorithm has not validated (a run that ended between validations, a loaded
+  // model). Validation steps do not solve them (the table reads lastValidation()).
   std::vector<ImageQuality> assess(const Vector& theta, const CancellationFlag* cancel);
+  // The previews start from the last validation's reconstructions (a few steps' θ away), when
+  // there are any and they are the same samples.
+  void startPreviewsFromLastValidation();
   // Every validation image's quality as the algorithm's last validation left it.
   std::vector<ImageQuality> lastValidationQuality() const;
   // One row per image in the dataset's order, the means over its samples.

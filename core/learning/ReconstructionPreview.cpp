@@ -36,4 +36,13 @@ SolveSummary ReconstructionPreview::solve(const Vector& theta, const Cancellatio
   return summary;
 }
 
+void ReconstructionPreview::startFrom(const Vector& x) {
+  if (x.size() != reconstruction_.pixels.size()) {
+    throw usageError("preview: the start has " + std::to_string(x.size()) + " pixels, the image " +
+                     std::to_string(reconstruction_.pixels.size()));
+  }
+  reconstruction_.pixels = x;
+  state_.dual.resize(0);
+}
+
 }  // namespace bilevel

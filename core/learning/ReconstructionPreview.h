@@ -25,6 +25,9 @@ class ReconstructionPreview {
   // divergence the previous solution is kept and the summary says so.
   SolveSummary solve(const Vector& theta, const CancellationFlag* cancel = nullptr);
 
+  // The next solve starts from x (a solution another solver reached at a nearby θ) instead of the
+  // last one. The kept dual belongs to the last x, so it is dropped: the solver restarts it at 0.
+  void startFrom(const Vector& x);
   const LowerLevel& model() const { return *model_; }
   // x*(θ) of the last successful solve, as an image of the pair's shape.
   const Image& reconstruction() const { return reconstruction_; }

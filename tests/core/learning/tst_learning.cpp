@@ -230,6 +230,29 @@ class TestLearning : public QObject {
             2.0 * std::sqrt(2.0 * options.tolerance * nudged.energy));
   }
 
+  // A preview started from a solution at θ (the studio's previews from the core's last validation)
+  // solves at θ in a few iterations; from the noisy image it takes the whole solve.
+  void previewStartsFromAGivenSolution() {
+    // A smooth model: a primal–dual solver restarts its dual at 0 from a given x and gains little
+    // (previewWarmStartsTheDual), the dataset's Fields of Experts does not.
+    Configuration config = Configuration::fromPreset("foe-24x5-denoise");
+    config.set("image=\"benchmark:64\"");
+    const TrainingPair pair = loadTrainingPairs(config).front();
+    ReconstructionPreview solved(pair, config);
+    const Vector theta = solved.model().defaultParameters();
+    QVERIFY(solved.solve(theta).termination == Termination::Converged);
+    ReconstructionPreview cold(pair, config);
+    const SolveSummary fromNoisy = cold.solve(theta);
+    ReconstructionPreview warm(pair, config);
+    warm.startFrom(solved.reconstruction().pixels);
+    const SolveSummary fromSolution = warm.solve(theta);
+    QVERIFY(fromSolution.termination == Termination::Converged);
+    qInfo("preview: %d iterations from the noisy image, %d from a solution", fromNoisy.iterations,
+          fromSolution.iterations);
+    QVERIFY(2 * fromSolution.iterations < fromNoisy.iterations);
+    QVERIFY_THROWS_EXCEPTION(std::exception, warm.startFrom(Vector::Zero(3)));
+  }
+
   void everyOuterOptimizerDecreasesTheLoss_data() {
     QTest::addColumn<QString>("optimizer");
     QTest::newRow("gradient-descent") << "gradient-descent";
