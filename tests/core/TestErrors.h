@@ -7,6 +7,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <utility>
 
 #include "common/Error.h"
 
@@ -21,6 +22,14 @@ std::optional<Error> errorOf(Action&& action) {
     return e;
   }
   return std::nullopt;
+}
+
+// The Error `action` throws; Error(Numerical, "no error") when it throws none, so that a check of
+// the kind or the message fails and shows why.
+template <class Action>
+Error thrownError(Action&& action) {
+  std::optional<Error> error = errorOf(std::forward<Action>(action));
+  return error ? *error : Error(ErrorKind::Numerical, "no error");
 }
 
 // Whether `action` throws Error(Usage).

@@ -65,6 +65,13 @@ bool openDatasetAndWait(MainWindow& window, const QString& folder) {
   return waitFor(opened);
 }
 
+// Shows the window, applies `configuration` and opens the generated dead leaves: how most cases
+// begin.
+bool openSmallDataset(MainWindow& window, const Configuration& configuration) {
+  return showAndWait(window) && applyAndWait(window, configuration) &&
+         openDatasetAndWait(window, QStringLiteral("generated:dead-leaves"));
+}
+
 // Trains until the run ends; returns how it ended.
 QString trainAndWait(DatasetMode& mode) {
   QSignalSpy finished(&mode, &DatasetMode::runFinished);
@@ -258,11 +265,9 @@ class DatasetModeTest : public QObject {
   // grouping into rows counts.
   void theTableIsTheCoresValidation() {
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset();
     c.merge({{"dataset", {{"count", 8}, {"patch_size", 16}, {"patches", 2}}}}, "test");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     DatasetMode& mode = *window.datasetMode();
     auto* curves = mode.page()->curves();
     const int validation = mode.page()->validationSeries();
@@ -298,11 +303,9 @@ class DatasetModeTest : public QObject {
 
   void stopKeepsTheLastStepsParameters() {
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset();
     c.set("train.steps=1000");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     DatasetMode& mode = *window.datasetMode();
     QSignalSpy finished(&mode, &DatasetMode::runFinished);
     mode.train();
@@ -353,11 +356,9 @@ class DatasetModeTest : public QObject {
 
   void aSavedModelLoadsAndIsMeasured() {
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset();
     c.set("train.steps=3");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     DatasetMode& mode = *window.datasetMode();
     QVERIFY(ended(trainAndWait(mode)));
     QTemporaryDir dir;
@@ -396,11 +397,9 @@ class DatasetModeTest : public QObject {
 
   void aModelWithoutFiltersShowsNone() {
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset("tv-denoise");
     c.set("train.steps=2");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     DatasetMode& mode = *window.datasetMode();
     QVERIFY(ended(trainAndWait(mode)));
     QVERIFY(!mode.page()->filtersVisible());
@@ -452,11 +451,9 @@ class DatasetModeTest : public QObject {
   // started. A model the file does not describe is refused, naming the file and the setting.
   void trainingContinuesFromALoadedModel() {
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset();
     c.set("train.steps=3");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     QVERIFY(ended(trainAndWait(*window.datasetMode())));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("start.json"));
@@ -567,11 +564,9 @@ class DatasetModeTest : public QObject {
     });
     {
       MainWindow window;
-      QVERIFY(showAndWait(window));
       Configuration c = smallDataset();
       c.set("train.steps=2");
-      QVERIFY(applyAndWait(window, c));
-      QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+      QVERIFY(openSmallDataset(window, c));
       DatasetMode& mode = *window.datasetMode();
       QVERIFY(ended(trainAndWait(mode)));
       QVERIFY(mode.modelUnsaved());
@@ -586,11 +581,9 @@ class DatasetModeTest : public QObject {
     }
     {
       MainWindow window;
-      QVERIFY(showAndWait(window));
       Configuration c = smallDataset();
       c.set("train.steps=2");
-      QVERIFY(applyAndWait(window, c));
-      QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+      QVERIFY(openSmallDataset(window, c));
       QVERIFY(ended(trainAndWait(*window.datasetMode())));
       QVERIFY(window.datasetMode()->saveModel(dir.filePath(QStringLiteral("kept.json"))));
       QVERIFY(window.close());
@@ -618,11 +611,9 @@ class DatasetModeTest : public QObject {
       studio::FileActions::setSaveDialog({});
     });
     MainWindow window;
-    QVERIFY(showAndWait(window));
     Configuration c = smallDataset();
     c.set("train.steps=1000");
-    QVERIFY(applyAndWait(window, c));
-    QVERIFY(openDatasetAndWait(window, QStringLiteral("generated:dead-leaves")));
+    QVERIFY(openSmallDataset(window, c));
     DatasetMode& mode = *window.datasetMode();
     QSignalSpy shown(&mode, &DatasetMode::stepShown);
     QSignalSpy finished(&mode, &DatasetMode::runFinished);

@@ -12,19 +12,11 @@
 #include "image/Noise.h"
 #include "image/Shapes.h"
 
+#include "../TestErrors.h"
+
 using namespace bilevel;
 
 namespace {
-
-template <typename F>
-Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return Error(ErrorKind::Numerical, "no error");
-}
 
 DatasetOptions generated(GeneratedImages kind, int count, int side) {
   DatasetOptions o;
@@ -107,7 +99,7 @@ class TestDataset : public QObject {
     o.validationNames = {"dead-leaves-003", "dead-leaves-005"};
     QCOMPARE(Dataset(o).images(DatasetSplit::Validation), (std::vector<std::size_t>{3, 5}));
     o.validationNames = {"nope"};
-    const Error e = errorOf([&] { Dataset{o}; });
+    const Error e = test::thrownError([&] { Dataset{o}; });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY(QString(e.what()).contains("nope"));
   }
@@ -160,36 +152,36 @@ class TestDataset : public QObject {
     DatasetOptions o;
     o.folder = folder;
     o.validationFraction = 0.0;
-    Error e = errorOf([&] { Dataset{o}; });
+    Error e = test::thrownError([&] { Dataset{o}; });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("holds no image"), e.what());
     o.folder = folder / "missing";
-    QVERIFY(QString(errorOf([&] { Dataset{o}; }).what()).contains("missing"));
+    QVERIFY(QString(test::thrownError([&] { Dataset{o}; }).what()).contains("missing"));
     o.folder = folder;
 
     writeImage(ramp(16, 16, 0.1), folder / "good.png");
     { std::ofstream(folder / "broken.png") << "PNG? no"; }
     const Dataset lazy(o);  // listing decodes nothing
     QCOMPARE(lazy.imageCount(), std::size_t(2));
-    e = errorOf([&] { lazy.samples(DatasetSplit::Training); });
+    e = test::thrownError([&] { lazy.samples(DatasetSplit::Training); });
     QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(e.what()).contains("broken.png"), e.what());
     std::filesystem::remove(folder / "broken.png");
 
     o.patchSize = 32;
-    e = errorOf([&] { Dataset(o).samples(DatasetSplit::Training); });
+    e = test::thrownError([&] { Dataset(o).samples(DatasetSplit::Training); });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("good.png") && QString(e.what()).contains("patch_size"),
              e.what());
     o.patchSize = 0;
 
     writeImage(ramp(16, 16, 0.1), folder / "orphan_noisy.png");
-    e = errorOf([&] { Dataset{o}; });
+    e = test::thrownError([&] { Dataset{o}; });
     QVERIFY2(QString(e.what()).contains("orphan_noisy.png"), e.what());
     std::filesystem::remove(folder / "orphan_noisy.png");
 
     writeImage(ramp(12, 16, 0.1), folder / "good_noisy.png");
-    e = errorOf([&] { Dataset(o).samples(DatasetSplit::Training); });
+    e = test::thrownError([&] { Dataset(o).samples(DatasetSplit::Training); });
     QVERIFY2(QString(e.what()).contains("good_noisy.png"), e.what());
   }
 
@@ -207,15 +199,15 @@ class TestDataset : public QObject {
     QVERIFY(o.generated == GeneratedImages::Shapes);
     QCOMPARE(o.generatedCount, 5);
     QCOMPARE(Dataset(o).samples(DatasetSplit::Validation).size(), std::size_t(2));
-    Error e = errorOf([&] { config.set("dataset.folders=x"); });
+    Error e = test::thrownError([&] { config.set("dataset.folders=x"); });
     QVERIFY2(QString(e.what()).contains("dataset.folders"), e.what());
-    e = errorOf([&] { config.set("dataset.patches=0"); });
+    e = test::thrownError([&] { config.set("dataset.patches=0"); });
     QVERIFY2(QString(e.what()).contains("dataset.patches"), e.what());
     config.set("dataset.folder=generated:clouds");
-    e = errorOf([&] { DatasetOptions::fromConfiguration(config); });
+    e = test::thrownError([&] { DatasetOptions::fromConfiguration(config); });
     QVERIFY2(QString(e.what()).contains("generated:clouds"), e.what());
     config.set("dataset.folder=\"\"");
-    e = errorOf([&] { DatasetOptions::fromConfiguration(config); });
+    e = test::thrownError([&] { DatasetOptions::fromConfiguration(config); });
     QVERIFY2(QString(e.what()).contains("dataset.folder"), e.what());
   }
 
@@ -226,7 +218,7 @@ class TestDataset : public QObject {
     QCOMPARE(generators.size(), std::size_t(2));  // every GeneratedImages value
     Configuration config;
     config.set("dataset.folder=generated:clouds");
-    const Error unknown = errorOf([&] { DatasetOptions::fromConfiguration(config); });
+    const Error unknown = test::thrownError([&] { DatasetOptions::fromConfiguration(config); });
     std::set<std::string> names;
     for (const ImageGenerator& generator : generators) {
       QVERIFY(names.insert(generator.name).second);

@@ -16,6 +16,7 @@
 #include "losses/SquaredError.h"
 
 #include "../TestDatasets.h"
+#include "../TestErrors.h"
 
 using namespace bilevel;
 
@@ -34,16 +35,6 @@ Configuration smallProblem(const std::string& algorithm, int batch) {
 
 std::unique_ptr<LearningAlgorithm> make(const Configuration& c, const Dataset& d) {
   return makeLearningAlgorithm(d, c);
-}
-
-template <typename F>
-Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return Error(ErrorKind::Numerical, "no error");
 }
 
 }  // namespace
@@ -368,7 +359,7 @@ class TestDatasetLearning : public QObject {
     ran->step();
     Configuration b = a;
     b.set("model.epsilon=0.02");
-    e = errorOf([&] { make(b, dataset)->restore(ran->checkpoint()); });
+    e = test::thrownError([&] { make(b, dataset)->restore(ran->checkpoint()); });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("model.epsilon"), e.what());
     Configuration moreSteps = a;
@@ -377,30 +368,32 @@ class TestDatasetLearning : public QObject {
     make(moreSteps, dataset)->restore(ran->checkpoint());  // free settings may change
     std::string bytes = ran->checkpoint();
     bytes.resize(bytes.size() - 8);
-    e = errorOf([&] { make(a, dataset)->restore(bytes, "checkpoint 'x.bin'"); });
+    e = test::thrownError([&] { make(a, dataset)->restore(bytes, "checkpoint 'x.bin'"); });
     QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(e.what()).contains("x.bin"), e.what());
     // One changed byte anywhere (here in a warm start) fails the checksum.
     bytes = ran->checkpoint();
     bytes[bytes.size() - 100] ^= 1;
-    e = errorOf([&] { make(a, dataset)->restore(bytes, "checkpoint 'y.bin'"); });
+    e = test::thrownError([&] { make(a, dataset)->restore(bytes, "checkpoint 'y.bin'"); });
     QCOMPARE(e.kind(), ErrorKind::UnreadableInput);
     QVERIFY2(QString(e.what()).contains("checksum"), e.what());
-    e = errorOf([&] { make(smallProblem("soba", 0), dataset)->restore(ran->checkpoint()); });
+    e = test::thrownError(
+        [&] { make(smallProblem("soba", 0), dataset)->restore(ran->checkpoint()); });
     QVERIFY2(QString(e.what()).contains("two-loop"), e.what());
     Configuration unknown = a;
     unknown.set("train.algorithm=sabba");
-    e = errorOf([&] { make(unknown, dataset); });
+    e = test::thrownError([&] { make(unknown, dataset); });
     QVERIFY2(QString(e.what()).contains("train.algorithm"), e.what());
     QVERIFY2(QString(e.what()).contains("saba"), e.what());  // the message lists the names
     // A saba checkpoint is not a soba one (their memories differ).
     auto saba = make(smallProblem("saba", 2), dataset);
     saba->step();
-    e = errorOf([&] { make(smallProblem("soba", 2), dataset)->restore(saba->checkpoint()); });
+    e = test::thrownError(
+        [&] { make(smallProblem("soba", 2), dataset)->restore(saba->checkpoint()); });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("saba"), e.what());
     // A step decay below 0 is refused naming the key, by the configuration and by the options.
-    e = errorOf([&] { Configuration(a).set("train.step_decay=-1"); });
+    e = test::thrownError([&] { Configuration(a).set("train.step_decay=-1"); });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("train.step_decay"), e.what());
     TrainingOptions options = TrainingOptions::fromConfiguration(a);
@@ -411,7 +404,7 @@ class TestDatasetLearning : public QObject {
     QVERIFY2(QString::fromStdString(why).contains("train.step_decay"), why.c_str());
     options.stepDecay = std::numeric_limits<double>::infinity();
     QVERIFY(!options.isValid(&why));
-    e = errorOf([&] { std::make_unique<SingleLoopSaba>(dataset, a, options); });
+    e = test::thrownError([&] { std::make_unique<SingleLoopSaba>(dataset, a, options); });
     QCOMPARE(e.kind(), ErrorKind::Usage);
     QVERIFY2(QString(e.what()).contains("train.step_decay"), e.what());
   }

@@ -13,6 +13,7 @@
 #include "learning/TrainingPair.h"
 
 #include "../TestDatasets.h"
+#include "../TestErrors.h"
 
 using namespace bilevel;
 
@@ -31,16 +32,6 @@ Configuration smallFoe(const std::string& algorithm) {
   c.set("train.steps=3");
   c.set("train.validate_every=3");
   return c;
-}
-
-template <typename F>
-Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return Error(ErrorKind::Numerical, "no error");
 }
 
 void writeJson(const std::filesystem::path& path, const nlohmann::json& json) {
@@ -212,7 +203,7 @@ class TestModelFactory : public QObject {
       QVERIFY(makeLearningAlgorithm(dataset, config)->parameters() == trainedTheta_);
       return;
     }
-    const Error error = errorOf([&] { makeLearningAlgorithm(dataset, config); });
+    const Error error = test::thrownError([&] { makeLearningAlgorithm(dataset, config); });
     const QString message = QString::fromUtf8(error.what());
     QCOMPARE(error.kind(), ErrorKind::Usage);
     QVERIFY2(message.contains(QString::fromStdString(file.string())), qPrintable(message));
@@ -240,7 +231,7 @@ class TestModelFactory : public QObject {
     Configuration config = smallFoe("two-loop");
     config.set("train.initial_model=" + quoted(file));
     const Dataset dataset(DatasetOptions::fromConfiguration(config));
-    const Error error = errorOf([&] { makeLearningAlgorithm(dataset, config); });
+    const Error error = test::thrownError([&] { makeLearningAlgorithm(dataset, config); });
     const QString message = QString::fromUtf8(error.what());
     QCOMPARE(int(error.kind()), kind);
     QVERIFY2(message.contains(QString::fromStdString(file.string())), qPrintable(message));
