@@ -1,5 +1,6 @@
 #include "learning/LearnedModel.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -103,14 +104,26 @@ void LearnedModel::applyTo(Configuration& configuration, const std::string& sour
 
 Vector LearnedModel::parametersFor(const LowerLevel& lowerLevel, const std::string& source) const {
   const auto& blocks = lowerLevel.parameterLayout().blocks();
-  bool same = layout.size() == blocks.size();
-  for (std::size_t i = 0; same && i < blocks.size(); ++i) {
-    same = layout[i].value("name", "") == blocks[i].name &&
-           layout[i].value("size", Json::number_integer_t(-1)) == blocks[i].size;
+  const std::string misfit =
+      source + ": its parameters do not fit model '" + lowerLevel.name() + "' as configured";
+  // The first block that differs says what to change (a file from another version or size).
+  const auto describe = [](const std::string& name, long long size) {
+    return "'" + name + "' of " + std::to_string(size) + " values";
+  };
+  for (std::size_t i = 0; i < std::max(blocks.size(), layout.size()); ++i) {
+    const std::string here =
+        i < blocks.size() ? describe(blocks[i].name, blocks[i].size) : std::string("absent");
+    const std::string there = i < layout.size()
+                                  ? describe(layout[i].value("name", std::string("?")),
+                                             layout[i].value("size", Json::number_integer_t(-1)))
+                                  : std::string("absent");
+    if (there != here) {
+      throw usageError(misfit + ": parameter block " + std::to_string(i + 1) + " is " + there +
+                       " there and " + here + " here");
+    }
   }
-  if (!same || theta.size() != lowerLevel.parameterLayout().size()) {
-    throw usageError(source + ": its parameters do not fit model '" + lowerLevel.name() +
-                     "' as configured (" + std::to_string(theta.size()) + " values for " +
+  if (theta.size() != lowerLevel.parameterLayout().size()) {
+    throw usageError(misfit + " (" + std::to_string(theta.size()) + " values for " +
                      std::to_string(lowerLevel.parameterLayout().size()) + " parameters)");
   }
   for (const auto& block : blocks) {

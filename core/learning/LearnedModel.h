@@ -36,8 +36,9 @@ struct LearnedModel {
   // The configuration's model and solver sections replaced by this file's (full validation:
   // Error(Usage) naming `source` when the model is unknown here).
   void applyTo(Configuration& configuration, const std::string& source) const;
-  // θ for `model` (built from applyTo's configuration); Error(Usage) naming `source` when the
-  // model's parameter layout (block names and sizes) differs from the file's.
+  // θ for `model` (built from applyTo's configuration); Error(Usage) naming `source` and the
+  // first block that differs when the model's parameter layout (block names and sizes) differs
+  // from the file's, or a positive block holds a value ≤ 0.
   Vector parametersFor(const LowerLevel& model, const std::string& source) const;
 };
 

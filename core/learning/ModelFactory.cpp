@@ -1,7 +1,5 @@
 #include "learning/ModelFactory.h"
 
-#include <algorithm>
-
 #include "common/Error.h"
 #include "learning/LearnedModel.h"
 #include "registry/Registry.h"
@@ -60,7 +58,8 @@ Vector startingParameters(const Configuration& configuration, const LowerLevel& 
                       " there and " + here + " here");
   };
   // The settings first, in the registry's order: they say what to change; the layout check
-  // below then only catches a layout the settings do not explain (a file from another version).
+  // (parametersFor) then only catches a layout the settings do not explain (a file from another
+  // version).
   const nlohmann::json& configured = configuration.json()["model"];
   const std::string type = configured["type"].get<std::string>();
   if (learned.model["type"] != configured["type"])
@@ -77,22 +76,7 @@ Vector startingParameters(const Configuration& configuration, const LowerLevel& 
     if (!file || *file != configured[name])
       throw differs(key, shown(file), configured[name].dump());
   }
-  const auto& blocks = model.parameterLayout().blocks();
-  for (std::size_t i = 0; i < std::max(blocks.size(), learned.layout.size()); ++i) {
-    const auto describe = [](const std::string& name, long long size) {
-      return "'" + name + "' of " + std::to_string(size) + " values";
-    };
-    const std::string here =
-        i < blocks.size() ? describe(blocks[i].name, blocks[i].size) : std::string("absent");
-    std::string there = "absent";
-    if (i < learned.layout.size()) {
-      const nlohmann::json& block = learned.layout[i];
-      there = describe(block.value("name", std::string("?")),
-                       block.value("size", nlohmann::json::number_integer_t(-1)));
-    }
-    if (there != here) throw differs("parameter block " + std::to_string(i + 1), there, here);
-  }
-  // The sizes of θ and the positivity of the positive blocks (ν, λ).
+  // The layout block by block, the size of θ and the positivity of the positive blocks (ν, λ).
   return learned.parametersFor(model, source);
 }
 
